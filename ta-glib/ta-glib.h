@@ -1,0 +1,17 @@
+/* ta-glib.h: the one header to include
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#define TA_INSIDE
+# include "ta-version.h"
+# include "ta-version-macros.h"
+# include "ta-types.h"
+# include "ta-enums.h"
+# include "ta-error.h"
+# include "ta-task.h"
+# include "ta-runner.h"
+# include "ta-sleep.h"
+#undef TA_INSIDE

@@ -1,0 +1,86 @@
+/* ta-types.h: constants, enumerations and callback types
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#if !defined(TA_INSIDE) && !defined(TA_COMPILATION)
+# error "Only <ta-glib.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "ta-version-macros.h"
+
+G_BEGIN_DECLS
+
+/**
+ * TA_TIMEOUT_INFINITE:
+ *
+ * A timeout, in microseconds, that never expires: the wait lasts as long
+ * as it takes.
+ */
+#define TA_TIMEOUT_INFINITE (-1)
+
+/**
+ * TA_TIMEOUT_DEFAULT:
+ *
+ * A timeout that stands for the runner's
+ * [property@Ta.Runner:default-call-timeout]. Objects that are not bound to
+ * a runner treat it as %TA_TIMEOUT_INFINITE.
+ */
+#define TA_TIMEOUT_DEFAULT (-2)
+
+/**
+ * TaShutdownType:
+ * @TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN: the runner has not been stopped
+ * @TA_SHUTDOWN_TYPE_STOPPED: the runner was stopped in order: its tasks were
+ *   cancelled, its loop quit and its thread was joined
+ * @TA_SHUTDOWN_TYPE_ABANDONED: the runner's loop did not respond within the
+ *   exit timeout; its thread was detached and left to finish on its own
+ *   (C cannot kill a thread safely)
+ *
+ * How a [class@Ta.Runner] was shut down.
+ */
+typedef enum {
+  TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN,
+  TA_SHUTDOWN_TYPE_STOPPED,
+  TA_SHUTDOWN_TYPE_ABANDONED,
+} TaShutdownType;
+
+/**
+ * TaRunnerFunc:
+ * @user_data: the data given with the function
+ *
+ * A function run on a runner's thread by [method@Ta.Runner.invoke] or
+ * [method@Ta.Runner.call].
+ *
+ * Runs on the runner thread.
+ */
+typedef void (*TaRunnerFunc) (gpointer user_data);
+
+/**
+ * TaTaskFunc:
+ * @task: (transfer none): the task to complete, created on the runner thread
+ * @cancellable: (nullable): the task's cancellable, to pass on to the
+ *   asynchronous work the function starts
+ * @user_data: the data given when the task was spawned
+ *
+ * The body of a task spawned with [method@Ta.Runner.spawn].
+ *
+ * It runs on the runner thread, where it starts asynchronous work and
+ * eventually completes @task exactly once with the usual vocabulary:
+ * g_task_return_pointer(), g_task_return_boolean(), g_task_return_int(),
+ * g_task_return_value(), g_task_return_error() and friends. It may return
+ * on @task before it returns, or keep a reference with g_object_ref() and
+ * return on it later from a callback. Dropping the last reference without
+ * returning is reported and fails the task with %TA_ERROR_ABANDONED.
+ *
+ * Runs on the runner thread; its callbacks run there too.
+ */
+typedef void (*TaTaskFunc) (GTask        *task,
+                            GCancellable *cancellable,
+                            gpointer      user_data);
+
+G_END_DECLS
