@@ -1,0 +1,78 @@
+/* ta-runner-private.h: the state a runner shares with its thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ta-runner.h"
+#include "ta-inbox-private.h"
+#include "ta-monitor-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TA_CORE_NEW,
+  TA_CORE_STARTING,
+  TA_CORE_RUNNING,
+  TA_CORE_STOPPING,
+  TA_CORE_STOPPED,
+} TaCoreState;
+
+/*
+ * TaRunnerCore is what the runner thread needs to live. The TaRunner
+ * object, the runner thread and every task hold a reference, so the thread
+ * can outlive the object (an abandoned loop, or a last unref on the runner
+ * thread itself) and nothing it touches is freed under it.
+ */
+typedef struct _TaRunnerCore TaRunnerCore;
+
+struct _TaRunnerCore
+{
+  gatomicrefcount  ref_count;
+  guint64          serial;          /* immutable, unique per process */
+  char            *name;            /* immutable */
+  GMainContext    *context;         /* immutable */
+  GMainLoop       *loop;            /* immutable */
+  TaInbox         *inbox;           /* immutable */
+
+  TaMonitor        monitor;         /* guards the fields below */
+  TaCoreState      state;
+  gboolean         iterating;       /* the loop has iterated once */
+  gboolean         thread_alive;    /* between thread start and exit */
+  GQueue           tasks;           /* outstanding TaTask, strong refs */
+  GQueue           failed;          /* done, error not retrieved, strong */
+  guint64          n_spawned;
+  gboolean         draining;        /* stop is waiting for cancelled tasks */
+  gboolean         detached;        /* stopped without waiting (finalized
+                                     * on the runner thread) */
+  GPtrArray       *running_calls;   /* TaCall being run, for abandon */
+
+  GMutex           activity_mutex;
+  char             activity[192];   /* guarded by activity_mutex */
+
+  gint64           default_call_timeout;  /* atomic */
+  gint64           exit_timeout;          /* atomic */
+};
+
+TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
+void          ta_runner_core_unref            (TaRunnerCore *core);
+gboolean      ta_runner_core_is_current       (TaRunnerCore *core);
+guint64       ta_runner_core_current_serial   (void);
+TaRunnerCore *ta_runner_core_peek_current     (void);
+gint64        ta_runner_core_resolve_timeout  (TaRunnerCore *core,
+                                               gint64        timeout_us);
+void          ta_runner_core_set_activity     (TaRunnerCore *core,
+                                               const char   *format,
+                                               ...) G_GNUC_PRINTF (2, 3);
+void          ta_runner_core_clear_activity   (TaRunnerCore *core);
+char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
+void          ta_runner_core_task_done        (TaRunnerCore *core,
+                                               TaTask       *task,
+                                               gboolean      failed);
+void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
+                                               TaTask       *task);
+char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
+GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core);
+
+G_END_DECLS

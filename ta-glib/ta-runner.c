@@ -1,0 +1,1866 @@
+/* ta-runner.c: a GMainLoop on a thread of its own
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * TaRunner:
+ *
+ * A runner owns one thread that runs a [struct@GLib.MainLoop] on its own
+ * [struct@GLib.MainContext], pushed as that thread's thread-default context
+ * for its whole life. Asynchronous GLib code started there (GIO, D-Bus,
+ * sockets, subprocesses, timeouts) completes there, so the calling thread,
+ * often a UI thread, never blocks on it.
+ *
+ * Work reaches the runner from any thread:
+ *
+ * - [method@Ta.Runner.spawn] starts a task: a [type@Ta.TaskFunc] that
+ *   completes a [class@Gio.Task]; the returned [class@Ta.Task] is waited on,
+ *   awaited or cancelled from anywhere. [method@Ta.Runner.run] spawns and
+ *   waits in one call.
+ * - [method@Ta.Runner.call] runs a function there and waits for it, with a
+ *   timeout; [method@Ta.Runner.invoke] runs one without waiting.
+ * - [method@Ta.Runner.wait_next_iteration] checks that the loop is alive.
+ *
+ * ```c
+ * g_autoptr(GError) error = NULL;
+ * g_autoptr(TaRunner) runner = ta_runner_new ("worker");
+ * g_autoptr(TaTask) task = NULL;
+ *
+ * if (!ta_runner_start (runner, &error))
+ *   g_error ("%s", error->message);
+ * task = ta_runner_run (runner, "foo", foo, NULL, NULL, TA_TIMEOUT_INFINITE, &error);
+ * if (task != NULL)
+ *   g_print ("%" G_GSSIZE_FORMAT "\n", ta_task_propagate_int (task, NULL));
+ * if (!ta_runner_stop (runner, &error))
+ *   g_printerr ("%s\n", error->message);
+ * ```
+ *
+ * ## Stopping
+ *
+ * [method@Ta.Runner.stop] works in this order: it refuses new work (which
+ * then fails at once with %TA_ERROR_NOT_RUNNING), cancels every outstanding
+ * task (including tasks spawned by tasks), lets the loop run until the
+ * cancelled tasks have completed, quits the loop and joins the thread. All
+ * of it is bounded by [property@Ta.Runner:exit-timeout]: tasks that ignore
+ * their cancellation are failed with %G_IO_ERROR_CANCELLED when most of it
+ * has passed, and a loop that does not respond at all (a task function that
+ * blocks the thread) makes stop return with %TA_ERROR_TIMEOUT naming what
+ * the loop is stuck in. Such a thread cannot be killed safely; it is
+ * detached and [property@Ta.Runner:shutdown-type] says
+ * %TA_SHUTDOWN_TYPE_ABANDONED. Task errors that nobody retrieved are
+ * reported together by stop, and kept for
+ * [method@Ta.Runner.dup_unretrieved_errors]. A runner that is finalized
+ * while running is stopped.
+ *
+ * ## Thread safety
+ *
+ * Every method may be called from any thread. Functions given to the runner
+ * run on the runner thread, and their destroy notifies run there too once
+ * they have run (or on the thread that stopped the runner, for work it
+ * never got to). Blocking calls made on the runner thread about its own
+ * loop fail at once with %TA_ERROR_WOULD_DEADLOCK instead of hanging, except
+ * [method@Ta.Runner.call], which runs the function inline. Property change
+ * notifications are emitted in the thread-default main context of the
+ * thread that created the runner.
+ */
+
+#include "config.h"
+
+#include "ta-enums.h"
+#include "ta-error.h"
+#include "ta-runner-private.h"
+#include "ta-task-private.h"
+
+#define DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
+
+struct _TaRunner
+{
+  GObject        parent_instance;
+
+  TaRunnerCore  *core;            /* strong, immutable after construction */
+  char          *name;            /* immutable */
+  GMainContext  *owner_context;   /* where notifications are emitted */
+  GThread       *owner_thread;
+
+  /* guarded by core->monitor */
+  GThread       *thread;
+  TaShutdownType shutdown_type;
+  GPtrArray     *unretrieved;     /* GError */
+};
+
+G_DEFINE_FINAL_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_CONTEXT,
+  PROP_RUNNING,
+  PROP_SHUTDOWN_TYPE,
+  PROP_DEFAULT_CALL_TIMEOUT,
+  PROP_EXIT_TIMEOUT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* The core of the runner whose thread this is, if any. */
+static GPrivate current_core;
+
+/* ---------------------------------------------------------------------- */
+/* The core                                                                */
+/* ---------------------------------------------------------------------- */
+
+static gint
+ta_runner_poll (GPollFD *ufds,
+                guint    nfds,
+                gint     timeout)
+{
+  /* The runner's idle wait: the one place where its thread sleeps. */
+  return g_poll (ufds, nfds, timeout);
+}
+
+static TaRunnerCore *
+ta_runner_core_new (const char *name)
+{
+  static guint64 last_serial;
+  TaRunnerCore *core = g_new0 (TaRunnerCore, 1);
+
+  g_atomic_ref_count_init (&core->ref_count);
+  core->serial = __atomic_add_fetch (&last_serial, 1, __ATOMIC_RELAXED);
+  core->name = g_strdup (name);
+  core->context = g_main_context_new ();
+  g_main_context_set_poll_func (core->context, ta_runner_poll);
+  core->loop = g_main_loop_new (core->context, FALSE);
+  core->inbox = ta_inbox_new (core->context);
+  ta_monitor_init (&core->monitor);
+  core->state = TA_CORE_NEW;
+  g_queue_init (&core->tasks);
+  g_queue_init (&core->failed);
+  core->running_calls = g_ptr_array_new ();
+  g_mutex_init (&core->activity_mutex);
+  core->default_call_timeout = TA_TIMEOUT_INFINITE;
+  core->exit_timeout = DEFAULT_EXIT_TIMEOUT_US;
+
+  return core;
+}
+
+TaRunnerCore *
+ta_runner_core_ref (TaRunnerCore *core)
+{
+  g_atomic_ref_count_inc (&core->ref_count);
+  return core;
+}
+
+void
+ta_runner_core_unref (TaRunnerCore *core)
+{
+  if (!g_atomic_ref_count_dec (&core->ref_count))
+    return;
+
+  g_assert (g_queue_is_empty (&core->tasks));
+  g_assert (g_queue_is_empty (&core->failed));
+  g_assert (core->running_calls->len == 0);
+
+  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_inbox_free (core->inbox);
+  g_main_loop_unref (core->loop);
+  /* Sources still attached (work that ignored the stop) are destroyed
+   * with the context, releasing what they hold. */
+  g_main_context_unref (core->context);
+  g_ptr_array_unref (core->running_calls);
+  g_mutex_clear (&core->activity_mutex);
+  ta_monitor_clear (&core->monitor);
+  g_free (core->name);
+  g_free (core);
+}
+
+gboolean
+ta_runner_core_is_current (TaRunnerCore *core)
+{
+  return g_private_get (&current_core) == core;
+}
+
+/* The core of the runner whose thread this is (borrowed), or %NULL. */
+TaRunnerCore *
+ta_runner_core_peek_current (void)
+{
+  return g_private_get (&current_core);
+}
+
+/* The serial of the runner whose thread this is, or 0. */
+guint64
+ta_runner_core_current_serial (void)
+{
+  TaRunnerCore *core = g_private_get (&current_core);
+
+  return core != NULL ? core->serial : 0;
+}
+
+static gint64
+ta_atomic_get_int64 (gint64 *location)
+{
+  return __atomic_load_n (location, __ATOMIC_RELAXED);
+}
+
+static void
+ta_atomic_set_int64 (gint64 *location,
+                     gint64  value)
+{
+  __atomic_store_n (location, value, __ATOMIC_RELAXED);
+}
+
+gint64
+ta_runner_core_resolve_timeout (TaRunnerCore *core,
+                                gint64        timeout_us)
+{
+  if (timeout_us == TA_TIMEOUT_DEFAULT)
+    return ta_atomic_get_int64 (&core->default_call_timeout);
+
+  return timeout_us;
+}
+
+/*
+ * What the runner thread is doing on behalf of ta-glib, for reports about
+ * a loop that does not respond. Runner thread only.
+ */
+void
+ta_runner_core_set_activity (TaRunnerCore *core,
+                             const char   *format,
+                             ...)
+{
+  va_list args;
+
+  g_mutex_lock (&core->activity_mutex);
+  va_start (args, format);
+  g_vsnprintf (core->activity, sizeof core->activity, format, args);
+  va_end (args);
+  g_mutex_unlock (&core->activity_mutex);
+}
+
+void
+ta_runner_core_clear_activity (TaRunnerCore *core)
+{
+  g_mutex_lock (&core->activity_mutex);
+  core->activity[0] = '\0';
+  g_mutex_unlock (&core->activity_mutex);
+}
+
+char *
+ta_runner_core_dup_activity (TaRunnerCore *core)
+{
+  char *activity;
+
+  g_mutex_lock (&core->activity_mutex);
+  activity = core->activity[0] != '\0' ? g_strdup (core->activity) : NULL;
+  g_mutex_unlock (&core->activity_mutex);
+
+  return activity;
+}
+
+/* What the loop is busy with, for messages about a loop that does not
+ * respond: "task “x”", or a GSource that ta-glib knows nothing about. */
+char *
+ta_runner_core_describe_stuck (TaRunnerCore *core)
+{
+  char *activity = ta_runner_core_dup_activity (core);
+
+  if (activity != NULL)
+    return activity;
+
+  return g_strdup ("a GSource that ta-glib did not dispatch");
+}
+
+/* Unlinks the failed list and collects the errors nobody retrieved. */
+GPtrArray *
+ta_runner_core_take_unretrieved (TaRunnerCore *core)
+{
+  GPtrArray *errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  GQueue failed = G_QUEUE_INIT;
+  GList *link;
+
+  ta_monitor_lock (&core->monitor);
+  failed = core->failed;
+  g_queue_init (&core->failed);
+  for (link = failed.head; link != NULL; link = link->next)
+    TA_TASK (link->data)->in_failed = FALSE;
+  ta_monitor_unlock (&core->monitor);
+
+  while ((link = g_queue_pop_head_link (&failed)) != NULL)
+    {
+      TaTask *task = link->data;
+      GError *error = ta_task_take_failed_for_report (task);
+
+      if (error != NULL)
+        {
+          g_prefix_error (&error, "Task “%s”: ", ta_task_get_name (task));
+          g_ptr_array_add (errors, error);
+        }
+      g_object_unref (task);
+    }
+
+  return errors;
+}
+
+/* Any thread: a task completed. Moves it off the outstanding list, and
+ * onto the failed one when its error must be reported if nobody takes it. */
+void
+ta_runner_core_task_done (TaRunnerCore *core,
+                          TaTask       *task,
+                          gboolean      failed)
+{
+  gboolean quit = FALSE;
+
+  ta_monitor_lock (&core->monitor);
+  if (task->core_link.prev != NULL || core->tasks.head == &task->core_link)
+    {
+      g_queue_unlink (&core->tasks, &task->core_link);
+      if (failed)
+        {
+          g_queue_push_tail_link (&core->failed, &task->core_link);
+          task->in_failed = TRUE;
+          /* The list's reference moves with the link. */
+        }
+      else
+        {
+          g_object_unref (task);
+        }
+      quit = core->draining && g_queue_is_empty (&core->tasks);
+    }
+  ta_monitor_unlock (&core->monitor);
+
+  if (quit)
+    g_main_loop_quit (core->loop);
+}
+
+/* Any thread: somebody saw the task's error. */
+void
+ta_runner_core_task_retrieved (TaRunnerCore *core,
+                               TaTask       *task)
+{
+  gboolean unlinked = FALSE;
+
+  ta_monitor_lock (&core->monitor);
+  if (task->in_failed)
+    {
+      g_queue_unlink (&core->failed, &task->core_link);
+      task->in_failed = FALSE;
+      unlinked = TRUE;
+    }
+  ta_monitor_unlock (&core->monitor);
+
+  if (unlinked)
+    g_object_unref (task);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Calls, invokes and markers                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef enum {
+  TA_CALL_QUEUED,
+  TA_CALL_RUNNING,
+  TA_CALL_DONE,
+  TA_CALL_GIVEN_UP,    /* the caller timed out before it started */
+  TA_CALL_DISCARDED,   /* the runner stopped before it started */
+  TA_CALL_ABANDONED,   /* the runner was abandoned while it ran */
+} TaCallState;
+
+/* A function to run on the runner, waited on or not. A call without a
+ * function is a marker: it only proves that the loop iterated. */
+typedef struct
+{
+  TaWorkItem       item;
+  gatomicrefcount  ref_count;
+  TaRunnerCore    *core;          /* borrowed: alive while queued */
+  TaRunnerFunc     func;
+  gpointer         user_data;
+  GDestroyNotify   user_data_destroy;
+  const char      *what;          /* for reports */
+  gboolean         waited;
+  TaMonitor        monitor;       /* guards state */
+  TaCallState      state;
+} TaCall;
+
+static void
+ta_call_unref (TaCall *call)
+{
+  if (g_atomic_ref_count_dec (&call->ref_count))
+    {
+      ta_monitor_clear (&call->monitor);
+      g_free (call);
+    }
+}
+
+static void
+ta_call_set_state (TaCall      *call,
+                   TaCallState  state)
+{
+  ta_monitor_lock (&call->monitor);
+  call->state = state;
+  ta_monitor_broadcast (&call->monitor);
+  ta_monitor_unlock (&call->monitor);
+}
+
+static void
+ta_call_item_func (TaWorkItem *item,
+                   gboolean    run)
+{
+  TaCall *call = (TaCall *) item;
+  TaRunnerCore *core = call->core;
+  gboolean start;
+
+  ta_monitor_lock (&call->monitor);
+  start = run && call->state == TA_CALL_QUEUED;
+  if (start)
+    call->state = TA_CALL_RUNNING;
+  else if (call->state == TA_CALL_QUEUED)
+    call->state = TA_CALL_DISCARDED;
+  ta_monitor_broadcast (&call->monitor);
+  ta_monitor_unlock (&call->monitor);
+
+  if (start && call->func != NULL)
+    {
+      if (call->waited)
+        {
+          ta_monitor_lock (&core->monitor);
+          g_ptr_array_add (core->running_calls, call);
+          ta_monitor_unlock (&core->monitor);
+        }
+
+      ta_runner_core_set_activity (core, "%s", call->what);
+      call->func (call->user_data);
+      ta_runner_core_clear_activity (core);
+
+      if (call->waited)
+        {
+          ta_monitor_lock (&core->monitor);
+          g_ptr_array_remove_fast (core->running_calls, call);
+          ta_monitor_unlock (&core->monitor);
+        }
+    }
+
+  if (call->user_data_destroy != NULL)
+    call->user_data_destroy (call->user_data);
+
+  if (start)
+    {
+      ta_monitor_lock (&call->monitor);
+      if (call->state == TA_CALL_RUNNING)
+        call->state = TA_CALL_DONE;
+      ta_monitor_broadcast (&call->monitor);
+      ta_monitor_unlock (&call->monitor);
+    }
+
+  ta_call_unref (call);
+}
+
+static TaCall *
+ta_call_new (TaRunnerCore   *core,
+             TaRunnerFunc    func,
+             gpointer        user_data,
+             GDestroyNotify  user_data_destroy,
+             const char     *what,
+             gboolean        waited)
+{
+  TaCall *call = g_new0 (TaCall, 1);
+
+  call->item.func = ta_call_item_func;
+  g_atomic_ref_count_init (&call->ref_count);
+  if (waited)
+    g_atomic_ref_count_inc (&call->ref_count);
+  call->core = core;
+  call->func = func;
+  call->user_data = user_data;
+  call->user_data_destroy = user_data_destroy;
+  call->what = what;
+  call->waited = waited;
+  ta_monitor_init (&call->monitor);
+  call->state = TA_CALL_QUEUED;
+
+  return call;
+}
+
+static void
+ta_set_not_running_error (TaRunnerCore  *core,
+                          GError       **error)
+{
+  TaCoreState state;
+
+  ta_monitor_lock (&core->monitor);
+  state = core->state;
+  ta_monitor_unlock (&core->monitor);
+
+  if (state == TA_CORE_NEW)
+    g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                 "Runner “%s” has not been started", core->name);
+  else
+    g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                 "Runner “%s” is stopped", core->name);
+}
+
+/*
+ * Queues @call and, when waited, blocks until it ran or @timeout_us passed.
+ * Consumes the caller's reference.
+ */
+static gboolean
+ta_call_submit (TaCall   *call,
+                gint64    timeout_us,
+                GError  **error)
+{
+  TaRunnerCore *core = call->core;
+  gboolean waited = call->waited;  /* an unwaited call may be gone after the push */
+  gint64 end_time;
+  TaCallState state;
+
+  if (!ta_inbox_push (core->inbox, &call->item))
+    {
+      ta_set_not_running_error (core, error);
+      /* Both references: the inbox never took its own. */
+      if (waited)
+        ta_call_unref (call);
+      call->item.func (&call->item, FALSE);
+      return FALSE;
+    }
+
+  if (!waited)
+    return TRUE;
+
+  timeout_us = ta_runner_core_resolve_timeout (core, timeout_us);
+  end_time = ta_end_time_from_timeout (timeout_us);
+
+  ta_monitor_lock (&call->monitor);
+  while (call->state == TA_CALL_QUEUED || call->state == TA_CALL_RUNNING)
+    if (!ta_monitor_wait_until (&call->monitor, end_time))
+      break;
+  state = call->state;
+  if (state == TA_CALL_QUEUED)
+    call->state = TA_CALL_GIVEN_UP;
+  ta_monitor_unlock (&call->monitor);
+
+  switch (state)
+    {
+    case TA_CALL_DONE:
+      break;
+
+    case TA_CALL_QUEUED:
+    case TA_CALL_RUNNING:
+      {
+        g_autofree char *timeout = ta_format_timeout (timeout_us);
+        g_autofree char *stuck = ta_runner_core_describe_stuck (core);
+
+        if (call->func == NULL)
+          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                       "Runner “%s” did not iterate within %s: it is busy in %s",
+                       core->name, timeout, stuck);
+        else if (state == TA_CALL_QUEUED)
+          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                       "The %s did not start within %s and will not run: "
+                       "runner “%s” is busy in %s",
+                       call->what, timeout, core->name, stuck);
+        else
+          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                       "The %s did not return within %s; it is still running "
+                       "on runner “%s”",
+                       call->what, timeout, core->name);
+      }
+      break;
+
+    case TA_CALL_DISCARDED:
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Runner “%s” stopped before the %s could run",
+                   core->name, call->what);
+      break;
+
+    case TA_CALL_ABANDONED:
+      g_set_error (error, TA_ERROR, TA_ERROR_ABANDONED,
+                   "Runner “%s” was abandoned while the %s was running",
+                   core->name, call->what);
+      break;
+
+    case TA_CALL_GIVEN_UP:
+    default:
+      g_assert_not_reached ();
+    }
+
+  ta_call_unref (call);
+
+  return state == TA_CALL_DONE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The runner thread                                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaWorkItem     item;
+  TaRunnerCore  *core;
+  gint64         drain_end_time;   /* -1 for no limit */
+} TaShutdown;
+
+static gboolean
+ta_runner_drain_timeout_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+  GPtrArray *late;
+
+  /* Tasks that did not honour their cancellation in time fail now. */
+  ta_monitor_lock (&core->monitor);
+  late = g_ptr_array_new_with_free_func (g_object_unref);
+  for (GList *l = core->tasks.head; l != NULL; l = l->next)
+    g_ptr_array_add (late, g_object_ref (l->data));
+  ta_monitor_unlock (&core->monitor);
+
+  for (guint i = 0; i < late->len; i++)
+    ta_task_force_complete (g_ptr_array_index (late, i), NULL);
+  g_ptr_array_unref (late);
+
+  g_main_loop_quit (core->loop);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runner thread: everything queued before this item has been seen. */
+static void
+ta_shutdown_item_func (TaWorkItem *item,
+                       gboolean    run)
+{
+  TaShutdown *shutdown = (TaShutdown *) item;
+  TaRunnerCore *core = shutdown->core;
+  GPtrArray *outstanding;
+  gboolean empty;
+
+  if (!run)
+    {
+      g_free (shutdown);
+      return;
+    }
+
+  ta_runner_core_set_activity (core, "the runner's stop (cancelling its tasks)");
+
+  ta_monitor_lock (&core->monitor);
+  core->draining = TRUE;
+  outstanding = g_ptr_array_new_with_free_func (g_object_unref);
+  for (GList *l = core->tasks.head; l != NULL; l = l->next)
+    g_ptr_array_add (outstanding, g_object_ref (l->data));
+  ta_monitor_unlock (&core->monitor);
+
+  for (guint i = 0; i < outstanding->len; i++)
+    ta_task_cancel (g_ptr_array_index (outstanding, i));
+  g_ptr_array_unref (outstanding);
+
+  ta_monitor_lock (&core->monitor);
+  empty = g_queue_is_empty (&core->tasks);
+  ta_monitor_unlock (&core->monitor);
+
+  if (empty)
+    {
+      g_main_loop_quit (core->loop);
+    }
+  else if (shutdown->drain_end_time >= 0)
+    {
+      GSource *source = g_timeout_source_new (0);
+
+      g_source_set_ready_time (source, shutdown->drain_end_time);
+      g_source_set_static_name (source, "[ta-glib] runner stop deadline");
+      g_source_set_priority (source, G_PRIORITY_HIGH);
+      g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
+      g_source_attach (source, core->context);
+      g_source_unref (source);
+    }
+
+  ta_runner_core_clear_activity (core);
+  g_free (shutdown);
+}
+
+static gboolean
+ta_runner_started_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+
+  ta_monitor_lock (&core->monitor);
+  core->iterating = TRUE;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+ta_runner_thread_main (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;  /* the thread's reference */
+  GSource *source;
+
+  g_private_set (&current_core, core);
+  g_main_context_push_thread_default (core->context);
+
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[ta-glib] runner started");
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, ta_runner_started_cb, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+
+  g_main_loop_run (core->loop);
+
+  /* Nothing queued can run any more; the inbox is closed by now. */
+  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+
+  /* Nobody is left to report errors to when the runner was dropped on
+   * this thread: say so rather than lose them. */
+  if (core->detached)
+    {
+      GPtrArray *unretrieved = ta_runner_core_take_unretrieved (core);
+
+      for (guint i = 0; i < unretrieved->len; i++)
+        g_warning ("Runner “%s” was finalized on its own thread; a task error "
+                   "was never retrieved: %s", core->name,
+                   ((GError *) g_ptr_array_index (unretrieved, i))->message);
+      g_ptr_array_unref (unretrieved);
+    }
+
+  g_main_context_pop_thread_default (core->context);
+  g_private_set (&current_core, NULL);
+
+  ta_monitor_lock (&core->monitor);
+  core->thread_alive = FALSE;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  ta_runner_core_unref (core);
+
+  return NULL;
+}
+
+/*
+ * Any thread but the runner's, once the runner is abandoned: fails what the
+ * stuck loop will never get to, so that nobody waits for it forever.
+ */
+static void
+ta_runner_core_abandon (TaRunnerCore *core)
+{
+  GPtrArray *outstanding;
+  GPtrArray *running;
+
+  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+
+  ta_monitor_lock (&core->monitor);
+  outstanding = g_ptr_array_new_with_free_func (g_object_unref);
+  for (GList *l = core->tasks.head; l != NULL; l = l->next)
+    g_ptr_array_add (outstanding, g_object_ref (l->data));
+  running = g_ptr_array_copy (core->running_calls, NULL, NULL);
+  /* The calls stay alive: the stuck thread holds them until they return. */
+  for (guint i = 0; i < running->len; i++)
+    g_atomic_ref_count_inc (&((TaCall *) g_ptr_array_index (running, i))->ref_count);
+  ta_monitor_unlock (&core->monitor);
+
+  for (guint i = 0; i < outstanding->len; i++)
+    ta_task_force_complete (g_ptr_array_index (outstanding, i), NULL);
+  g_ptr_array_unref (outstanding);
+
+  /* The shutdown item went with the rest of the inbox: if the thread ever
+   * unblocks, its loop ends right there. */
+  g_main_loop_quit (core->loop);
+
+  for (guint i = 0; i < running->len; i++)
+    {
+      TaCall *call = g_ptr_array_index (running, i);
+
+      ta_call_set_state (call, TA_CALL_ABANDONED);
+      ta_call_unref (call);
+    }
+  g_ptr_array_unref (running);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The object                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GWeakRef    runner;
+  GParamSpec *pspec;
+} TaNotify;
+
+static gboolean
+ta_runner_notify_cb (gpointer user_data)
+{
+  TaNotify *notify = user_data;
+  g_autoptr(TaRunner) self = g_weak_ref_get (&notify->runner);
+
+  if (self != NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), notify->pspec);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ta_notify_free (gpointer data)
+{
+  TaNotify *notify = data;
+
+  g_weak_ref_clear (&notify->runner);
+  g_free (notify);
+}
+
+/* Notifications belong to the thread that created the runner. */
+static void
+ta_runner_notify (TaRunner *self,
+                  guint     prop_id)
+{
+  TaNotify *notify;
+  GSource *source;
+
+  if (g_thread_self () == self->owner_thread)
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+      return;
+    }
+
+  notify = g_new0 (TaNotify, 1);
+  g_weak_ref_init (&notify->runner, self);
+  notify->pspec = properties[prop_id];
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[ta-glib] runner notify");
+  g_source_set_callback (source, ta_runner_notify_cb, notify, ta_notify_free);
+  g_source_attach (source, self->owner_context);
+  g_source_unref (source);
+}
+
+/* Any thread but the runner's: stop without waiting, for finalization. */
+static void     ta_runner_stop_detached (TaRunner  *self);
+static gboolean ta_runner_stop_internal (TaRunner  *self,
+                                         gboolean   notify,
+                                         GError   **error);
+
+static void
+ta_runner_dispose (GObject *object)
+{
+  TaRunner *self = TA_RUNNER (object);
+  TaCoreState state;
+
+  ta_monitor_lock (&self->core->monitor);
+  while (self->core->state == TA_CORE_STARTING)
+    ta_monitor_wait_until (&self->core->monitor, -1);
+  state = self->core->state;
+  ta_monitor_unlock (&self->core->monitor);
+
+  if (state == TA_CORE_RUNNING || state == TA_CORE_STOPPING)
+    {
+      if (ta_runner_core_is_current (self->core))
+        {
+          ta_runner_stop_detached (self);
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          /* No notifications: they would run user code from dispose. */
+          if (!ta_runner_stop_internal (self, FALSE, &error))
+            g_warning ("Runner “%s” was finalized while running: %s",
+                       self->name, error->message);
+        }
+    }
+
+  G_OBJECT_CLASS (ta_runner_parent_class)->dispose (object);
+}
+
+static void
+ta_runner_finalize (GObject *object)
+{
+  TaRunner *self = TA_RUNNER (object);
+
+  g_clear_pointer (&self->unretrieved, g_ptr_array_unref);
+  if (self->thread != NULL)
+    g_thread_unref (self->thread);
+  ta_runner_core_unref (self->core);
+  g_main_context_unref (self->owner_context);
+  g_free (self->name);
+
+  G_OBJECT_CLASS (ta_runner_parent_class)->finalize (object);
+}
+
+static void
+ta_runner_constructed (GObject *object)
+{
+  TaRunner *self = TA_RUNNER (object);
+
+  G_OBJECT_CLASS (ta_runner_parent_class)->constructed (object);
+
+  if (self->name == NULL)
+    self->name = g_strdup ("ta-runner");
+  self->core = ta_runner_core_new (self->name);
+}
+
+static void
+ta_runner_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  TaRunner *self = TA_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->name);
+      break;
+
+    case PROP_CONTEXT:
+      g_value_set_boxed (value, self->core->context);
+      break;
+
+    case PROP_RUNNING:
+      g_value_set_boolean (value, ta_runner_is_running (self));
+      break;
+
+    case PROP_SHUTDOWN_TYPE:
+      g_value_set_enum (value, ta_runner_get_shutdown_type (self));
+      break;
+
+    case PROP_DEFAULT_CALL_TIMEOUT:
+      g_value_set_int64 (value, ta_runner_get_default_call_timeout (self));
+      break;
+
+    case PROP_EXIT_TIMEOUT:
+      g_value_set_int64 (value, ta_runner_get_exit_timeout (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_runner_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  TaRunner *self = TA_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      self->name = g_value_dup_string (value);
+      break;
+
+    case PROP_DEFAULT_CALL_TIMEOUT:
+      ta_runner_set_default_call_timeout (self, g_value_get_int64 (value));
+      break;
+
+    case PROP_EXIT_TIMEOUT:
+      ta_runner_set_exit_timeout (self, g_value_get_int64 (value));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_runner_class_init (TaRunnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = ta_runner_constructed;
+  object_class->dispose = ta_runner_dispose;
+  object_class->finalize = ta_runner_finalize;
+  object_class->get_property = ta_runner_get_property;
+  object_class->set_property = ta_runner_set_property;
+
+  /**
+   * TaRunner:name:
+   *
+   * The runner's name, also the name of its thread. Defaults to
+   * `ta-runner`.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                          G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:context:
+   *
+   * The main context the runner's loop iterates, thread-default on the
+   * runner thread.
+   */
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:running:
+   *
+   * Whether the runner accepts work: %TRUE from a successful
+   * [method@Ta.Runner.start] until [method@Ta.Runner.stop] begins.
+   */
+  properties[PROP_RUNNING] =
+    g_param_spec_boolean ("running", NULL, NULL,
+                          FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                           G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:shutdown-type:
+   *
+   * How the runner was shut down.
+   */
+  properties[PROP_SHUTDOWN_TYPE] =
+    g_param_spec_enum ("shutdown-type", NULL, NULL,
+                       TA_TYPE_SHUTDOWN_TYPE,
+                       TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN,
+                       (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY |
+                        G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:default-call-timeout:
+   *
+   * The timeout, in microseconds, that %TA_TIMEOUT_DEFAULT stands for in
+   * waits on this runner: calls, iterations and task waits.
+   * %TA_TIMEOUT_INFINITE (the default) waits as long as it takes.
+   */
+  properties[PROP_DEFAULT_CALL_TIMEOUT] =
+    g_param_spec_int64 ("default-call-timeout", NULL, NULL,
+                        TA_TIMEOUT_INFINITE, G_MAXINT64, TA_TIMEOUT_INFINITE,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:exit-timeout:
+   *
+   * How long, in microseconds, [method@Ta.Runner.stop] waits for the loop
+   * to finish its cancelled tasks and exit before it abandons the thread;
+   * one second by default. %TA_TIMEOUT_INFINITE waits as long as it takes.
+   */
+  properties[PROP_EXIT_TIMEOUT] =
+    g_param_spec_int64 ("exit-timeout", NULL, NULL,
+                        TA_TIMEOUT_INFINITE, G_MAXINT64, DEFAULT_EXIT_TIMEOUT_US,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ta_runner_init (TaRunner *self)
+{
+  self->owner_context = g_main_context_ref_thread_default ();
+  self->owner_thread = g_thread_self ();
+  self->shutdown_type = TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN;
+}
+
+/**
+ * ta_runner_new:
+ * @name: (nullable): a name for the runner and its thread, or %NULL for
+ *   `ta-runner`
+ *
+ * Creates a runner. It does not run until [method@Ta.Runner.start].
+ *
+ * Any thread; it becomes the runner's owner thread, where property
+ * notifications are emitted.
+ *
+ * Returns: (transfer full): a new runner
+ */
+TaRunner *
+ta_runner_new (const char *name)
+{
+  return g_object_new (TA_TYPE_RUNNER, "name", name, NULL);
+}
+
+/**
+ * ta_runner_start:
+ * @self: a runner
+ * @error: return location for a #GError
+ *
+ * Starts the runner thread and its loop. It returns once the loop has
+ * iterated, so the runner is ready for work. A runner starts once: starting
+ * it again fails with %TA_ERROR_ALREADY_STARTED, and starting a stopped
+ * runner with %TA_ERROR_NOT_RUNNING.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE once the loop runs, %FALSE with @error set otherwise
+ */
+gboolean
+ta_runner_start (TaRunner  *self,
+                 GError   **error)
+{
+  TaRunnerCore *core;
+  GThread *thread;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  core = self->core;
+
+  ta_monitor_lock (&core->monitor);
+  switch (core->state)
+    {
+    case TA_CORE_NEW:
+      core->state = TA_CORE_STARTING;
+      core->thread_alive = TRUE;
+      break;
+
+    case TA_CORE_STARTING:
+    case TA_CORE_RUNNING:
+      ta_monitor_unlock (&core->monitor);
+      g_set_error (error, TA_ERROR, TA_ERROR_ALREADY_STARTED,
+                   "Runner “%s” was already started", self->name);
+      return FALSE;
+
+    case TA_CORE_STOPPING:
+    case TA_CORE_STOPPED:
+    default:
+      ta_monitor_unlock (&core->monitor);
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Runner “%s” was stopped; a runner cannot be restarted",
+                   self->name);
+      return FALSE;
+    }
+  ta_monitor_unlock (&core->monitor);
+
+  ta_inbox_open (core->inbox);
+  thread = g_thread_try_new (self->name, ta_runner_thread_main,
+                             ta_runner_core_ref (core), &local_error);
+
+  ta_monitor_lock (&core->monitor);
+  if (thread == NULL)
+    {
+      core->state = TA_CORE_NEW;
+      core->thread_alive = FALSE;
+      ta_monitor_broadcast (&core->monitor);
+      ta_monitor_unlock (&core->monitor);
+      ta_inbox_close (core->inbox, NULL);
+      ta_runner_core_unref (core);
+      g_propagate_prefixed_error (error, local_error,
+                                  "Could not start runner “%s”: ", self->name);
+      return FALSE;
+    }
+  self->thread = thread;
+  while (!core->iterating)
+    ta_monitor_wait_until (&core->monitor, -1);
+  core->state = TA_CORE_RUNNING;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  ta_runner_notify (self, PROP_RUNNING);
+
+  return TRUE;
+}
+
+static void
+ta_runner_stop_detached (TaRunner *self)
+{
+  TaRunnerCore *core = self->core;
+  TaShutdown *shutdown;
+  GThread *thread;
+
+  ta_monitor_lock (&core->monitor);
+  if (core->state != TA_CORE_RUNNING)
+    {
+      ta_monitor_unlock (&core->monitor);
+      return;
+    }
+  core->state = TA_CORE_STOPPING;
+  ta_monitor_unlock (&core->monitor);
+
+  shutdown = g_new0 (TaShutdown, 1);
+  shutdown->item.func = ta_shutdown_item_func;
+  shutdown->core = core;
+  shutdown->drain_end_time = ta_end_time_from_timeout (ta_runner_get_exit_timeout (self));
+
+  /* The thread holds its own reference to the core and finishes alone,
+   * reporting errors nobody retrieved itself. */
+  ta_monitor_lock (&core->monitor);
+  core->detached = TRUE;
+  ta_monitor_unlock (&core->monitor);
+  ta_inbox_close (core->inbox, &shutdown->item);
+
+  ta_monitor_lock (&core->monitor);
+  thread = g_steal_pointer (&self->thread);
+  core->state = TA_CORE_STOPPED;
+  self->shutdown_type = TA_SHUTDOWN_TYPE_STOPPED;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  g_thread_unref (thread);
+}
+
+/**
+ * ta_runner_stop:
+ * @self: a runner
+ * @error: return location for a #GError
+ *
+ * Stops the runner, in this order: new work is refused; every outstanding
+ * task, including tasks spawned by tasks, is cancelled; the loop runs until
+ * they have completed; it quits; the thread is joined. Work still queued
+ * fails with %TA_ERROR_NOT_RUNNING, waits on the cancelled tasks with
+ * %G_IO_ERROR_CANCELLED.
+ *
+ * All of it takes at most [property@Ta.Runner:exit-timeout]. Tasks that do
+ * not honour their cancellation are failed when three quarters of it have
+ * passed. A loop that does not respond at all within it, such as one whose
+ * task function blocks the thread, is abandoned: stop returns
+ * %TA_ERROR_TIMEOUT naming what the loop is stuck in, detaches the thread
+ * (it finishes on its own if it ever unblocks) and sets
+ * [property@Ta.Runner:shutdown-type] to %TA_SHUTDOWN_TYPE_ABANDONED.
+ *
+ * When tasks failed and nobody retrieved their errors, stop returns
+ * %TA_ERROR_UNRETRIEVED with each error's message; the originals are kept
+ * for [method@Ta.Runner.dup_unretrieved_errors].
+ *
+ * Stopping is idempotent: stopping a stopped runner, or one that never
+ * started, succeeds and reports nothing new.
+ *
+ * Any thread but the runner thread, where it fails at once with
+ * %TA_ERROR_WOULD_DEADLOCK.
+ *
+ * Returns: %TRUE if the runner stopped cleanly, %FALSE with @error set
+ *   otherwise (the runner is stopped either way)
+ */
+gboolean
+ta_runner_stop (TaRunner  *self,
+                GError   **error)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return ta_runner_stop_internal (self, TRUE, error);
+}
+
+static gboolean
+ta_runner_stop_internal (TaRunner  *self,
+                         gboolean   notify,
+                         GError   **error)
+{
+  TaRunnerCore *core;
+  TaShutdown *shutdown;
+  gint64 exit_timeout;
+  gint64 end_time;
+  gboolean alive;
+  GThread *thread;
+  GPtrArray *unretrieved;
+  gboolean ok;
+  g_autofree char *stuck = NULL;
+
+  core = self->core;
+
+  if (ta_runner_core_is_current (core))
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Runner “%s” cannot be stopped from its own thread: "
+                   "stop would wait for the thread it runs on",
+                   self->name);
+      return FALSE;
+    }
+
+  ta_monitor_lock (&core->monitor);
+  while (core->state == TA_CORE_STARTING || core->state == TA_CORE_STOPPING)
+    ta_monitor_wait_until (&core->monitor, -1);
+  switch (core->state)
+    {
+    case TA_CORE_NEW:
+      core->state = TA_CORE_STOPPED;
+      self->shutdown_type = TA_SHUTDOWN_TYPE_STOPPED;
+      ta_monitor_unlock (&core->monitor);
+      if (notify)
+        ta_runner_notify (self, PROP_SHUTDOWN_TYPE);
+      return TRUE;
+
+    case TA_CORE_STOPPED:
+      ta_monitor_unlock (&core->monitor);
+      return TRUE;
+
+    case TA_CORE_RUNNING:
+      core->state = TA_CORE_STOPPING;
+      break;
+
+    case TA_CORE_STARTING:
+    case TA_CORE_STOPPING:
+    default:
+      g_assert_not_reached ();
+    }
+  ta_monitor_unlock (&core->monitor);
+
+  if (notify)
+    ta_runner_notify (self, PROP_RUNNING);
+
+  exit_timeout = ta_runner_get_exit_timeout (self);
+  end_time = ta_end_time_from_timeout (exit_timeout);
+
+  /* Closing the inbox and queueing the shutdown is one step: whatever was
+   * queued before runs first, nothing can be queued after. */
+  shutdown = g_new0 (TaShutdown, 1);
+  shutdown->item.func = ta_shutdown_item_func;
+  shutdown->core = core;
+  shutdown->drain_end_time = exit_timeout < 0 ? -1 :
+    g_get_monotonic_time () + exit_timeout * 3 / 4;
+  ta_inbox_close (core->inbox, &shutdown->item);
+
+  ta_monitor_lock (&core->monitor);
+  while (core->thread_alive)
+    if (!ta_monitor_wait_until (&core->monitor, end_time))
+      break;
+  alive = core->thread_alive;
+  thread = g_steal_pointer (&self->thread);
+  ta_monitor_unlock (&core->monitor);
+
+  if (!alive)
+    {
+      g_thread_join (thread);
+    }
+  else
+    {
+      stuck = ta_runner_core_describe_stuck (core);
+      g_thread_unref (thread);
+      ta_runner_core_abandon (core);
+    }
+
+  unretrieved = ta_runner_core_take_unretrieved (core);
+  ok = !alive && unretrieved->len == 0;
+
+  ta_monitor_lock (&core->monitor);
+  core->state = TA_CORE_STOPPED;
+  self->shutdown_type = alive ? TA_SHUTDOWN_TYPE_ABANDONED : TA_SHUTDOWN_TYPE_STOPPED;
+  if (self->unretrieved == NULL)
+    self->unretrieved = g_ptr_array_ref (unretrieved);
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  if (notify)
+    ta_runner_notify (self, PROP_SHUTDOWN_TYPE);
+
+  if (alive)
+    {
+      g_autofree char *timeout = ta_format_timeout (exit_timeout);
+
+      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                   "Runner “%s” did not stop within %s: its loop is stuck in "
+                   "%s. Its thread was abandoned%s",
+                   self->name, timeout, stuck,
+                   unretrieved->len > 0 ?
+                   " (and task errors were not retrieved: see ta_runner_dup_unretrieved_errors())" : "");
+    }
+  else if (unretrieved->len > 0)
+    {
+      GString *message = g_string_new (NULL);
+
+      g_string_append_printf (message,
+                              unretrieved->len == 1 ?
+                              "%u task error was not retrieved:" :
+                              "%u task errors were not retrieved:",
+                              unretrieved->len);
+      for (guint i = 0; i < unretrieved->len; i++)
+        g_string_append_printf (message, "\n- %s",
+                                ((GError *) g_ptr_array_index (unretrieved, i))->message);
+      g_set_error_literal (error, TA_ERROR, TA_ERROR_UNRETRIEVED, message->str);
+      g_string_free (message, TRUE);
+    }
+
+  g_ptr_array_unref (unretrieved);
+
+  return ok;
+}
+
+/**
+ * ta_runner_get_name:
+ * @self: a runner
+ *
+ * Gets the runner's name, which is also its thread's.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the name
+ */
+const char *
+ta_runner_get_name (TaRunner *self)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * ta_runner_get_context:
+ * @self: a runner
+ *
+ * Gets the main context of the runner's loop. Sources attached to it are
+ * dispatched on the runner thread, where it is the thread-default context.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the runner's context
+ */
+GMainContext *
+ta_runner_get_context (TaRunner *self)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+
+  return self->core->context;
+}
+
+/**
+ * ta_runner_is_running:
+ * @self: a runner
+ *
+ * Checks whether the runner accepts work: it was started and stop has not
+ * begun.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE if the runner is running
+ */
+gboolean
+ta_runner_is_running (TaRunner *self)
+{
+  gboolean running;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+
+  ta_monitor_lock (&self->core->monitor);
+  running = self->core->state == TA_CORE_RUNNING;
+  ta_monitor_unlock (&self->core->monitor);
+
+  return running;
+}
+
+/**
+ * ta_runner_is_runner_thread:
+ * @self: a runner
+ *
+ * Checks whether the caller runs on the runner's thread, that is, inside
+ * its loop.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE on the runner thread, %FALSE elsewhere
+ */
+gboolean
+ta_runner_is_runner_thread (TaRunner *self)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+
+  return ta_runner_core_is_current (self->core);
+}
+
+/**
+ * ta_runner_get_shutdown_type:
+ * @self: a runner
+ *
+ * Gets how the runner was shut down.
+ *
+ * Any thread.
+ *
+ * Returns: the shutdown type
+ */
+TaShutdownType
+ta_runner_get_shutdown_type (TaRunner *self)
+{
+  TaShutdownType type;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN);
+
+  ta_monitor_lock (&self->core->monitor);
+  type = self->shutdown_type;
+  ta_monitor_unlock (&self->core->monitor);
+
+  return type;
+}
+
+/**
+ * ta_runner_get_default_call_timeout:
+ * @self: a runner
+ *
+ * Gets [property@Ta.Runner:default-call-timeout].
+ *
+ * Any thread.
+ *
+ * Returns: the timeout in microseconds, or %TA_TIMEOUT_INFINITE
+ */
+gint64
+ta_runner_get_default_call_timeout (TaRunner *self)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), TA_TIMEOUT_INFINITE);
+
+  return ta_atomic_get_int64 (&self->core->default_call_timeout);
+}
+
+/**
+ * ta_runner_set_default_call_timeout:
+ * @self: a runner
+ * @timeout_us: the timeout in microseconds, or %TA_TIMEOUT_INFINITE
+ *
+ * Sets [property@Ta.Runner:default-call-timeout].
+ *
+ * Any thread; the notification is emitted in the calling thread.
+ */
+void
+ta_runner_set_default_call_timeout (TaRunner *self,
+                                    gint64    timeout_us)
+{
+  g_return_if_fail (TA_IS_RUNNER (self));
+  g_return_if_fail (timeout_us >= TA_TIMEOUT_INFINITE);
+
+  if (ta_atomic_get_int64 (&self->core->default_call_timeout) == timeout_us)
+    return;
+
+  ta_atomic_set_int64 (&self->core->default_call_timeout, timeout_us);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_CALL_TIMEOUT]);
+}
+
+/**
+ * ta_runner_get_exit_timeout:
+ * @self: a runner
+ *
+ * Gets [property@Ta.Runner:exit-timeout].
+ *
+ * Any thread.
+ *
+ * Returns: the timeout in microseconds, or %TA_TIMEOUT_INFINITE
+ */
+gint64
+ta_runner_get_exit_timeout (TaRunner *self)
+{
+  g_return_val_if_fail (TA_IS_RUNNER (self), TA_TIMEOUT_INFINITE);
+
+  return ta_atomic_get_int64 (&self->core->exit_timeout);
+}
+
+/**
+ * ta_runner_set_exit_timeout:
+ * @self: a runner
+ * @timeout_us: the timeout in microseconds, or %TA_TIMEOUT_INFINITE
+ *
+ * Sets [property@Ta.Runner:exit-timeout].
+ *
+ * Any thread; the notification is emitted in the calling thread.
+ */
+void
+ta_runner_set_exit_timeout (TaRunner *self,
+                            gint64    timeout_us)
+{
+  g_return_if_fail (TA_IS_RUNNER (self));
+  g_return_if_fail (timeout_us >= TA_TIMEOUT_INFINITE);
+
+  if (ta_atomic_get_int64 (&self->core->exit_timeout) == timeout_us)
+    return;
+
+  ta_atomic_set_int64 (&self->core->exit_timeout, timeout_us);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_TIMEOUT]);
+}
+
+/**
+ * ta_runner_invoke:
+ * @self: a runner
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the function to run on the runner thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @error: return location for a #GError
+ *
+ * Queues @func to run on the runner thread, without waiting: fire and
+ * forget. It never runs inline, even when called on the runner thread.
+ * Functions invoked from one thread run in the order they were invoked.
+ *
+ * @user_data_destroy runs on the runner thread after @func; if the runner
+ * stops before reaching @func, it runs on the thread that stops it, or
+ * right here if the runner is not running.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE if @func was queued, %FALSE with %TA_ERROR_NOT_RUNNING if
+ *   the runner is not running
+ */
+gboolean
+ta_runner_invoke (TaRunner        *self,
+                  TaRunnerFunc     func,
+                  gpointer         user_data,
+                  GDestroyNotify   user_data_destroy,
+                  GError         **error)
+{
+  TaCall *call;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  call = ta_call_new (self->core, func, user_data, user_data_destroy,
+                      "function given to ta_runner_invoke()", FALSE);
+
+  return ta_call_submit (call, TA_TIMEOUT_INFINITE, error);
+}
+
+/**
+ * ta_runner_call:
+ * @self: a runner
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the function to run on the runner thread
+ * @user_data: data for @func; results travel back through it
+ * @user_data_destroy: (nullable): frees @user_data
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE,
+ *   or %TA_TIMEOUT_DEFAULT for [property@Ta.Runner:default-call-timeout]
+ * @error: return location for a #GError
+ *
+ * Runs @func on the runner thread and waits until it has returned. On the
+ * runner thread itself it runs @func inline.
+ *
+ * If the wait times out before @func started, @func will not run; if it
+ * was already running, it finishes in the background. Either way
+ * @user_data stays valid until @user_data_destroy, which runs on the runner
+ * thread after @func (or where the call ends when @func never runs).
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE once @func has returned; %FALSE with %TA_ERROR_TIMEOUT,
+ *   %TA_ERROR_NOT_RUNNING or %TA_ERROR_ABANDONED otherwise
+ */
+gboolean
+ta_runner_call (TaRunner        *self,
+                TaRunnerFunc     func,
+                gpointer         user_data,
+                GDestroyNotify   user_data_destroy,
+                gint64           timeout_us,
+                GError         **error)
+{
+  TaCall *call;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (ta_runner_core_is_current (self->core))
+    {
+      func (user_data);
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      return TRUE;
+    }
+
+  call = ta_call_new (self->core, func, user_data, user_data_destroy,
+                      "function given to ta_runner_call()", TRUE);
+
+  return ta_call_submit (call, timeout_us, error);
+}
+
+/**
+ * ta_runner_wait_next_iteration:
+ * @self: a runner
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE,
+ *   or %TA_TIMEOUT_DEFAULT for [property@Ta.Runner:default-call-timeout]
+ * @error: return location for a #GError
+ *
+ * Waits until the runner's loop has gone through its queue of work once
+ * more, which shows that it is responsive and has seen everything queued
+ * before this call. A timeout's message names what the loop is busy with.
+ *
+ * Any thread but the runner thread, where it fails at once with
+ * %TA_ERROR_WOULD_DEADLOCK.
+ *
+ * Returns: %TRUE once the loop iterated; %FALSE with %TA_ERROR_TIMEOUT,
+ *   %TA_ERROR_NOT_RUNNING or %TA_ERROR_WOULD_DEADLOCK otherwise
+ */
+gboolean
+ta_runner_wait_next_iteration (TaRunner  *self,
+                               gint64     timeout_us,
+                               GError   **error)
+{
+  TaCall *call;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (ta_runner_core_is_current (self->core))
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Waiting for the next iteration of runner “%s” from its own "
+                   "thread would deadlock",
+                   self->name);
+      return FALSE;
+    }
+
+  call = ta_call_new (self->core, NULL, NULL, NULL, "loop iteration", TRUE);
+
+  return ta_call_submit (call, timeout_us, error);
+}
+
+/**
+ * ta_runner_spawn:
+ * @self: a runner
+ * @name: (nullable): a name for the task, used in reports, or %NULL for
+ *   `task-N`
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the task function, run on the runner thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @cancellable: (nullable): a cancellable that cancels the task too
+ * @error: return location for a #GError
+ *
+ * Spawns a task: @func runs on the runner thread, in order with other work
+ * queued from the calling thread, with a new [class@Gio.Task] created
+ * there, which it completes with the `g_task_return_*()` functions (see
+ * [type@Ta.TaskFunc]). It returns at once with the handle.
+ *
+ * @user_data becomes the GTask's task data (g_task_get_task_data()) and
+ * @user_data_destroy runs when the GTask is finalized. A task that
+ * succeeded keeps its GTask, which holds the result, until the last
+ * reference to the returned [class@Ta.Task] is dropped, so that is where it
+ * runs then; otherwise it runs on the runner thread. If the task never
+ * starts, it runs where the task is failed: the thread that stops the
+ * runner, or right here.
+ *
+ * Any thread, including the runner thread: tasks may spawn tasks.
+ *
+ * Returns: (transfer full): the task, or %NULL with %TA_ERROR_NOT_RUNNING
+ *   if the runner is not running
+ */
+TaTask *
+ta_runner_spawn (TaRunner        *self,
+                 const char      *name,
+                 TaTaskFunc       func,
+                 gpointer         user_data,
+                 GDestroyNotify   user_data_destroy,
+                 GCancellable    *cancellable,
+                 GError         **error)
+{
+  TaRunnerCore *core;
+  TaTask *task;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  core = self->core;
+  task = ta_task_new_internal (core, name, func, user_data, user_data_destroy, cancellable);
+
+  /* Registered before it is queued, so that a stop racing with this call
+   * always finds it. */
+  ta_monitor_lock (&core->monitor);
+  g_queue_push_tail_link (&core->tasks, &task->core_link);
+  g_object_ref (task);
+  core->n_spawned++;
+  ta_monitor_unlock (&core->monitor);
+
+  /* The inbox's reference, taken before the runner can drop it. */
+  g_object_ref (task);
+  if (!ta_inbox_push (core->inbox, &task->item))
+    {
+      GError *local_error = NULL;
+
+      g_object_unref (task);
+      /* Failing a task nobody will see is not worth a report. */
+      ta_set_not_running_error (core, &local_error);
+      ta_task_force_complete (task, local_error);
+      ta_task_mark_retrieved (task);
+      g_propagate_error (error, local_error);
+      g_object_unref (task);
+      return NULL;
+    }
+
+  return task;
+}
+
+/**
+ * ta_runner_run:
+ * @self: a runner
+ * @name: (nullable): a name for the task, or %NULL
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the task function, run on the runner thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE,
+ *   or %TA_TIMEOUT_DEFAULT for [property@Ta.Runner:default-call-timeout]
+ * @error: return location for a #GError
+ *
+ * Spawns a task and waits for it: [method@Ta.Runner.spawn] and
+ * [method@Ta.Task.wait] in one call. A task that does not complete within
+ * the timeout is cancelled, since nobody else holds its handle.
+ *
+ * Any thread but the runner thread, where it fails at once with
+ * %TA_ERROR_WOULD_DEADLOCK.
+ *
+ * Returns: (transfer full) (nullable): the completed task, to take its
+ *   result from, or %NULL with @error set to the task's error,
+ *   %TA_ERROR_TIMEOUT, %TA_ERROR_NOT_RUNNING or %TA_ERROR_WOULD_DEADLOCK
+ */
+TaTask *
+ta_runner_run (TaRunner        *self,
+               const char      *name,
+               TaTaskFunc       func,
+               gpointer         user_data,
+               GDestroyNotify   user_data_destroy,
+               gint64           timeout_us,
+               GError         **error)
+{
+  g_autoptr(TaTask) task = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (ta_runner_core_is_current (self->core))
+    {
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Running a task to completion on runner “%s” from its own "
+                   "thread would deadlock; spawn it and use ta_task_wait_async()",
+                   self->name);
+      return NULL;
+    }
+
+  task = ta_runner_spawn (self, name, func, user_data, user_data_destroy, NULL, error);
+  if (task == NULL)
+    return NULL;
+
+  if (!ta_task_wait (task, timeout_us, &local_error))
+    {
+      if (g_error_matches (local_error, TA_ERROR, TA_ERROR_TIMEOUT))
+        ta_task_cancel (task);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&task);
+}
+
+/**
+ * ta_runner_dup_unretrieved_errors:
+ * @self: a runner
+ *
+ * Gets the task errors that nobody had retrieved when the runner stopped:
+ * the originals, with their domains and codes, each message prefixed with
+ * the task's name.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer container) (element-type GError): the errors, empty
+ *   if there were none or the runner has not stopped
+ */
+GPtrArray *
+ta_runner_dup_unretrieved_errors (TaRunner *self)
+{
+  GPtrArray *copy;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+
+  copy = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  ta_monitor_lock (&self->core->monitor);
+  if (self->unretrieved != NULL)
+    for (guint i = 0; i < self->unretrieved->len; i++)
+      g_ptr_array_add (copy, g_error_copy (g_ptr_array_index (self->unretrieved, i)));
+  ta_monitor_unlock (&self->core->monitor);
+
+  return copy;
+}

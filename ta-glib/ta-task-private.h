@@ -1,0 +1,73 @@
+/* ta-task-private.h: task handles
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "ta-task.h"
+#include "ta-inbox-private.h"
+#include "ta-monitor-private.h"
+#include "ta-runner-private.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TA_TASK_PENDING,     /* queued in the inbox */
+  TA_TASK_RUNNING,     /* the task function ran; its GTask is out there */
+  TA_TASK_DONE,
+} TaTaskState;
+
+typedef enum {
+  TA_RESULT_IN_GTASK,  /* not propagated yet */
+  TA_RESULT_POINTER,   /* taken by ta_task_propagate_pointer() */
+  TA_RESULT_BOOLEAN,
+  TA_RESULT_INT,
+  TA_RESULT_VALUE,
+} TaResultKind;
+
+struct _TaTask
+{
+  GObject          parent_instance;
+
+  TaWorkItem       item;            /* the start, queued in the inbox */
+  GList            core_link;       /* guarded by core->monitor */
+  gboolean         in_failed;       /* guarded by core->monitor */
+  guint64          core_serial;     /* immutable: the runner's identity */
+  char            *name;            /* immutable */
+  GCancellable    *cancellable;     /* immutable, always our own */
+  GCancellable    *user_cancellable;/* immutable, chained to cancellable */
+  gulong           user_cancel_id;
+
+  /* Until the task starts; then owned by the GTask. Runner thread. */
+  TaTaskFunc       func;
+  gpointer         user_data;
+  GDestroyNotify   user_data_destroy;
+
+  TaMonitor        monitor;         /* guards the fields below */
+  TaRunnerCore    *core;            /* strong until the task completes */
+  TaRunnerCore    *failed_core;     /* strong while in core->failed */
+  TaTaskState      state;
+  gboolean         completing;      /* a completion is under way */
+  GError          *error;           /* DONE with an error */
+  GTask           *gtask;           /* DONE successfully: holds the result */
+  GQueue           waiters;         /* TaWaiter */
+  gboolean         retrieved;       /* the error was seen by someone */
+  TaResultKind     result_kind;
+  gboolean         result_boolean;
+  gssize           result_int;
+  GValue           result_value;
+};
+
+TaTask *ta_task_new_internal   (TaRunnerCore   *core,
+                                const char     *name,
+                                TaTaskFunc      func,
+                                gpointer        user_data,
+                                GDestroyNotify  user_data_destroy,
+                                GCancellable   *cancellable);
+void    ta_task_force_complete (TaTask         *self,
+                                const GError   *error);
+GError *ta_task_take_failed_for_report (TaTask *self);
+void    ta_task_mark_retrieved         (TaTask *self);
+
+G_END_DECLS

@@ -1,0 +1,132 @@
+/* test-common.h: helpers shared by the C tests
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <ta-glib.h>
+
+/* A generous bound for "does not hang": tests never assert timing, only
+ * that a wait that must end does end. */
+#define TEST_HANG_US (30 * G_USEC_PER_SEC)
+
+/*
+ * A gate: a one-way latch with a counter, for tests to wait on events
+ * (a task entered, a function ran) instead of sleeping.
+ */
+typedef struct
+{
+  GMutex mutex;
+  GCond  cond;
+  guint  count;
+} TestGate;
+
+static inline void
+test_gate_init (TestGate *gate)
+{
+  g_mutex_init (&gate->mutex);
+  g_cond_init (&gate->cond);
+  gate->count = 0;
+}
+
+static inline void
+test_gate_clear (TestGate *gate)
+{
+  g_mutex_clear (&gate->mutex);
+  g_cond_clear (&gate->cond);
+}
+
+static inline void
+test_gate_open (TestGate *gate)
+{
+  g_mutex_lock (&gate->mutex);
+  gate->count++;
+  g_cond_broadcast (&gate->cond);
+  g_mutex_unlock (&gate->mutex);
+}
+
+/* Waits until the gate was opened at least @count times. */
+static inline gboolean
+test_gate_wait_count (TestGate *gate,
+                      guint     count,
+                      gint64    timeout_us)
+{
+  gint64 end_time = g_get_monotonic_time () + timeout_us;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&gate->mutex);
+  while (gate->count < count && ok)
+    ok = g_cond_wait_until (&gate->cond, &gate->mutex, end_time) || gate->count >= count;
+  ok = gate->count >= count;
+  g_mutex_unlock (&gate->mutex);
+
+  return ok;
+}
+
+static inline void
+test_gate_wait (TestGate *gate)
+{
+  g_assert_true (test_gate_wait_count (gate, 1, TEST_HANG_US));
+}
+
+static inline guint
+test_gate_get_count (TestGate *gate)
+{
+  guint count;
+
+  g_mutex_lock (&gate->mutex);
+  count = gate->count;
+  g_mutex_unlock (&gate->mutex);
+
+  return count;
+}
+
+/* Runs @context until *@flag becomes TRUE, failing after TEST_HANG_US. */
+static inline void
+test_iterate_until (GMainContext   *context,
+                    const gboolean *flag)
+{
+  gint64 end_time = g_get_monotonic_time () + TEST_HANG_US;
+
+  while (!g_atomic_int_get (flag))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end_time);
+      g_main_context_iteration (context, TRUE);
+    }
+}
+
+/* A thread-exit latch: set it on a thread, and the gate opens when that
+ * thread has finished. */
+static void test_thread_exit_notify (gpointer data);
+static GPrivate test_thread_exit_private = G_PRIVATE_INIT (test_thread_exit_notify);
+
+static void
+test_thread_exit_notify (gpointer data)
+{
+  test_gate_open (data);
+}
+
+static inline void
+test_watch_thread_exit (gpointer gate)
+{
+  g_private_set (&test_thread_exit_private, gate);
+}
+
+/* Counts destroy notifications of user data. */
+typedef struct
+{
+  gint  destroyed;
+  gint  ran;
+  GThread *ran_on;
+  GThread *destroyed_on;
+} TestData;
+
+static inline void
+test_data_destroy (gpointer data)
+{
+  TestData *td = data;
+
+  td->destroyed_on = g_thread_self ();
+  g_atomic_int_inc (&td->destroyed);
+}

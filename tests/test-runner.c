@@ -1,0 +1,1082 @@
+/* test-runner.c: TaRunner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <pthread.h>
+
+#include "test-common.h"
+
+static GThread *main_thread;
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                 */
+/* ---------------------------------------------------------------------- */
+
+static TaRunner *
+start_runner (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  TaRunner *runner = ta_runner_new (name);
+
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+
+  return runner;
+}
+
+static void
+stop_runner_ok (TaRunner *runner)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+}
+
+typedef struct
+{
+  TestData data;      /* first: test_data_destroy() works on a Blocker */
+  TestGate entered;
+  TestGate release;
+} Blocker;
+
+static void
+blocker_init (Blocker *b)
+{
+  test_gate_init (&b->entered);
+  test_gate_init (&b->release);
+  memset (&b->data, 0, sizeof b->data);
+}
+
+static void
+blocker_clear (Blocker *b)
+{
+  test_gate_clear (&b->entered);
+  test_gate_clear (&b->release);
+}
+
+/* A TaRunnerFunc that blocks the runner thread until released. */
+static void
+block_func (gpointer user_data)
+{
+  Blocker *b = user_data;
+
+  b->data.ran_on = g_thread_self ();
+  g_atomic_int_inc (&b->data.ran);
+  test_gate_open (&b->entered);
+  test_gate_wait (&b->release);
+}
+
+/* A task function that blocks the runner thread until released. */
+static void
+blocking_task (GTask        *task,
+               GCancellable *cancellable,
+               gpointer      user_data)
+{
+  block_func (user_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+record_func (gpointer user_data)
+{
+  TestData *td = user_data;
+
+  td->ran_on = g_thread_self ();
+  g_atomic_int_inc (&td->ran);
+}
+
+static void
+slept_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ta_sleep_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
+}
+
+/* Sleeps for the number of milliseconds in user_data, then returns it. */
+static void
+sleep_task (GTask        *task,
+            GCancellable *cancellable,
+            gpointer      user_data)
+{
+  ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable, slept_cb,
+                  g_object_ref (task));
+}
+
+static void
+failing_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           "error %d", GPOINTER_TO_INT (user_data));
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life cycle                                                              */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_runner_start_stop (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("life");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ta_runner_is_running (runner));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN);
+
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+  g_assert_true (ta_runner_is_running (runner));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN);
+
+  stop_runner_ok (runner);
+  g_assert_false (ta_runner_is_running (runner));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+
+  /* Idempotent. */
+  stop_runner_ok (runner);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+}
+
+static void
+test_runner_start_twice (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("twice");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ta_runner_start (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_ALREADY_STARTED);
+  g_assert_true (ta_runner_is_running (runner));
+  stop_runner_ok (runner);
+
+  g_clear_error (&error);
+  g_assert_false (ta_runner_start (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_assert_false (ta_runner_is_running (runner));
+}
+
+static void
+test_runner_stop_never_started (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new (NULL);
+
+  g_assert_cmpstr (ta_runner_get_name (runner), ==, "ta-runner");
+  stop_runner_ok (runner);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+}
+
+static void
+check_thread_func (gpointer user_data)
+{
+  TaRunner *runner = user_data;
+  char name[32] = "";
+
+  g_assert_true (ta_runner_is_runner_thread (runner));
+  g_assert_true (g_main_context_get_thread_default () == ta_runner_get_context (runner));
+  g_assert_true (g_main_context_is_owner (ta_runner_get_context (runner)));
+  g_assert_cmpint (pthread_getname_np (pthread_self (), name, sizeof name), ==, 0);
+  g_assert_cmpstr (name, ==, "named-thread");
+}
+
+static void
+test_runner_thread (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("named-thread");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ta_runner_is_runner_thread (runner));
+  g_assert_true (ta_runner_call (runner, check_thread_func, runner, NULL,
+                                 TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  stop_runner_ok (runner);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Call and invoke                                                         */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_runner_call (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("call");
+  g_autoptr(GError) error = NULL;
+  TestData td = { 0 };
+
+  g_assert_true (ta_runner_call (runner, record_func, &td, test_data_destroy,
+                                 TA_TIMEOUT_DEFAULT, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (td.ran, ==, 1);
+  g_assert_cmpint (td.destroyed, ==, 1);
+  g_assert_true (td.ran_on != main_thread);
+  g_assert_true (td.destroyed_on == td.ran_on);
+  stop_runner_ok (runner);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  TestData  inner;
+  gboolean  inner_done_before_return;
+} Nested;
+
+static void
+nested_outer_func (gpointer user_data)
+{
+  Nested *n = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* On the runner thread a call runs inline... */
+  g_assert_true (ta_runner_call (n->runner, record_func, &n->inner, NULL, 0, &error));
+  g_assert_no_error (error);
+  n->inner_done_before_return = n->inner.ran == 1;
+}
+
+static void
+test_runner_call_inline (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("inline");
+  g_autoptr(GError) error = NULL;
+  Nested n = { runner, { 0 }, FALSE };
+
+  g_assert_true (ta_runner_call (runner, nested_outer_func, &n, NULL,
+                                 TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_true (n.inner_done_before_return);
+  stop_runner_ok (runner);
+}
+
+static void
+test_runner_call_timeout_running (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("call-timeout");
+  g_autoptr(GError) error = NULL;
+  Blocker b;
+
+  blocker_init (&b);
+  g_assert_false (ta_runner_call (runner, block_func, &b, test_data_destroy,
+                                  20 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "still running"));
+  g_assert_cmpint (b.data.destroyed, ==, 0);
+
+  /* The function finishes in the background; its data is freed after. */
+  test_gate_open (&b.release);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (b.data.ran, ==, 1);
+  g_assert_cmpint (b.data.destroyed, ==, 1);
+  stop_runner_ok (runner);
+  blocker_clear (&b);
+}
+
+static void
+test_runner_call_timeout_queued (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("call-queued");
+  g_autoptr(GError) error = NULL;
+  TestData late = { 0 };
+  Blocker b;
+
+  blocker_init (&b);
+  g_assert_true (ta_runner_invoke (runner, block_func, &b, NULL, NULL));
+  test_gate_wait (&b.entered);
+
+  g_assert_false (ta_runner_call (runner, record_func, &late, test_data_destroy,
+                                  20 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "will not run"));
+  g_assert_nonnull (strstr (error->message, "ta_runner_invoke"));
+
+  test_gate_open (&b.release);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (late.ran, ==, 0);
+  g_assert_cmpint (late.destroyed, ==, 1);
+  stop_runner_ok (runner);
+  blocker_clear (&b);
+}
+
+typedef struct
+{
+  GMutex mutex;
+  GArray *seen;
+} Order;
+
+typedef struct
+{
+  Order *order;
+  guint  value;
+} OrderItem;
+
+static void
+order_func (gpointer user_data)
+{
+  OrderItem *item = user_data;
+
+  g_mutex_lock (&item->order->mutex);
+  g_array_append_val (item->order->seen, item->value);
+  g_mutex_unlock (&item->order->mutex);
+}
+
+static void
+test_runner_invoke_order (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("order");
+  Order order;
+  OrderItem *items = g_new0 (OrderItem, 1000);
+
+  g_mutex_init (&order.mutex);
+  order.seen = g_array_new (FALSE, FALSE, sizeof (guint));
+  for (guint i = 0; i < 1000; i++)
+    {
+      items[i].order = &order;
+      items[i].value = i;
+      g_assert_true (ta_runner_invoke (runner, order_func, &items[i], NULL, NULL));
+    }
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+
+  g_assert_cmpuint (order.seen->len, ==, 1000);
+  for (guint i = 0; i < 1000; i++)
+    g_assert_cmpuint (g_array_index (order.seen, guint, i), ==, i);
+
+  stop_runner_ok (runner);
+  g_array_unref (order.seen);
+  g_mutex_clear (&order.mutex);
+  g_free (items);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  TestData  invoked;
+  gboolean  ran_inline;
+} InvokeFromRunner;
+
+static void
+invoke_from_runner_func (gpointer user_data)
+{
+  InvokeFromRunner *ifr = user_data;
+
+  g_assert_true (ta_runner_invoke (ifr->runner, record_func, &ifr->invoked, NULL, NULL));
+  ifr->ran_inline = ifr->invoked.ran > 0;
+}
+
+static void
+test_runner_invoke_never_inline (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("invoke");
+  InvokeFromRunner ifr = { runner, { 0 }, FALSE };
+
+  g_assert_true (ta_runner_call (runner, invoke_from_runner_func, &ifr, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  g_assert_false (ifr.ran_inline);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (ifr.invoked.ran, ==, 1);
+  stop_runner_ok (runner);
+}
+
+static void
+check_not_running (TaRunner   *runner,
+                   const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TaTask) task = NULL;
+  TestData td = { 0 };
+
+  g_assert_false (ta_runner_invoke (runner, record_func, &td, test_data_destroy, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_assert_nonnull (strstr (error->message, fragment));
+  g_clear_error (&error);
+
+  g_assert_false (ta_runner_call (runner, record_func, &td, test_data_destroy,
+                                  TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  task = ta_runner_spawn (runner, NULL, blocking_task, &td, test_data_destroy, NULL, &error);
+  g_assert_null (task);
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  task = ta_runner_run (runner, NULL, blocking_task, &td, test_data_destroy,
+                        TA_TIMEOUT_INFINITE, &error);
+  g_assert_null (task);
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_clear_error (&error);
+
+  g_assert_false (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+
+  /* Nothing ran, and every piece of data was freed, right away. */
+  g_assert_cmpint (td.ran, ==, 0);
+  g_assert_cmpint (td.destroyed, ==, 4);
+}
+
+static void
+test_runner_work_when_not_running (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("not-running");
+
+  check_not_running (runner, "not been started");
+  g_assert_true (ta_runner_start (runner, NULL));
+  stop_runner_ok (runner);
+  check_not_running (runner, "stopped");
+}
+
+/* ---------------------------------------------------------------------- */
+/* Waiting for the next iteration                                          */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_runner_next_iteration (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("iteration");
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_DEFAULT, &error));
+      g_assert_no_error (error);
+    }
+  stop_runner_ok (runner);
+}
+
+static void
+check_next_iteration_times_out (gint64 default_timeout,
+                                gint64 timeout)
+{
+  g_autoptr(TaRunner) runner = start_runner ("busy");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Blocker b;
+
+  blocker_init (&b);
+  ta_runner_set_default_call_timeout (runner, default_timeout);
+  task = ta_runner_spawn (runner, "blocker", blocking_task, &b, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&b.entered);
+
+  g_assert_false (ta_runner_wait_next_iteration (runner, timeout, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  /* The message names what the loop is busy with. */
+  g_assert_nonnull (strstr (error->message, "blocker"));
+
+  test_gate_open (&b.release);
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  stop_runner_ok (runner);
+  blocker_clear (&b);
+}
+
+static void
+test_runner_next_iteration_default_timeout (void)
+{
+  check_next_iteration_times_out (20 * 1000, TA_TIMEOUT_DEFAULT);
+}
+
+static void
+test_runner_next_iteration_explicit_timeout (void)
+{
+  check_next_iteration_times_out (60 * G_USEC_PER_SEC, 20 * 1000);
+}
+
+/* Busy for a while, then lets go on its own. */
+static void
+busy_for_a_while_task (GTask        *task,
+                       GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  Blocker *b = user_data;
+
+  test_gate_open (&b->entered);
+  /* Bounded: nobody opens this gate; the wait only keeps the loop busy
+   * for longer than the default timeout below. */
+  test_gate_wait_count (&b->release, 1, 200 * 1000);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_runner_next_iteration_infinite (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("infinite");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Blocker b;
+
+  blocker_init (&b);
+  ta_runner_set_default_call_timeout (runner, 10 * 1000);
+  task = ta_runner_spawn (runner, NULL, busy_for_a_while_task, &b, NULL, NULL, &error);
+  test_gate_wait (&b.entered);
+
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  /* The loop got past the busy task function. */
+  g_assert_cmpuint (test_gate_get_count (&b.release), ==, 0);
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  stop_runner_ok (runner);
+  blocker_clear (&b);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  GError   *iteration_error;
+  GError   *stop_error;
+  GError   *run_error;
+} FromRunner;
+
+static void
+misuse_from_runner_func (gpointer user_data)
+{
+  FromRunner *fr = user_data;
+  TaTask *task;
+
+  g_assert_false (ta_runner_wait_next_iteration (fr->runner, TA_TIMEOUT_INFINITE,
+                                                 &fr->iteration_error));
+  g_assert_false (ta_runner_stop (fr->runner, &fr->stop_error));
+  task = ta_runner_run (fr->runner, NULL, failing_task, NULL, NULL,
+                        TA_TIMEOUT_INFINITE, &fr->run_error);
+  g_assert_null (task);
+}
+
+static void
+test_runner_misuse_from_runner_thread (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("misuse");
+  FromRunner fr = { runner, NULL, NULL, NULL };
+
+  g_assert_true (ta_runner_call (runner, misuse_from_runner_func, &fr, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  g_assert_error (fr.iteration_error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+  g_assert_error (fr.stop_error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+  g_assert_error (fr.run_error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+  g_assert_true (ta_runner_is_running (runner));
+  g_clear_error (&fr.iteration_error);
+  g_clear_error (&fr.stop_error);
+  g_clear_error (&fr.run_error);
+  stop_runner_ok (runner);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stopping                                                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaRunner *runner;
+  TaTask   *child;
+} Parent;
+
+static void
+parent_slept_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ta_sleep_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Spawns a long child, then sleeps (cancellably) for a long time. */
+static void
+parent_task (GTask        *task,
+             GCancellable *cancellable,
+             gpointer      user_data)
+{
+  Parent *parent = user_data;
+  g_autoptr(GError) error = NULL;
+
+  parent->child = ta_runner_spawn (parent->runner, "child", sleep_task,
+                                   GINT_TO_POINTER (60 * 1000), NULL, NULL, &error);
+  g_assert_no_error (error);
+  ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, parent_slept_cb, g_object_ref (task));
+}
+
+static void
+test_runner_stop_cancels_outstanding (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("cancel-all");
+  g_autoptr(TaTask) sleeper = NULL;
+  g_autoptr(TaTask) parent = NULL;
+  g_autoptr(TaTask) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) user_cancellable = g_cancellable_new ();
+  Parent p = { runner, NULL };
+
+  sleeper = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (60 * 1000),
+                             NULL, user_cancellable, &error);
+  g_assert_no_error (error);
+  parent = ta_runner_spawn (runner, "parent", parent_task, &p, NULL,
+                            user_cancellable, &error);
+  g_assert_no_error (error);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  child = g_steal_pointer (&p.child);
+  g_assert_nonnull (child);
+
+  stop_runner_ok (runner);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+
+  g_assert_true (ta_task_is_done (sleeper));
+  g_assert_true (ta_task_is_done (parent));
+  g_assert_true (ta_task_is_done (child));
+  g_assert_false (ta_task_wait (sleeper, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (ta_task_wait (child, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* The caller's own cancellable is left alone. */
+  g_assert_false (g_cancellable_is_cancelled (user_cancellable));
+}
+
+static gboolean
+never_cb (gpointer user_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+/* Ignores its cancellable: only the stop's deadline can end it. */
+static void
+uncooperative_task (GTask        *task,
+                    GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 3600, never_cb,
+                              g_object_ref (task), g_object_unref);
+}
+
+static void
+test_runner_stop_fails_uncooperative (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("uncooperative");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ta_runner_set_exit_timeout (runner, 100 * 1000);
+  task = ta_runner_spawn (runner, "stubborn", uncooperative_task, NULL, NULL, NULL, &error);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+
+  /* The loop is responsive, so this is an orderly stop. */
+  stop_runner_ok (runner);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+  g_assert_false (ta_task_wait (task, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static void
+test_runner_unretrieved_errors (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("errors");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+  g_autoptr(TaTask) retrieved = NULL;
+  g_autoptr(TaTask) cancelled = NULL;
+
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autoptr(TaTask) task = ta_runner_spawn (runner, NULL, failing_task,
+                                                GUINT_TO_POINTER (i), NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  /* A failure somebody saw is not reported again... */
+  retrieved = ta_runner_spawn (runner, "seen", failing_task, GUINT_TO_POINTER (99),
+                               NULL, NULL, NULL);
+  g_assert_false (ta_task_wait (retrieved, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* ...and a cancellation is not a failure. */
+  cancelled = ta_runner_spawn (runner, "cancelled", sleep_task, GINT_TO_POINTER (60 * 1000),
+                               NULL, NULL, NULL);
+  ta_task_cancel (cancelled);
+
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED);
+  g_assert_nonnull (strstr (error->message, "10 task errors"));
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *fragment = g_strdup_printf ("error %u\n", i);
+      g_autofree char *message = g_strconcat (error->message, "\n", NULL);
+
+      g_assert_nonnull (strstr (message, fragment));
+    }
+  g_assert_null (strstr (error->message, "error 99"));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+
+  errors = ta_runner_dup_unretrieved_errors (runner);
+  g_assert_cmpuint (errors->len, ==, 10);
+  for (guint i = 0; i < errors->len; i++)
+    g_assert_error ((GError *) g_ptr_array_index (errors, i), G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  /* Reported once. */
+  g_clear_error (&error);
+  stop_runner_ok (runner);
+}
+
+static void
+test_runner_stuck_loop_abandoned (void)
+{
+  TaRunner *runner = start_runner ("stuck");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(TaTask) queued = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate thread_exited;
+  TestData queued_data = { 0 };
+  gint64 start;
+  Blocker b;
+
+  blocker_init (&b);
+  test_gate_init (&thread_exited);
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, 100 * 1000);
+
+  task = ta_runner_spawn (runner, "hang-forever", blocking_task, &b, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&b.entered);
+  queued = ta_runner_spawn (runner, "queued", blocking_task, &queued_data,
+                            test_data_destroy, NULL, &error);
+  g_assert_no_error (error);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, TEST_HANG_US);
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "hang-forever"));
+  g_assert_nonnull (strstr (error->message, "abandoned"));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+  g_assert_false (ta_runner_is_running (runner));
+
+  /* Nobody is left waiting on the stuck loop. */
+  g_clear_error (&error);
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_false (ta_task_wait (queued, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (queued_data.ran, ==, 0);
+  g_assert_cmpint (queued_data.destroyed, ==, 1);
+
+  /* Stopping again changes nothing. */
+  g_assert_true (ta_runner_stop (runner, NULL));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+
+  /* The abandoned thread finishes on its own once it unblocks, even with
+   * the runner object gone. */
+  g_object_unref (runner);
+  test_gate_open (&b.release);
+  test_gate_wait (&thread_exited);
+
+  test_gate_clear (&thread_exited);
+  blocker_clear (&b);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  Blocker  *blocker;
+  GError   *error;
+  gboolean  ok;
+} StuckCall;
+
+static gpointer
+stuck_call_thread (gpointer user_data)
+{
+  StuckCall *sc = user_data;
+
+  sc->ok = ta_runner_call (sc->runner, block_func, sc->blocker, NULL,
+                           TA_TIMEOUT_INFINITE, &sc->error);
+  return NULL;
+}
+
+static void
+test_runner_stuck_call_abandoned (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("stuck-call");
+  TestGate thread_exited;
+  StuckCall sc = { runner, NULL, NULL, TRUE };
+  g_autoptr(GError) error = NULL;
+  GThread *caller;
+  Blocker b;
+
+  blocker_init (&b);
+  test_gate_init (&thread_exited);
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, 50 * 1000);
+  sc.blocker = &b;
+  caller = g_thread_new ("caller", stuck_call_thread, &sc);
+  test_gate_wait (&b.entered);
+
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "ta_runner_call"));
+
+  /* The caller blocked with no timeout is released. */
+  g_thread_join (caller);
+  g_assert_false (sc.ok);
+  g_assert_error (sc.error, TA_ERROR, TA_ERROR_ABANDONED);
+  g_clear_error (&sc.error);
+
+  test_gate_open (&b.release);
+  test_gate_wait (&thread_exited);
+  test_gate_clear (&thread_exited);
+  blocker_clear (&b);
+}
+
+static void
+test_runner_finalize_running (void)
+{
+  TaRunner *runner = start_runner ("finalize");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  task = ta_runner_spawn (runner, NULL, sleep_task, GINT_TO_POINTER (60 * 1000),
+                          NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_object_add_weak_pointer (G_OBJECT (runner), (gpointer *) &runner);
+  g_object_unref (runner);
+  g_assert_null (runner);
+
+  g_assert_true (ta_task_is_done (task));
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  TestGate  finalized;
+  GThread  *finalized_on;
+} LastRef;
+
+static void
+last_ref_weak_notify (gpointer  user_data,
+                      GObject  *where_the_object_was)
+{
+  LastRef *lr = user_data;
+
+  lr->finalized_on = g_thread_self ();
+  test_gate_open (&lr->finalized);
+}
+
+static void
+drop_last_ref_func (gpointer user_data)
+{
+  LastRef *lr = user_data;
+
+  g_object_unref (lr->runner);
+}
+
+static void
+test_runner_last_ref_on_runner_thread (void)
+{
+  LastRef lr;
+  TestGate thread_exited;
+  TaRunner *runner = start_runner ("last-ref");
+
+  test_gate_init (&lr.finalized);
+  test_gate_init (&thread_exited);
+  lr.runner = runner;
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  g_object_weak_ref (G_OBJECT (runner), last_ref_weak_notify, &lr);
+
+  /* Hand our reference to the runner thread, which drops it there. */
+  g_assert_true (ta_runner_invoke (runner, drop_last_ref_func, &lr, NULL, NULL));
+  test_gate_wait (&lr.finalized);
+  g_assert_true (lr.finalized_on != main_thread);
+  test_gate_wait (&thread_exited);
+
+  test_gate_clear (&lr.finalized);
+  test_gate_clear (&thread_exited);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Properties and notifications                                            */
+/* ---------------------------------------------------------------------- */
+
+static void
+count_notify_cb (GObject    *object,
+                 GParamSpec *pspec,
+                 gpointer    user_data)
+{
+  guint *count = user_data;
+
+  g_assert_true (g_thread_self () == main_thread);
+  (*count)++;
+}
+
+static void
+test_runner_properties (void)
+{
+  g_autoptr(TaRunner) runner = NULL;
+  g_autofree char *name = NULL;
+  GMainContext *context = NULL;
+  gint64 call_timeout, exit_timeout;
+  TaShutdownType shutdown_type;
+  gboolean running;
+  guint n_timeout_notifies = 0;
+
+  runner = g_object_new (TA_TYPE_RUNNER,
+                         "name", "props",
+                         "default-call-timeout", (gint64) 1234,
+                         "exit-timeout", (gint64) 5678,
+                         NULL);
+  g_signal_connect (runner, "notify::default-call-timeout",
+                    G_CALLBACK (count_notify_cb), &n_timeout_notifies);
+
+  g_object_get (runner,
+                "name", &name,
+                "context", &context,
+                "default-call-timeout", &call_timeout,
+                "exit-timeout", &exit_timeout,
+                "shutdown-type", &shutdown_type,
+                "running", &running,
+                NULL);
+  g_assert_cmpstr (name, ==, "props");
+  g_assert_true (context == ta_runner_get_context (runner));
+  g_main_context_unref (context);
+  g_assert_cmpint (call_timeout, ==, 1234);
+  g_assert_cmpint (exit_timeout, ==, 5678);
+  g_assert_cmpint (ta_runner_get_exit_timeout (runner), ==, 5678);
+  g_assert_cmpint (shutdown_type, ==, TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN);
+  g_assert_false (running);
+
+  /* Notified on change only. */
+  ta_runner_set_default_call_timeout (runner, 1234);
+  g_assert_cmpuint (n_timeout_notifies, ==, 0);
+  ta_runner_set_default_call_timeout (runner, TA_TIMEOUT_INFINITE);
+  g_assert_cmpuint (n_timeout_notifies, ==, 1);
+  g_assert_cmpint (ta_runner_get_default_call_timeout (runner), ==, TA_TIMEOUT_INFINITE);
+}
+
+static gpointer
+stop_in_thread (gpointer user_data)
+{
+  g_assert_true (ta_runner_stop (user_data, NULL));
+  return NULL;
+}
+
+static void
+test_runner_notify_on_owner_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaRunner) runner = NULL;
+  guint n_running = 0, n_shutdown = 0;
+  GThread *stopper;
+
+  g_main_context_push_thread_default (context);
+  runner = start_runner ("owner");
+  g_signal_connect (runner, "notify::running", G_CALLBACK (count_notify_cb), &n_running);
+  g_signal_connect (runner, "notify::shutdown-type", G_CALLBACK (count_notify_cb), &n_shutdown);
+
+  /* Stopped from another thread: the notifications still arrive here. */
+  stopper = g_thread_new ("stopper", stop_in_thread, runner);
+  g_thread_join (stopper);
+  g_assert_cmpuint (n_running, ==, 0);
+  while (n_running == 0 || n_shutdown == 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpuint (n_running, ==, 1);
+  g_assert_cmpuint (n_shutdown, ==, 1);
+  g_main_context_pop_thread_default (context);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Programmer errors                                                       */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_runner_null_arguments (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(TaRunner) runner = ta_runner_new ("null");
+
+      g_assert_false (ta_runner_start (NULL, NULL));
+      g_assert_false (ta_runner_call (runner, NULL, NULL, NULL, 0, NULL));
+      g_assert_false (ta_runner_invoke (runner, NULL, NULL, NULL, NULL));
+      g_assert_null (ta_runner_spawn (runner, NULL, NULL, NULL, NULL, NULL, NULL));
+      g_assert_false (ta_runner_wait_next_iteration (runner, -3, NULL));
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*CRITICAL*ta_runner_start*TA_IS_RUNNER*");
+}
+
+static void
+test_runner_null_arguments_nonfatal (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("null");
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_false (ta_runner_call (runner, NULL, NULL, NULL, 0, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (ta_runner_spawn (runner, NULL, NULL, NULL, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*timeout_us >= TA_TIMEOUT_DEFAULT*");
+  g_assert_false (ta_runner_wait_next_iteration (runner, -3, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*TA_IS_RUNNER*");
+  g_assert_false (ta_runner_stop (NULL, NULL));
+  g_test_assert_expected_messages ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/ta/runner/start-stop", test_runner_start_stop);
+  g_test_add_func ("/ta/runner/start-twice", test_runner_start_twice);
+  g_test_add_func ("/ta/runner/stop-never-started", test_runner_stop_never_started);
+  g_test_add_func ("/ta/runner/thread", test_runner_thread);
+  g_test_add_func ("/ta/runner/call", test_runner_call);
+  g_test_add_func ("/ta/runner/call-inline-on-runner-thread", test_runner_call_inline);
+  g_test_add_func ("/ta/runner/call-timeout-running", test_runner_call_timeout_running);
+  g_test_add_func ("/ta/runner/call-timeout-queued", test_runner_call_timeout_queued);
+  g_test_add_func ("/ta/runner/invoke-order", test_runner_invoke_order);
+  g_test_add_func ("/ta/runner/invoke-never-inline", test_runner_invoke_never_inline);
+  g_test_add_func ("/ta/runner/work-when-not-running", test_runner_work_when_not_running);
+  g_test_add_func ("/ta/runner/next-iteration", test_runner_next_iteration);
+  g_test_add_func ("/ta/runner/next-iteration-default-timeout", test_runner_next_iteration_default_timeout);
+  g_test_add_func ("/ta/runner/next-iteration-explicit-timeout", test_runner_next_iteration_explicit_timeout);
+  g_test_add_func ("/ta/runner/next-iteration-infinite", test_runner_next_iteration_infinite);
+  g_test_add_func ("/ta/runner/misuse-from-runner-thread", test_runner_misuse_from_runner_thread);
+  g_test_add_func ("/ta/runner/stop-cancels-outstanding", test_runner_stop_cancels_outstanding);
+  g_test_add_func ("/ta/runner/stop-fails-uncooperative", test_runner_stop_fails_uncooperative);
+  g_test_add_func ("/ta/runner/unretrieved-errors", test_runner_unretrieved_errors);
+  g_test_add_func ("/ta/runner/stuck-loop-abandoned", test_runner_stuck_loop_abandoned);
+  g_test_add_func ("/ta/runner/stuck-call-abandoned", test_runner_stuck_call_abandoned);
+  g_test_add_func ("/ta/runner/finalize-running", test_runner_finalize_running);
+  g_test_add_func ("/ta/runner/last-ref-on-runner-thread", test_runner_last_ref_on_runner_thread);
+  g_test_add_func ("/ta/runner/properties", test_runner_properties);
+  g_test_add_func ("/ta/runner/notify-on-owner-context", test_runner_notify_on_owner_context);
+  g_test_add_func ("/ta/runner/null-arguments", test_runner_null_arguments);
+  g_test_add_func ("/ta/runner/null-arguments-nonfatal", test_runner_null_arguments_nonfatal);
+
+  return g_test_run ();
+}

@@ -1,0 +1,838 @@
+/* test-task.c: TaTask, tasks spawned on a runner
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "test-common.h"
+
+static GThread *main_thread;
+static TaRunner *runner;
+
+static void
+setup_runner (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  runner = ta_runner_new ("task-tests");
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+}
+
+static void
+teardown_runner (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+  g_clear_object (&runner);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Task functions                                                          */
+/* ---------------------------------------------------------------------- */
+
+static void
+slept_return_int_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  g_assert_true (g_main_context_get_thread_default () == ta_runner_get_context (runner));
+  if (!ta_sleep_finish (result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, 10);
+}
+
+/* The cookbook's foo(): sleeps for the given milliseconds, returns 10. */
+static void
+foo_task (GTask        *task,
+          GCancellable *cancellable,
+          gpointer      user_data)
+{
+  g_assert_true (ta_runner_is_runner_thread (runner));
+  ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable,
+                  slept_return_int_cb, g_object_ref (task));
+}
+
+static void
+error_task (GTask        *task,
+            GCancellable *cancellable,
+            gpointer      user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "foo is missing");
+}
+
+static void
+return_cancelled_task (GTask        *task,
+                       GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "I give up");
+}
+
+static void
+noop_task (GTask        *task,
+           GCancellable *cancellable,
+           gpointer      user_data)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tests                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_task_run_returns_value (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, "foo", foo_task, GINT_TO_POINTER (10), NULL,
+                        TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (task);
+  g_assert_true (ta_task_is_done (task));
+  g_assert_cmpint (ta_task_propagate_int (task, &error), ==, 10);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ta_task_get_name (task), ==, "foo");
+  teardown_runner ();
+}
+
+static void
+test_task_run_timeout (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, "slow", foo_task, GINT_TO_POINTER (60 * 1000), NULL,
+                        10 * 1000, &error);
+  g_assert_null (task);
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "slow"));
+  /* The abandoned task was cancelled: stop has nothing to wait for. */
+  teardown_runner ();
+}
+
+static void
+test_task_names (void)
+{
+  g_autoptr(TaTask) named = NULL;
+  g_autoptr(TaTask) anonymous = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+
+  setup_runner ();
+  named = ta_runner_spawn (runner, "named", noop_task, NULL, NULL, NULL, NULL);
+  anonymous = ta_runner_spawn (runner, NULL, noop_task, NULL, NULL, NULL, NULL);
+  g_assert_cmpstr (ta_task_get_name (named), ==, "named");
+  g_assert_true (g_str_has_prefix (ta_task_get_name (anonymous), "task-"));
+  g_object_get (named, "name", &name, "cancellable", &cancellable, NULL);
+  g_assert_cmpstr (name, ==, "named");
+  g_assert_true (cancellable == ta_task_get_cancellable (named));
+  g_assert_true (ta_task_wait (named, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_task_wait (anonymous, TA_TIMEOUT_INFINITE, NULL));
+  teardown_runner ();
+}
+
+/* A parent that spawns a child and awaits it on the runner. */
+static void
+child_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TaTask *child = TA_TASK (source);
+  GError *error = NULL;
+
+  g_assert_true (ta_runner_is_runner_thread (runner));
+  if (!ta_task_wait_finish (child, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, ta_task_propagate_int (child, NULL) + 1);
+}
+
+static void
+parent_task (GTask        *task,
+             GCancellable *cancellable,
+             gpointer      user_data)
+{
+  g_autoptr(TaTask) child = NULL;
+  GError *error = NULL;
+
+  child = ta_runner_spawn (runner, "child", foo_task, GINT_TO_POINTER (5), NULL,
+                           cancellable, &error);
+  if (child == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  ta_task_wait_async (child, cancellable, child_done_cb, g_object_ref (task));
+}
+
+static void
+test_task_chain (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, "parent", parent_task, NULL, NULL,
+                        TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 11);
+  teardown_runner ();
+}
+
+/* Completed later, by whoever calls release_task() on the runner. */
+static GTask *held_task;
+
+static void
+held_task_func (GTask        *task,
+                GCancellable *cancellable,
+                gpointer      user_data)
+{
+  g_assert_null (held_task);
+  held_task = g_object_ref (task);
+  if (user_data != NULL)
+    test_gate_open (user_data);
+}
+
+static void
+release_held_task (gpointer user_data)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&held_task);
+
+  g_task_return_int (task, GPOINTER_TO_INT (user_data));
+}
+
+static void
+test_task_done (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  TestGate started;
+
+  setup_runner ();
+  test_gate_init (&started);
+  task = ta_runner_spawn (runner, NULL, held_task_func, &started, NULL, NULL, NULL);
+  test_gate_wait (&started);
+  g_assert_false (ta_task_is_done (task));
+  g_assert_true (ta_runner_call (runner, release_held_task, GINT_TO_POINTER (3), NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_task_is_done (task));
+  test_gate_clear (&started);
+  teardown_runner ();
+}
+
+static void
+test_task_repeated_timeouts (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, "patient", held_task_func, NULL, NULL, NULL, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (ta_task_wait (task, 5 * 1000, &error));
+      g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+      g_assert_nonnull (strstr (error->message, "patient"));
+      g_clear_error (&error);
+      g_assert_false (ta_task_is_done (task));
+    }
+  g_assert_true (ta_runner_invoke (runner, release_held_task, GINT_TO_POINTER (7), NULL, NULL));
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 7);
+
+  /* Waiting on a done task reports the same outcome, as often as asked. */
+  g_assert_true (ta_task_wait (task, 0, &error));
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_DEFAULT, &error));
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 7);
+  teardown_runner ();
+}
+
+static void
+test_task_error (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) copy = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, NULL, error_task, NULL, NULL, NULL, NULL);
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_cmpstr (error->message, ==, "foo is missing");
+  g_clear_error (&error);
+
+  /* Again, and through every accessor. */
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (ta_task_propagate_int (task, &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  copy = ta_task_dup_error (task);
+  g_assert_error (copy, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+
+  /* Retrieved: stop reports nothing. */
+  teardown_runner ();
+}
+
+static void
+test_task_returns_cancelled (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, NULL, return_cancelled_task, NULL, NULL, NULL, NULL);
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  teardown_runner ();
+}
+
+static void
+test_task_cancel (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, "sleepy", foo_task, GINT_TO_POINTER (3600 * 1000),
+                          NULL, NULL, NULL);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  ta_task_cancel (task);
+  g_assert_false (ta_task_wait (task, TEST_HANG_US, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* Cancelling again, or after it is done, does nothing. */
+  ta_task_cancel (task);
+  teardown_runner ();
+}
+
+static void
+block_until_released (gpointer user_data)
+{
+  TestGate *gates = user_data;
+
+  test_gate_open (&gates[0]);
+  test_gate_wait (&gates[1]);
+}
+
+static void
+record_task (GTask        *task,
+             GCancellable *cancellable,
+             gpointer      user_data)
+{
+  TestData *td = user_data;
+
+  g_atomic_int_inc (&td->ran);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_task_cancel_before_start (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate gates[2];
+  TestData td = { 0 };
+
+  setup_runner ();
+  test_gate_init (&gates[0]);
+  test_gate_init (&gates[1]);
+  g_assert_true (ta_runner_invoke (runner, block_until_released, gates, NULL, NULL));
+  test_gate_wait (&gates[0]);
+
+  task = ta_runner_spawn (runner, NULL, record_task, &td, test_data_destroy, NULL, NULL);
+  ta_task_cancel (task);
+  test_gate_open (&gates[1]);
+
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (td.ran, ==, 0);
+  g_assert_cmpint (td.destroyed, ==, 1);
+  test_gate_clear (&gates[0]);
+  test_gate_clear (&gates[1]);
+  teardown_runner ();
+}
+
+static void
+test_task_user_cancellable (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (3600 * 1000),
+                          NULL, cancellable, NULL);
+  g_assert_true (ta_task_get_cancellable (task) != cancellable);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (ta_task_wait (task, TEST_HANG_US, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_true (g_cancellable_is_cancelled (ta_task_get_cancellable (task)));
+  teardown_runner ();
+}
+
+static void
+test_task_wait_after_shutdown (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (10 * 1000),
+                          NULL, NULL, NULL);
+  teardown_runner ();
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+/* Waits from the main thread's context. */
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+  GThread  *thread;
+} AsyncWait;
+
+static void
+async_wait_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncWait *aw = user_data;
+
+  aw->thread = g_thread_self ();
+  aw->ok = ta_task_wait_finish (TA_TASK (source), result, &aw->error);
+  aw->done = TRUE;
+}
+
+static void
+test_task_wait_async (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaTask) task = NULL;
+  AsyncWait aw = { FALSE, FALSE, NULL, NULL };
+
+  setup_runner ();
+  g_main_context_push_thread_default (context);
+  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (5), NULL, NULL, NULL);
+  ta_task_wait_async (task, NULL, async_wait_cb, &aw);
+  test_iterate_until (context, &aw.done);
+  g_assert_true (aw.thread == main_thread);
+  g_assert_true (aw.ok);
+  g_assert_no_error (aw.error);
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 10);
+
+  /* On a done task: still never from within the call. */
+  aw.done = FALSE;
+  ta_task_wait_async (task, NULL, async_wait_cb, &aw);
+  g_assert_false (aw.done);
+  test_iterate_until (context, &aw.done);
+  g_assert_true (aw.ok);
+  g_main_context_pop_thread_default (context);
+  teardown_runner ();
+}
+
+static void
+test_task_wait_async_error (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaTask) task = NULL;
+  AsyncWait aw = { FALSE, FALSE, NULL, NULL };
+
+  setup_runner ();
+  g_main_context_push_thread_default (context);
+  task = ta_runner_spawn (runner, NULL, error_task, NULL, NULL, NULL, NULL);
+  ta_task_wait_async (task, NULL, async_wait_cb, &aw);
+  test_iterate_until (context, &aw.done);
+  g_assert_false (aw.ok);
+  g_assert_error (aw.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&aw.error);
+  g_main_context_pop_thread_default (context);
+  /* The error reached somebody: stop reports nothing. */
+  teardown_runner ();
+}
+
+static void
+test_task_wait_async_cancel (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(TaTask) task = NULL;
+  AsyncWait aw = { FALSE, FALSE, NULL, NULL };
+
+  setup_runner ();
+  g_main_context_push_thread_default (context);
+  task = ta_runner_spawn (runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
+  ta_task_wait_async (task, cancellable, async_wait_cb, &aw);
+  g_cancellable_cancel (cancellable);
+  test_iterate_until (context, &aw.done);
+  g_assert_false (aw.ok);
+  g_assert_error (aw.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&aw.error);
+
+  /* Only the wait was cancelled, not the task. */
+  g_assert_false (ta_task_is_done (task));
+  g_assert_true (ta_runner_invoke (runner, release_held_task, GINT_TO_POINTER (1), NULL, NULL));
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  g_main_context_pop_thread_default (context);
+  teardown_runner ();
+}
+
+typedef struct
+{
+  TaTask *other;
+  GError *error;
+} DeadlockCheck;
+
+static void
+wait_on_runner_task (GTask        *task,
+                     GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  DeadlockCheck *dc = user_data;
+
+  g_assert_false (ta_task_wait (dc->other, TA_TIMEOUT_INFINITE, &dc->error));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_task_wait_on_runner_thread (void)
+{
+  g_autoptr(TaTask) other = NULL;
+  g_autoptr(TaTask) task = NULL;
+  DeadlockCheck dc = { NULL, NULL };
+
+  setup_runner ();
+  other = ta_runner_spawn (runner, NULL, noop_task, NULL, NULL, NULL, NULL);
+  dc.other = other;
+  task = ta_runner_run (runner, NULL, wait_on_runner_task, &dc, NULL,
+                        TA_TIMEOUT_INFINITE, NULL);
+  g_assert_nonnull (task);
+  g_assert_error (dc.error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+  g_clear_error (&dc.error);
+  teardown_runner ();
+}
+
+/* Results and their ownership. */
+static gint n_results_freed;
+
+static void
+result_free (gpointer data)
+{
+  g_atomic_int_inc (&n_results_freed);
+  g_free (data);
+}
+
+static void
+pointer_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_task_return_pointer (task, g_strdup ("result"), result_free);
+}
+
+static void
+test_task_pointer_result (void)
+{
+  setup_runner ();
+  n_results_freed = 0;
+
+  /* Taken: the caller owns it. */
+  {
+    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL,
+                                            TA_TIMEOUT_INFINITE, NULL);
+    g_autofree char *result = ta_task_propagate_pointer (task, NULL);
+
+    g_assert_cmpstr (result, ==, "result");
+  }
+  g_assert_cmpint (n_results_freed, ==, 0);
+
+  /* Not taken: freed once, with its destroy notify. */
+  {
+    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL,
+                                            TA_TIMEOUT_INFINITE, NULL);
+    g_assert_nonnull (task);
+  }
+  /* The runner may still hold the GTask for the rest of the dispatch
+   * that completed it; it is freed where the last reference goes. */
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (n_results_freed, ==, 1);
+
+  teardown_runner ();
+}
+
+static void
+test_task_pointer_taken_twice (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autofree char *result = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  result = ta_task_propagate_pointer (task, NULL);
+  g_assert_cmpstr (result, ==, "result");
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*can only be taken once*");
+  g_assert_null (ta_task_propagate_pointer (task, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*already taken*");
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, -1);
+  g_test_assert_expected_messages ();
+  teardown_runner ();
+}
+
+static void
+variant_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_VARIANT);
+  g_value_set_variant (&value, g_variant_new_parsed ("{'answer': <42>}"));
+  g_task_return_value (task, &value);
+  g_value_unset (&value);
+}
+
+static void
+test_task_value_result (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, NULL, variant_task, NULL, NULL, TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      GValue value = G_VALUE_INIT;
+      gint32 answer = 0;
+
+      g_assert_true (ta_task_propagate_value (task, &value, &error));
+      g_assert_true (G_VALUE_HOLDS_VARIANT (&value));
+      g_assert_true (g_variant_lookup (g_value_get_variant (&value), "answer", "i", &answer));
+      g_assert_cmpint (answer, ==, 42);
+      g_value_unset (&value);
+    }
+  teardown_runner ();
+}
+
+static void
+boolean_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_task_return_boolean (task, GPOINTER_TO_INT (user_data));
+}
+
+static void
+test_task_boolean_result (void)
+{
+  g_autoptr(TaTask) yes = NULL;
+  g_autoptr(TaTask) no = NULL;
+
+  setup_runner ();
+  yes = ta_runner_run (runner, NULL, boolean_task, GINT_TO_POINTER (TRUE), NULL,
+                       TA_TIMEOUT_INFINITE, NULL);
+  no = ta_runner_run (runner, NULL, boolean_task, GINT_TO_POINTER (FALSE), NULL,
+                      TA_TIMEOUT_INFINITE, NULL);
+  g_assert_true (ta_task_propagate_boolean (yes, NULL));
+  g_assert_true (ta_task_propagate_boolean (yes, NULL));
+  g_assert_false (ta_task_propagate_boolean (no, NULL));
+  teardown_runner ();
+}
+
+static void
+dropping_task (GTask        *task,
+               GCancellable *cancellable,
+               gpointer      user_data)
+{
+  /* Neither returns nor keeps a reference: a bug, made loud. */
+}
+
+static void
+test_task_dropped_without_return (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*dropper*dropped without returning*");
+  task = ta_runner_spawn (runner, "dropper", dropping_task, NULL, NULL, NULL, NULL);
+  g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, TA_ERROR, TA_ERROR_ABANDONED);
+  teardown_runner ();
+}
+
+static void
+test_task_propagate_before_done (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  setup_runner ();
+  task = ta_runner_spawn (runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*before it was done*");
+  g_assert_cmpint (ta_task_propagate_int (task, &error), ==, -1);
+  g_test_assert_expected_messages ();
+  g_assert_error (error, TA_ERROR, TA_ERROR_FAILED);
+  g_assert_true (ta_runner_invoke (runner, release_held_task, NULL, NULL, NULL));
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  teardown_runner ();
+}
+
+/* A task completed from a plain thread: GTask routes it back. */
+static gpointer
+return_from_thread (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_int (task, 99);
+  g_object_unref (task);
+  return NULL;
+}
+
+static void
+handoff_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  g_thread_unref (g_thread_new ("helper", return_from_thread, g_object_ref (task)));
+}
+
+static void
+test_task_return_from_thread (void)
+{
+  g_autoptr(TaTask) task = NULL;
+
+  setup_runner ();
+  task = ta_runner_run (runner, NULL, handoff_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  g_assert_nonnull (task);
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 99);
+  teardown_runner ();
+}
+
+static void
+test_task_data_freed (void)
+{
+  TestData td = { 0 };
+
+  setup_runner ();
+  {
+    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, record_task, &td,
+                                            test_data_destroy, TA_TIMEOUT_INFINITE, NULL);
+    g_assert_nonnull (task);
+  }
+  teardown_runner ();
+  g_assert_cmpint (td.ran, ==, 1);
+  g_assert_cmpint (td.destroyed, ==, 1);
+}
+
+/* Many threads spawning and waiting at once. */
+typedef struct
+{
+  guint n_tasks;
+  gint  sum;
+} Spawner;
+
+static void
+int_task (GTask        *task,
+          GCancellable *cancellable,
+          gpointer      user_data)
+{
+  g_task_return_int (task, GPOINTER_TO_INT (user_data));
+}
+
+static gpointer
+spawner_thread (gpointer user_data)
+{
+  Spawner *sp = user_data;
+  GPtrArray *tasks = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < sp->n_tasks; i++)
+    g_ptr_array_add (tasks, ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i),
+                                             NULL, NULL, NULL));
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      g_assert_true (ta_task_wait (g_ptr_array_index (tasks, i), TA_TIMEOUT_INFINITE, NULL));
+      sp->sum += ta_task_propagate_int (g_ptr_array_index (tasks, i), NULL);
+    }
+  g_ptr_array_unref (tasks);
+
+  return NULL;
+}
+
+static void
+test_task_many_threads (void)
+{
+  guint n_threads = 4;
+  guint n_tasks = g_test_thorough () ? 20000 : 2000;
+  Spawner spawners[4];
+  GThread *threads[4];
+
+  setup_runner ();
+  for (guint t = 0; t < n_threads; t++)
+    {
+      spawners[t].n_tasks = n_tasks;
+      spawners[t].sum = 0;
+      threads[t] = g_thread_new ("spawner", spawner_thread, &spawners[t]);
+    }
+  for (guint t = 0; t < n_threads; t++)
+    {
+      g_thread_join (threads[t]);
+      g_assert_cmpint (spawners[t].sum, ==, (gint) (n_tasks * (n_tasks - 1) / 2));
+    }
+  teardown_runner ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/ta/task/run-returns-value", test_task_run_returns_value);
+  g_test_add_func ("/ta/task/run-timeout", test_task_run_timeout);
+  g_test_add_func ("/ta/task/names", test_task_names);
+  g_test_add_func ("/ta/task/chain", test_task_chain);
+  g_test_add_func ("/ta/task/done", test_task_done);
+  g_test_add_func ("/ta/task/repeated-timeouts", test_task_repeated_timeouts);
+  g_test_add_func ("/ta/task/error", test_task_error);
+  g_test_add_func ("/ta/task/returns-cancelled", test_task_returns_cancelled);
+  g_test_add_func ("/ta/task/cancel", test_task_cancel);
+  g_test_add_func ("/ta/task/cancel-before-start", test_task_cancel_before_start);
+  g_test_add_func ("/ta/task/user-cancellable", test_task_user_cancellable);
+  g_test_add_func ("/ta/task/wait-after-shutdown", test_task_wait_after_shutdown);
+  g_test_add_func ("/ta/task/wait-async", test_task_wait_async);
+  g_test_add_func ("/ta/task/wait-async-error", test_task_wait_async_error);
+  g_test_add_func ("/ta/task/wait-async-cancel", test_task_wait_async_cancel);
+  g_test_add_func ("/ta/task/wait-on-runner-thread", test_task_wait_on_runner_thread);
+  g_test_add_func ("/ta/task/pointer-result", test_task_pointer_result);
+  g_test_add_func ("/ta/task/pointer-taken-twice", test_task_pointer_taken_twice);
+  g_test_add_func ("/ta/task/value-result", test_task_value_result);
+  g_test_add_func ("/ta/task/boolean-result", test_task_boolean_result);
+  g_test_add_func ("/ta/task/dropped-without-return", test_task_dropped_without_return);
+  g_test_add_func ("/ta/task/propagate-before-done", test_task_propagate_before_done);
+  g_test_add_func ("/ta/task/return-from-thread", test_task_return_from_thread);
+  g_test_add_func ("/ta/task/data-freed", test_task_data_freed);
+  g_test_add_func ("/ta/task/many-threads", test_task_many_threads);
+
+  return g_test_run ();
+}
