@@ -73,6 +73,7 @@ void          ta_runner_core_task_done        (TaRunnerCore *core,
 void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
                                                TaTask       *task);
 char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
-GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core);
+GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
+                                               GString      *report);
 
 G_END_DECLS

@@ -271,9 +271,11 @@ ta_runner_core_describe_stuck (TaRunnerCore *core)
   return g_strdup ("a GSource that ta-glib did not dispatch");
 }
 
-/* Unlinks the failed list and collects the errors nobody retrieved. */
+/* Unlinks the failed list and collects the errors nobody retrieved, as
+ * they are; @report (nullable) gets a line naming the task of each. */
 GPtrArray *
-ta_runner_core_take_unretrieved (TaRunnerCore *core)
+ta_runner_core_take_unretrieved (TaRunnerCore *core,
+                                 GString      *report)
 {
   GPtrArray *errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
   GQueue failed = G_QUEUE_INIT;
@@ -293,7 +295,9 @@ ta_runner_core_take_unretrieved (TaRunnerCore *core)
 
       if (error != NULL)
         {
-          g_prefix_error (&error, "Task “%s”: ", ta_task_get_name (task));
+          if (report != NULL)
+            g_string_append_printf (report, "\n- task “%s”: %s",
+                                    ta_task_get_name (task), error->message);
           g_ptr_array_add (errors, error);
         }
       g_object_unref (task);
@@ -712,13 +716,14 @@ ta_runner_thread_main (gpointer user_data)
    * this thread: say so rather than lose them. */
   if (core->detached)
     {
-      GPtrArray *unretrieved = ta_runner_core_take_unretrieved (core);
+      GString *report = g_string_new (NULL);
+      GPtrArray *unretrieved = ta_runner_core_take_unretrieved (core, report);
 
-      for (guint i = 0; i < unretrieved->len; i++)
-        g_warning ("Runner “%s” was finalized on its own thread; a task error "
-                   "was never retrieved: %s", core->name,
-                   ((GError *) g_ptr_array_index (unretrieved, i))->message);
+      if (unretrieved->len > 0)
+        g_warning ("Runner “%s” was finalized on its own thread; task errors "
+                   "were never retrieved:%s", core->name, report->str);
       g_ptr_array_unref (unretrieved);
+      g_string_free (report, TRUE);
     }
 
   g_main_context_pop_thread_default (core->context);
@@ -1247,6 +1252,7 @@ ta_runner_stop_internal (TaRunner  *self,
   gboolean alive;
   GThread *thread;
   GPtrArray *unretrieved;
+  g_autoptr(GString) report = g_string_new (NULL);
   gboolean ok;
   g_autofree char *stuck = NULL;
 
@@ -1323,7 +1329,7 @@ ta_runner_stop_internal (TaRunner  *self,
       ta_runner_core_abandon (core);
     }
 
-  unretrieved = ta_runner_core_take_unretrieved (core);
+  unretrieved = ta_runner_core_take_unretrieved (core, report);
   ok = !alive && unretrieved->len == 0;
 
   ta_monitor_lock (&core->monitor);
@@ -1350,18 +1356,11 @@ ta_runner_stop_internal (TaRunner  *self,
     }
   else if (unretrieved->len > 0)
     {
-      GString *message = g_string_new (NULL);
-
-      g_string_append_printf (message,
-                              unretrieved->len == 1 ?
-                              "%u task error was not retrieved:" :
-                              "%u task errors were not retrieved:",
-                              unretrieved->len);
-      for (guint i = 0; i < unretrieved->len; i++)
-        g_string_append_printf (message, "\n- %s",
-                                ((GError *) g_ptr_array_index (unretrieved, i))->message);
-      g_set_error_literal (error, TA_ERROR, TA_ERROR_UNRETRIEVED, message->str);
-      g_string_free (message, TRUE);
+      g_set_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED,
+                   unretrieved->len == 1 ?
+                   "%u task error was not retrieved:%s" :
+                   "%u task errors were not retrieved:%s",
+                   unretrieved->len, report->str);
     }
 
   g_ptr_array_unref (unretrieved);
@@ -1840,8 +1839,9 @@ ta_runner_run (TaRunner        *self,
  * @self: a runner
  *
  * Gets the task errors that nobody had retrieved when the runner stopped:
- * the originals, with their domains and codes, each message prefixed with
- * the task's name.
+ * copies of the originals, with their domains, codes and messages, in the
+ * order the tasks failed. [method@Ta.Runner.stop]'s own error names the
+ * task of each.
  *
  * Any thread.
  *

@@ -51,8 +51,13 @@
  * [method@Ta.Task.propagate_pointer] transfers the pointer to the caller
  * and so works once; the boolean, integer and [struct@GObject.Value]
  * forms may be called again and return the same result, which is what
- * bindings use. A task that was cancelled reports %G_IO_ERROR_CANCELLED
- * even if it returned a value, as GTask does.
+ * bindings use.
+ *
+ * The outcome is what the task function returned, even when the task was
+ * cancelled after that: a cancellation does not rewrite a result that is
+ * already there. Work started with the task's cancellable (GIO operations,
+ * [func@Ta.sleep_async]) fails with %G_IO_ERROR_CANCELLED, which task
+ * functions normally pass on.
  *
  * ## Errors
  *
@@ -413,6 +418,8 @@ ta_task_start (TaTask *self)
   g_task_set_source_tag (gtask, ta_task_start);
   g_task_set_name (gtask, self->name);
   g_task_set_task_data (gtask, user_data, user_data_destroy);
+  /* What the function returned is the outcome; see "Results" above. */
+  g_task_set_check_cancellable (gtask, FALSE);
   g_object_weak_ref (G_OBJECT (gtask), ta_task_gtask_finalized_cb, self);
 
   ta_runner_core_set_activity (core, "task “%s”", self->name);

@@ -728,6 +728,27 @@ test_runner_unretrieved_errors (void)
   stop_runner_ok (runner);
 }
 
+/* The cookbook's error handling: failures raced by the stop itself. */
+static void
+test_runner_unretrieved_errors_immediate_stop (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("immediate");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) errors = NULL;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TaTask) task = ta_runner_spawn (runner, NULL, failing_task,
+                                                GUINT_TO_POINTER (i), NULL, NULL, NULL);
+      g_assert_nonnull (task);
+    }
+
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED);
+  errors = ta_runner_dup_unretrieved_errors (runner);
+  g_assert_cmpuint (errors->len, ==, 3);
+}
+
 static void
 test_runner_stuck_loop_abandoned (void)
 {
@@ -1069,6 +1090,7 @@ main (int   argc,
   g_test_add_func ("/ta/runner/stop-cancels-outstanding", test_runner_stop_cancels_outstanding);
   g_test_add_func ("/ta/runner/stop-fails-uncooperative", test_runner_stop_fails_uncooperative);
   g_test_add_func ("/ta/runner/unretrieved-errors", test_runner_unretrieved_errors);
+  g_test_add_func ("/ta/runner/unretrieved-errors-immediate-stop", test_runner_unretrieved_errors_immediate_stop);
   g_test_add_func ("/ta/runner/stuck-loop-abandoned", test_runner_stuck_loop_abandoned);
   g_test_add_func ("/ta/runner/stuck-call-abandoned", test_runner_stuck_call_abandoned);
   g_test_add_func ("/ta/runner/finalize-running", test_runner_finalize_running);

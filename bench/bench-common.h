@@ -1,0 +1,114 @@
+/* bench-common.h: timing helpers for the benchmarks
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Every figure is the median of several runs and is printed beside a
+ * baseline measured in the same process, so that ratios hold on a noisy
+ * machine.
+ */
+
+#pragma once
+
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+typedef struct
+{
+  guint runs;        /* how many times each measurement is repeated */
+  double scale;      /* multiplies iteration counts */
+  gboolean pinned;   /* measure with every thread on CPU 0 */
+  gboolean unpinned;
+} BenchOptions;
+
+static inline BenchOptions
+bench_parse_options (int    argc,
+                     char **argv)
+{
+  BenchOptions options = { 7, 1.0, TRUE, TRUE };
+
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_has_prefix (argv[i], "--runs="))
+        options.runs = MAX (1, atoi (argv[i] + 7));
+      else if (g_str_has_prefix (argv[i], "--scale="))
+        options.scale = MAX (0.001, g_ascii_strtod (argv[i] + 8, NULL));
+      else if (g_str_equal (argv[i], "--pinned-only"))
+        options.unpinned = FALSE;
+      else if (g_str_equal (argv[i], "--unpinned-only"))
+        options.pinned = FALSE;
+      else
+        {
+          g_printerr ("usage: %s [--runs=N] [--scale=X] [--pinned-only|--unpinned-only]\n",
+                      argv[0]);
+          exit (2);
+        }
+    }
+
+  return options;
+}
+
+static inline guint
+bench_count (const BenchOptions *options,
+             guint               count)
+{
+  return MAX (1, (guint) (count * options->scale));
+}
+
+static int
+bench_compare_double (gconstpointer a,
+                      gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static inline double
+bench_median (double *values,
+              guint   n)
+{
+  qsort (values, n, sizeof (double), bench_compare_double);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+/* Threads created after this inherit the affinity: pin before starting
+ * the threads under test. */
+static inline void
+bench_set_pinned (gboolean pinned)
+{
+  cpu_set_t set;
+
+  CPU_ZERO (&set);
+  if (pinned)
+    CPU_SET (0, &set);
+  else
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+      CPU_SET (cpu, &set);
+  sched_setaffinity (0, sizeof set, &set);
+}
+
+/* Prints one figure beside its baseline. @higher_is_better decides the
+ * direction of the ratio so that a ratio above 1 always means "faster". */
+static inline void
+bench_report (const char *label,
+              double      value,
+              const char *unit,
+              double      baseline,
+              gboolean    higher_is_better)
+{
+  double ratio = higher_is_better ? value / baseline : baseline / value;
+
+  g_print ("  %-52s %10.3f %-6s  %5.2fx the baseline\n", label, value, unit, ratio);
+}
+
+static inline void
+bench_report_baseline (const char *label,
+                       double      value,
+                       const char *unit)
+{
+  g_print ("  %-52s %10.3f %-6s  (baseline)\n", label, value, unit);
+}

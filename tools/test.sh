@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Builds ta-glib and runs every test three ways:
+#   1. a normal build: C, Python, GJS and example tests;
+#   2. an AddressSanitizer + UndefinedBehaviorSanitizer build;
+#   3. valgrind memcheck over the C tests (no definite leaks allowed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tools/deps.sh
+ta_install_deps
+
+step () { printf '\n=== %s ===\n' "$*"; }
+
+step "normal build"
+if [ ! -f _build/build.ninja ]; then
+  meson setup _build -Dwerror=true
+fi
+meson compile -C _build
+meson test -C _build --print-errorlogs --num-processes 2
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer"
+if [ ! -f _build-asan/build.ninja ]; then
+  meson setup _build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+    -Dintrospection=disabled -Dbenchmarks=false -Dwerror=true
+fi
+meson compile -C _build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  meson test -C _build-asan --print-errorlogs --num-processes 2 --suite unit --suite examples
+
+step "valgrind memcheck"
+meson test -C _build --setup valgrind --print-errorlogs --num-processes 2 --suite unit
+
+step "all tests passed"
