@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ta-cancel-private.h"
+#include "ta-monitor-private.h"
 
 /* Shared by the source and its signal handler; the handler's closure holds
  * a reference, so it stays valid for an emission racing with finalize. */
@@ -29,7 +30,7 @@ ta_cancel_link_unref (gpointer data)
 {
   TaCancelLink *link = data;
 
-  if (g_atomic_ref_count_dec (&link->ref_count))
+  if (ta_ref_count_dec (&link->ref_count))
     {
       GMainContext *context = g_atomic_pointer_get (&link->context);
 
@@ -46,6 +47,8 @@ ta_cancel_source_cancelled_cb (GCancellable *cancellable,
   TaCancelLink *link = user_data;
   GMainContext *context;
 
+  /* Handed over by GSignal's own (invisible to TSan) lock. */
+  ta_tsan_acquire (link);
   g_atomic_int_set (&link->cancelled, 1);
   context = g_atomic_pointer_get (&link->context);
   if (context != NULL)
@@ -126,6 +129,7 @@ ta_cancellable_source_new (GCancellable *cancellable)
   g_atomic_ref_count_init (&self->link->ref_count);
 
   g_atomic_ref_count_inc (&self->link->ref_count);
+  ta_tsan_release (self->link);
   self->handler_id = g_signal_connect_data (cancellable, "cancelled",
                                             G_CALLBACK (ta_cancel_source_cancelled_cb),
                                             self->link,

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ta-inbox-private.h"
+#include "ta-monitor-private.h"
 
 /* How many items one dispatch runs before it lets other sources in. */
 #define TA_INBOX_BATCH 256
@@ -32,7 +33,7 @@ ta_inbox_pop (TaInbox *self)
 {
   TaWorkItem *item;
 
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   item = self->head;
   if (item != NULL)
     {
@@ -42,7 +43,7 @@ ta_inbox_pop (TaInbox *self)
       item->next = NULL;
       g_atomic_int_add (&self->n_items, -1);
     }
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 
   return item;
 }
@@ -151,15 +152,15 @@ ta_inbox_push (TaInbox    *self,
 {
   gboolean was_empty;
 
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   if (self->closed)
     {
-      g_mutex_unlock (&self->mutex);
+      ta_mutex_unlock (&self->mutex);
       return FALSE;
     }
   was_empty = self->head == NULL;
   ta_inbox_append_locked (self, item);
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 
   /* The runner checks the inbox on every iteration; it only needs waking
    * when it may have gone to sleep believing the inbox empty. */
@@ -172,9 +173,9 @@ ta_inbox_push (TaInbox    *self,
 void
 ta_inbox_open (TaInbox *self)
 {
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   self->closed = FALSE;
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 }
 
 /*
@@ -188,11 +189,11 @@ void
 ta_inbox_close (TaInbox    *self,
                 TaWorkItem *last_item)
 {
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   self->closed = TRUE;
   if (last_item != NULL)
     ta_inbox_append_locked (self, last_item);
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 
   g_main_context_wakeup (self->context);
 }
@@ -202,9 +203,9 @@ ta_inbox_is_closed (TaInbox *self)
 {
   gboolean closed;
 
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   closed = self->closed;
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 
   return closed;
 }
@@ -215,11 +216,11 @@ ta_inbox_steal_all (TaInbox *self)
 {
   TaWorkItem *list;
 
-  g_mutex_lock (&self->mutex);
+  ta_mutex_lock (&self->mutex);
   list = self->head;
   self->head = self->tail = NULL;
   g_atomic_int_set (&self->n_items, 0);
-  g_mutex_unlock (&self->mutex);
+  ta_mutex_unlock (&self->mutex);
 
   return list;
 }

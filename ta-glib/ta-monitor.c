@@ -16,9 +16,19 @@ ta_monitor_init (TaMonitor *self)
   self->n_sleepers = 0;
 }
 
+/* Called first in a finalizer: whatever was written under the monitor, on
+ * any thread, is visible from here (a no-op outside TSan builds, where the
+ * last unref's own barrier already guarantees it). */
+void
+ta_monitor_sync_for_finalize (TaMonitor *self)
+{
+  ta_tsan_acquire (&self->mutex);
+}
+
 void
 ta_monitor_clear (TaMonitor *self)
 {
+  ta_monitor_sync_for_finalize (self);
   g_assert (self->n_sleepers == 0);
   g_cond_clear (&self->cond);
   g_mutex_clear (&self->mutex);
@@ -42,10 +52,12 @@ ta_monitor_wait_until (TaMonitor *self,
     return FALSE;
 
   self->n_sleepers++;
+  ta_tsan_release (&self->mutex);
   if (end_time < 0)
     g_cond_wait (&self->cond, &self->mutex);
   else
     ret = g_cond_wait_until (&self->cond, &self->mutex, end_time);
+  ta_tsan_acquire (&self->mutex);
   self->n_sleepers--;
 
   return ret;

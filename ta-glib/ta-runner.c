@@ -155,9 +155,10 @@ ta_runner_core_ref (TaRunnerCore *core)
 void
 ta_runner_core_unref (TaRunnerCore *core)
 {
-  if (!g_atomic_ref_count_dec (&core->ref_count))
+  if (!ta_ref_count_dec (&core->ref_count))
     return;
 
+  ta_monitor_sync_for_finalize (&core->monitor);
   g_assert (g_queue_is_empty (&core->tasks));
   g_assert (g_queue_is_empty (&core->failed));
   g_assert (core->running_calls->len == 0);
@@ -231,19 +232,19 @@ ta_runner_core_set_activity (TaRunnerCore *core,
 {
   va_list args;
 
-  g_mutex_lock (&core->activity_mutex);
+  ta_mutex_lock (&core->activity_mutex);
   va_start (args, format);
   g_vsnprintf (core->activity, sizeof core->activity, format, args);
   va_end (args);
-  g_mutex_unlock (&core->activity_mutex);
+  ta_mutex_unlock (&core->activity_mutex);
 }
 
 void
 ta_runner_core_clear_activity (TaRunnerCore *core)
 {
-  g_mutex_lock (&core->activity_mutex);
+  ta_mutex_lock (&core->activity_mutex);
   core->activity[0] = '\0';
-  g_mutex_unlock (&core->activity_mutex);
+  ta_mutex_unlock (&core->activity_mutex);
 }
 
 char *
@@ -251,9 +252,9 @@ ta_runner_core_dup_activity (TaRunnerCore *core)
 {
   char *activity;
 
-  g_mutex_lock (&core->activity_mutex);
+  ta_mutex_lock (&core->activity_mutex);
   activity = core->activity[0] != '\0' ? g_strdup (core->activity) : NULL;
-  g_mutex_unlock (&core->activity_mutex);
+  ta_mutex_unlock (&core->activity_mutex);
 
   return activity;
 }
@@ -389,7 +390,7 @@ typedef struct
 static void
 ta_call_unref (TaCall *call)
 {
-  if (g_atomic_ref_count_dec (&call->ref_count))
+  if (ta_ref_count_dec (&call->ref_count))
     {
       ta_monitor_clear (&call->monitor);
       g_free (call);

@@ -114,6 +114,7 @@ ta_task_finalize (GObject *object)
 {
   TaTask *self = TA_TASK (object);
 
+  ta_monitor_sync_for_finalize (&self->monitor);
   g_assert (g_queue_is_empty (&self->waiters));
   g_assert (self->core == NULL || self->state == TA_TASK_PENDING);
   g_assert (self->failed_core == NULL);

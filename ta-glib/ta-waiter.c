@@ -18,7 +18,7 @@ ta_waiter_ref (TaWaiter *self)
 void
 ta_waiter_unref (TaWaiter *self)
 {
-  if (g_atomic_ref_count_dec (&self->ref_count))
+  if (ta_ref_count_dec (&self->ref_count))
     {
       g_assert (!self->linked);
       g_clear_pointer (&self->cancel_source, g_source_unref);

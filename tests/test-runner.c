@@ -323,9 +323,9 @@ order_func (gpointer user_data)
 {
   OrderItem *item = user_data;
 
-  g_mutex_lock (&item->order->mutex);
+  ta_mutex_lock (&item->order->mutex);
   g_array_append_val (item->order->seen, item->value);
-  g_mutex_unlock (&item->order->mutex);
+  ta_mutex_unlock (&item->order->mutex);
 }
 
 static void

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Builds ta-glib and runs every test three ways:
+# Builds ta-glib and runs every test four ways:
 #   1. a normal build: C, Python, GJS and example tests;
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build;
-#   3. valgrind memcheck over the C tests (no definite leaks allowed).
+#   3. valgrind memcheck over the C tests (no definite leaks allowed);
+#   4. a ThreadSanitizer build (data races are bugs, not flakiness).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/deps.sh
@@ -31,5 +32,15 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 
 step "valgrind memcheck"
 meson test -C _build --setup valgrind --print-errorlogs --num-processes 2 --suite unit
+
+step "ThreadSanitizer"
+if [ ! -f _build-tsan/build.ninja ]; then
+  meson setup _build-tsan -Db_sanitize=thread -Db_lundef=false \
+    -Dintrospection=disabled -Dbenchmarks=false -Dexamples=false -Dwerror=true
+fi
+meson compile -C _build-tsan
+# GSlice recycles memory between threads behind TSan's back.
+G_SLICE=always-malloc TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  meson test -C _build-tsan --print-errorlogs --num-processes 2 --suite unit
 
 step "all tests passed"
