@@ -8,13 +8,33 @@
 #include "ta-cancel-private.h"
 #include "ta-monitor-private.h"
 
-/* Shared by the source and its signal handler; the handler's closure holds
- * a reference, so it stays valid for an emission racing with finalize. */
+/*
+ * How it works. The "cancelled" handler runs on whichever thread cancels.
+ * It reaches the source only through a link that holds a weak pointer,
+ * takes a reference under the link's lock, makes the source ready with
+ * g_source_set_ready_time() (which wakes its context), and lets go.
+ *
+ * The owner retires the watch with ta_cancellable_source_retire(): it
+ * clears the weak pointer and waits for a handler still in flight (a few
+ * instructions), then destroys and drops the source. From then on no
+ * other thread touches the source, so GLib's rule that a thread handling
+ * a source must keep its context alive only binds the owner, which does.
+ *
+ * Nothing here owns the context: a source that dropped the last reference
+ * to its own context from its finalize function would make
+ * g_source_unref() touch a freed context, and ownership would make cycles
+ * (context -> source -> context). The dispose function also clears the
+ * weak pointer, for a source finalized without being retired (its context
+ * went away first).
+ */
+
 typedef struct
 {
   gatomicrefcount  ref_count;
-  gint             cancelled;   /* atomic */
-  GMainContext    *context;     /* strong once attached, atomic pointer */
+  GMutex           mutex;
+  GCond            cond;
+  GSource         *source;      /* weak, guarded by mutex */
+  guint            in_flight;   /* handlers using source, guarded by mutex */
 } TaCancelLink;
 
 typedef struct
@@ -32,11 +52,27 @@ ta_cancel_link_unref (gpointer data)
 
   if (ta_ref_count_dec (&link->ref_count))
     {
-      GMainContext *context = g_atomic_pointer_get (&link->context);
-
-      g_clear_pointer (&context, g_main_context_unref);
+      g_cond_clear (&link->cond);
+      g_mutex_clear (&link->mutex);
       g_free (link);
     }
+}
+
+/* Clears the weak pointer and waits out handlers still using it. Only
+ * for a caller that holds a reference: a handler's unref is then never
+ * the last one. */
+static void
+ta_cancel_link_detach (TaCancelLink *link)
+{
+  ta_mutex_lock (&link->mutex);
+  link->source = NULL;
+  while (link->in_flight > 0)
+    {
+      ta_tsan_release (&link->mutex);
+      g_cond_wait (&link->cond, &link->mutex);
+      ta_tsan_acquire (&link->mutex);
+    }
+  ta_mutex_unlock (&link->mutex);
 }
 
 /* Any thread: the one that cancels. */
@@ -45,42 +81,50 @@ ta_cancel_source_cancelled_cb (GCancellable *cancellable,
                                gpointer      user_data)
 {
   TaCancelLink *link = user_data;
-  GMainContext *context;
+  GSource *source = NULL;
 
-  /* Handed over by GSignal's own (invisible to TSan) lock. */
+  /* Published through GSignal's own (invisible to TSan) lock. */
   ta_tsan_acquire (link);
-  g_atomic_int_set (&link->cancelled, 1);
-  context = g_atomic_pointer_get (&link->context);
-  if (context != NULL)
-    g_main_context_wakeup (context);
-}
 
-static gboolean
-ta_cancel_source_prepare (GSource *source,
-                          gint    *timeout)
-{
-  TaCancelSource *self = (TaCancelSource *) source;
-
-  *timeout = -1;
-
-  /* First look on the attached context: remember it for wake-ups. */
-  if (g_atomic_pointer_get (&self->link->context) == NULL)
+  ta_mutex_lock (&link->mutex);
+  if (link->source != NULL)
     {
-      GMainContext *context = g_main_context_ref (g_source_get_context (source));
+      source = g_source_ref (link->source);
+      link->in_flight++;
+    }
+  ta_mutex_unlock (&link->mutex);
 
-      if (!g_atomic_pointer_compare_and_exchange (&self->link->context, NULL, context))
-        g_main_context_unref (context);
+  if (source != NULL)
+    {
+      /* The owner has not retired the watch, and waits for us before it
+       * does: the source and its context are alive, and this reference is
+       * never the last. */
+      g_source_set_ready_time (source, 0);
+      g_source_unref (source);
+
+      ta_mutex_lock (&link->mutex);
+      if (--link->in_flight == 0)
+        g_cond_broadcast (&link->cond);
+      ta_mutex_unlock (&link->mutex);
     }
 
-  return g_atomic_int_get (&self->link->cancelled);
+  /* The closure's reference may be dropped inside libgobject, on another
+   * thread: pairs with the final unref's acquire. */
+  ta_tsan_release (&link->ref_count);
 }
 
-static gboolean
-ta_cancel_source_check (GSource *source)
+/* The last reference went away without the watch being retired (its
+ * context was finalized first). No waiting here: a handler in flight
+ * resurrected the source with its reference, and its unref brings us back
+ * once it is done. */
+static void
+ta_cancel_source_dispose (GSource *source)
 {
   TaCancelSource *self = (TaCancelSource *) source;
 
-  return g_atomic_int_get (&self->link->cancelled);
+  ta_mutex_lock (&self->link->mutex);
+  self->link->source = NULL;
+  ta_mutex_unlock (&self->link->mutex);
 }
 
 static gboolean
@@ -88,6 +132,8 @@ ta_cancel_source_dispatch (GSource     *source,
                            GSourceFunc  callback,
                            gpointer     user_data)
 {
+  g_source_set_ready_time (source, -1);
+
   if (callback == NULL)
     return G_SOURCE_REMOVE;
 
@@ -99,8 +145,12 @@ ta_cancel_source_finalize (GSource *source)
 {
   TaCancelSource *self = (TaCancelSource *) source;
 
-  /* Not g_cancellable_disconnect(): it waits for a running handler, which
-   * could deadlock; the closure keeps the link alive for that one. */
+  /* The source's refcount, inside libglib, orders this after its setup. */
+  ta_tsan_acquire (self);
+
+  /* Not g_cancellable_disconnect(): it waits for an emission in progress,
+   * possibly on this very thread. The closure keeps the link alive for a
+   * handler still running; it finds the weak pointer cleared. */
   if (self->handler_id != 0)
     g_signal_handler_disconnect (self->cancellable, self->handler_id);
   g_clear_object (&self->cancellable);
@@ -108,8 +158,6 @@ ta_cancel_source_finalize (GSource *source)
 }
 
 static GSourceFuncs ta_cancel_source_funcs = {
-  .prepare = ta_cancel_source_prepare,
-  .check = ta_cancel_source_check,
   .dispatch = ta_cancel_source_dispatch,
   .finalize = ta_cancel_source_finalize,
 };
@@ -123,10 +171,14 @@ ta_cancellable_source_new (GCancellable *cancellable)
   g_return_val_if_fail (G_IS_CANCELLABLE (cancellable), NULL);
 
   source = g_source_new (&ta_cancel_source_funcs, sizeof (TaCancelSource));
+  g_source_set_dispose_function (source, ta_cancel_source_dispose);
   self = (TaCancelSource *) source;
   self->cancellable = g_object_ref (cancellable);
   self->link = g_new0 (TaCancelLink, 1);
   g_atomic_ref_count_init (&self->link->ref_count);
+  g_mutex_init (&self->link->mutex);
+  g_cond_init (&self->link->cond);
+  self->link->source = source;
 
   g_atomic_ref_count_inc (&self->link->ref_count);
   ta_tsan_release (self->link);
@@ -136,7 +188,29 @@ ta_cancellable_source_new (GCancellable *cancellable)
                                             (GClosureNotify) (void (*) (void)) ta_cancel_link_unref,
                                             G_CONNECT_DEFAULT);
   if (g_cancellable_is_cancelled (cancellable))
-    g_atomic_int_set (&self->link->cancelled, 1);
+    g_source_set_ready_time (source, 0);
+  ta_tsan_release (self);
 
   return source;
+}
+
+/*
+ * ta_cancellable_source_retire:
+ * @source: (transfer full): a source from ta_cancellable_source_new()
+ *
+ * Stops the watch for good, destroys the source and drops the caller's
+ * reference. The caller must keep the source's context alive across the
+ * call (GLib's rule for handling a source off its context's thread). Any
+ * thread.
+ */
+void
+ta_cancellable_source_retire (GSource *source)
+{
+  TaCancelSource *self = (TaCancelSource *) source;
+
+  g_assert (source->source_funcs == &ta_cancel_source_funcs);
+
+  ta_cancel_link_detach (self->link);
+  g_source_destroy (source);
+  g_source_unref (source);
 }

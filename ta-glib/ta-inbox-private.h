@@ -44,10 +44,13 @@ void        ta_inbox_free          (TaInbox      *self);
 void        ta_inbox_open          (TaInbox      *self);
 gboolean    ta_inbox_push          (TaInbox      *self,
                                     TaWorkItem   *item);
+void        ta_inbox_push_local    (TaInbox      *self,
+                                    TaWorkItem   *item);
 void        ta_inbox_close         (TaInbox      *self,
                                     TaWorkItem   *last_item);
 gboolean    ta_inbox_is_closed     (TaInbox      *self);
 TaWorkItem *ta_inbox_steal_all     (TaInbox      *self);
 void        ta_work_item_discard_list (TaWorkItem *list);
+GSource    *ta_inbox_get_source    (TaInbox      *self);
 
 G_END_DECLS

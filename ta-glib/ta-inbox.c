@@ -179,6 +179,34 @@ ta_inbox_open (TaInbox *self)
 }
 
 /*
+ * ta_inbox_push_local:
+ *
+ * Appends @item even when the inbox is closed: the runner's own follow-up
+ * work (publishing a task's outcome) must run or be discarded like the
+ * rest. Normally called on the runner thread.
+ */
+void
+ta_inbox_push_local (TaInbox    *self,
+                     TaWorkItem *item)
+{
+  gboolean was_empty;
+
+  ta_mutex_lock (&self->mutex);
+  was_empty = self->head == NULL;
+  ta_inbox_append_locked (self, item);
+  ta_mutex_unlock (&self->mutex);
+
+  if (was_empty)
+    g_main_context_wakeup (self->context);
+}
+
+GSource *
+ta_inbox_get_source (TaInbox *self)
+{
+  return self->source;
+}
+
+/*
  * ta_inbox_close:
  * @last_item: (nullable): an item appended as the very last one
  *

@@ -74,12 +74,19 @@ ta_monitor_broadcast (TaMonitor *self)
 gint64
 ta_end_time_from_timeout (gint64 timeout_us)
 {
+  gint64 now;
+
   g_assert (timeout_us != TA_TIMEOUT_DEFAULT);
 
   if (timeout_us < 0)
     return -1;
 
-  return g_get_monotonic_time () + timeout_us;
+  /* Saturated: a timeout too long to represent never expires. */
+  now = g_get_monotonic_time ();
+  if (timeout_us >= G_MAXINT64 - now)
+    return -1;
+
+  return now + timeout_us;
 }
 
 char *

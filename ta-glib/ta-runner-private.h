@@ -27,6 +27,18 @@ typedef enum {
  */
 typedef struct _TaRunnerCore TaRunnerCore;
 
+/*
+ * What the runner thread is doing on behalf of ta-glib, for reports about
+ * a loop that does not respond: "<prefix><name><suffix>". The strings
+ * must stay valid until the activity is popped.
+ */
+typedef struct
+{
+  const char *prefix;
+  const char *name;
+  const char *suffix;
+} TaActivity;
+
 struct _TaRunnerCore
 {
   gatomicrefcount  ref_count;
@@ -46,10 +58,13 @@ struct _TaRunnerCore
   gboolean         draining;        /* stop is waiting for cancelled tasks */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
+  gboolean         failed_closed;   /* the stop collected the failed list */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
 
   GMutex           activity_mutex;
-  char             activity[192];   /* guarded by activity_mutex */
+  TaActivity       activity;        /* guarded by activity_mutex */
+  GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
+                                     * deadline, runner thread */
 
   gint64           default_call_timeout;  /* atomic */
   gint64           exit_timeout;          /* atomic */
@@ -62,12 +77,14 @@ guint64       ta_runner_core_current_serial   (void);
 TaRunnerCore *ta_runner_core_peek_current     (void);
 gint64        ta_runner_core_resolve_timeout  (TaRunnerCore *core,
                                                gint64        timeout_us);
-void          ta_runner_core_set_activity     (TaRunnerCore *core,
-                                               const char   *format,
-                                               ...) G_GNUC_PRINTF (2, 3);
-void          ta_runner_core_clear_activity   (TaRunnerCore *core);
+TaActivity    ta_runner_core_push_activity    (TaRunnerCore *core,
+                                               const char   *prefix,
+                                               const char   *name,
+                                               const char   *suffix);
+void          ta_runner_core_pop_activity     (TaRunnerCore *core,
+                                               TaActivity    previous);
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
-void          ta_runner_core_task_done        (TaRunnerCore *core,
+gboolean      ta_runner_core_task_done        (TaRunnerCore *core,
                                                TaTask       *task,
                                                gboolean      failed);
 void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
@@ -75,5 +92,6 @@ void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
 char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
 GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
                                                GString      *report);
+gboolean      ta_runner_context_is_dead       (GMainContext *context);
 
 G_END_DECLS

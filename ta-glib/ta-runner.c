@@ -107,6 +107,8 @@ static GParamSpec *properties[N_PROPS];
 /* The core of the runner whose thread this is, if any. */
 static GPrivate current_core;
 
+static void ta_runner_context_forget (GMainContext *context);
+
 /* ---------------------------------------------------------------------- */
 /* The core                                                                */
 /* ---------------------------------------------------------------------- */
@@ -138,6 +140,7 @@ ta_runner_core_new (const char *name)
   g_queue_init (&core->tasks);
   g_queue_init (&core->failed);
   core->running_calls = g_ptr_array_new ();
+  core->abandoned_tasks = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&core->activity_mutex);
   core->default_call_timeout = TA_TIMEOUT_INFINITE;
   core->exit_timeout = DEFAULT_EXIT_TIMEOUT_US;
@@ -166,10 +169,10 @@ ta_runner_core_unref (TaRunnerCore *core)
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_inbox_free (core->inbox);
   g_main_loop_unref (core->loop);
-  /* Sources still attached (work that ignored the stop) are destroyed
-   * with the context, releasing what they hold. */
+  ta_runner_context_forget (core->context);
   g_main_context_unref (core->context);
   g_ptr_array_unref (core->running_calls);
+  g_ptr_array_unref (core->abandoned_tasks);
   g_mutex_clear (&core->activity_mutex);
   ta_monitor_clear (&core->monitor);
   g_free (core->name);
@@ -204,11 +207,11 @@ ta_atomic_get_int64 (gint64 *location)
   return __atomic_load_n (location, __ATOMIC_RELAXED);
 }
 
-static void
-ta_atomic_set_int64 (gint64 *location,
-                     gint64  value)
+static gint64
+ta_atomic_exchange_int64 (gint64 *location,
+                          gint64  value)
 {
-  __atomic_store_n (location, value, __ATOMIC_RELAXED);
+  return __atomic_exchange_n (location, value, __ATOMIC_RELAXED);
 }
 
 gint64
@@ -222,38 +225,50 @@ ta_runner_core_resolve_timeout (TaRunnerCore *core,
 }
 
 /*
- * What the runner thread is doing on behalf of ta-glib, for reports about
- * a loop that does not respond. Runner thread only.
+ * Records what the runner thread is doing on behalf of ta-glib, and
+ * returns what it was doing before, for ta_runner_core_pop_activity():
+ * activities nest (a task function that dispatches more work). Runner
+ * thread only; nothing is copied, so it costs two uncontended locks.
  */
-void
-ta_runner_core_set_activity (TaRunnerCore *core,
-                             const char   *format,
-                             ...)
+TaActivity
+ta_runner_core_push_activity (TaRunnerCore *core,
+                              const char   *prefix,
+                              const char   *name,
+                              const char   *suffix)
 {
-  va_list args;
+  TaActivity previous;
 
   ta_mutex_lock (&core->activity_mutex);
-  va_start (args, format);
-  g_vsnprintf (core->activity, sizeof core->activity, format, args);
-  va_end (args);
+  previous = core->activity;
+  core->activity.prefix = prefix;
+  core->activity.name = name;
+  core->activity.suffix = suffix;
   ta_mutex_unlock (&core->activity_mutex);
+
+  return previous;
 }
 
 void
-ta_runner_core_clear_activity (TaRunnerCore *core)
+ta_runner_core_pop_activity (TaRunnerCore *core,
+                             TaActivity    previous)
 {
   ta_mutex_lock (&core->activity_mutex);
-  core->activity[0] = '\0';
+  core->activity = previous;
   ta_mutex_unlock (&core->activity_mutex);
 }
 
+/* Any thread: formats the current activity, or %NULL if none. */
 char *
 ta_runner_core_dup_activity (TaRunnerCore *core)
 {
-  char *activity;
+  char *activity = NULL;
 
   ta_mutex_lock (&core->activity_mutex);
-  activity = core->activity[0] != '\0' ? g_strdup (core->activity) : NULL;
+  if (core->activity.prefix != NULL)
+    activity = g_strconcat (core->activity.prefix,
+                            core->activity.name != NULL ? core->activity.name : "",
+                            core->activity.suffix != NULL ? core->activity.suffix : "",
+                            NULL);
   ta_mutex_unlock (&core->activity_mutex);
 
   return activity;
@@ -283,6 +298,7 @@ ta_runner_core_take_unretrieved (TaRunnerCore *core,
   GList *link;
 
   ta_monitor_lock (&core->monitor);
+  core->failed_closed = TRUE;
   failed = core->failed;
   g_queue_init (&core->failed);
   for (link = failed.head; link != NULL; link = link->next)
@@ -308,22 +324,25 @@ ta_runner_core_take_unretrieved (TaRunnerCore *core,
 }
 
 /* Any thread: a task completed. Moves it off the outstanding list, and
- * onto the failed one when its error must be reported if nobody takes it. */
-void
+ * onto the failed one when its error must be reported if nobody takes it.
+ * Returns whether it went there: not once the stop collected that list. */
+gboolean
 ta_runner_core_task_done (TaRunnerCore *core,
                           TaTask       *task,
                           gboolean      failed)
 {
   gboolean quit = FALSE;
+  gboolean linked = FALSE;
 
   ta_monitor_lock (&core->monitor);
   if (task->core_link.prev != NULL || core->tasks.head == &task->core_link)
     {
       g_queue_unlink (&core->tasks, &task->core_link);
-      if (failed)
+      if (failed && !core->failed_closed)
         {
           g_queue_push_tail_link (&core->failed, &task->core_link);
           task->in_failed = TRUE;
+          linked = TRUE;
           /* The list's reference moves with the link. */
         }
       else
@@ -336,6 +355,8 @@ ta_runner_core_task_done (TaRunnerCore *core,
 
   if (quit)
     g_main_loop_quit (core->loop);
+
+  return linked;
 }
 
 /* Any thread: somebody saw the task's error. */
@@ -426,6 +447,8 @@ ta_call_item_func (TaWorkItem *item,
 
   if (start && call->func != NULL)
     {
+      TaActivity previous;
+
       if (call->waited)
         {
           ta_monitor_lock (&core->monitor);
@@ -433,9 +456,9 @@ ta_call_item_func (TaWorkItem *item,
           ta_monitor_unlock (&core->monitor);
         }
 
-      ta_runner_core_set_activity (core, "%s", call->what);
+      previous = ta_runner_core_push_activity (core, "the ", call->what, NULL);
       call->func (call->user_data);
-      ta_runner_core_clear_activity (core);
+      ta_runner_core_pop_activity (core, previous);
 
       if (call->waited)
         {
@@ -601,7 +624,8 @@ typedef struct
 {
   TaWorkItem     item;
   TaRunnerCore  *core;
-  gint64         drain_end_time;   /* -1 for no limit */
+  gint64         drain_end_time;   /* -1: from when it runs, or no limit */
+  gint64         drain_timeout;    /* used then; -1 for no limit */
 } TaShutdown;
 
 static gboolean
@@ -618,7 +642,12 @@ ta_runner_drain_timeout_cb (gpointer user_data)
   ta_monitor_unlock (&core->monitor);
 
   for (guint i = 0; i < late->len; i++)
-    ta_task_force_complete (g_ptr_array_index (late, i), NULL);
+    {
+      TaTask *task = g_ptr_array_index (late, i);
+
+      g_ptr_array_add (core->abandoned_tasks, g_strdup (ta_task_get_name (task)));
+      ta_task_force_complete (task, NULL);
+    }
   g_ptr_array_unref (late);
 
   g_main_loop_quit (core->loop);
@@ -634,6 +663,8 @@ ta_shutdown_item_func (TaWorkItem *item,
   TaShutdown *shutdown = (TaShutdown *) item;
   TaRunnerCore *core = shutdown->core;
   GPtrArray *outstanding;
+  TaActivity previous;
+  gint64 drain_end_time;
   gboolean empty;
 
   if (!run)
@@ -642,7 +673,7 @@ ta_shutdown_item_func (TaWorkItem *item,
       return;
     }
 
-  ta_runner_core_set_activity (core, "the runner's stop (cancelling its tasks)");
+  previous = ta_runner_core_push_activity (core, "the runner's stop (cancelling its tasks)", NULL, NULL);
 
   ta_monitor_lock (&core->monitor);
   core->draining = TRUE;
@@ -663,20 +694,116 @@ ta_shutdown_item_func (TaWorkItem *item,
     {
       g_main_loop_quit (core->loop);
     }
-  else if (shutdown->drain_end_time >= 0)
+  else if ((drain_end_time = shutdown->drain_end_time) >= 0 ||
+           (drain_end_time = ta_end_time_from_timeout (shutdown->drain_timeout)) >= 0)
     {
       GSource *source = g_timeout_source_new (0);
 
-      g_source_set_ready_time (source, shutdown->drain_end_time);
+      g_source_set_ready_time (source, drain_end_time);
       g_source_set_static_name (source, "[ta-glib] runner stop deadline");
-      g_source_set_priority (source, G_PRIORITY_HIGH);
+      /* Below the completions already queued: those still count. */
+      g_source_set_priority (source, G_PRIORITY_LOW);
       g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
       g_source_attach (source, core->context);
       g_source_unref (source);
     }
 
-  ta_runner_core_clear_activity (core);
+  ta_runner_core_pop_activity (core, previous);
   g_free (shutdown);
+}
+
+/*
+ * Contexts of runners whose thread has ended. Nothing will ever dispatch
+ * them again, so work posted to them later (the completion of a wait that
+ * a task started before the stop) is dropped instead of piling up, which
+ * would also keep the context alive through the GTask's reference.
+ */
+G_LOCK_DEFINE_STATIC (dead_contexts);
+static GHashTable *dead_contexts;
+
+static void
+ta_runner_context_mark_dead (GMainContext *context)
+{
+  G_LOCK (dead_contexts);
+  if (dead_contexts == NULL)
+    dead_contexts = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (dead_contexts, context);
+  G_UNLOCK (dead_contexts);
+}
+
+static void
+ta_runner_context_forget (GMainContext *context)
+{
+  G_LOCK (dead_contexts);
+  if (dead_contexts != NULL)
+    g_hash_table_remove (dead_contexts, context);
+  G_UNLOCK (dead_contexts);
+}
+
+gboolean
+ta_runner_context_is_dead (GMainContext *context)
+{
+  gboolean dead;
+
+  G_LOCK (dead_contexts);
+  dead = dead_contexts != NULL && g_hash_table_contains (dead_contexts, context);
+  G_UNLOCK (dead_contexts);
+
+  return dead;
+}
+
+/* Warns about tasks that ignored their cancellation until the stop's
+ * deadline. Called once the runner thread is done with the list. */
+static void
+ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
+{
+  g_autofree char *names = NULL;
+
+  if (core->abandoned_tasks->len == 0)
+    return;
+
+  g_ptr_array_add (core->abandoned_tasks, NULL);
+  names = g_strjoinv ("”, “", (char **) core->abandoned_tasks->pdata);
+  g_warning ("Runner “%s” stopped while tasks were still running after being "
+             "cancelled: “%s”. They were failed at the exit timeout and their "
+             "work abandoned; tasks should pass their cancellable to what "
+             "they start", core->name, names);
+  g_ptr_array_set_size (core->abandoned_tasks, 0);
+}
+
+/*
+ * Runner thread, once its loop has quit: lets completions that are ready
+ * run, then destroys every source left on the context, so that what they
+ * hold is released here and now. Work that ignored its cancellation holds
+ * references to the context (through its GTask) that would otherwise keep
+ * it, and everything attached to it, alive forever.
+ */
+static void
+ta_runner_core_sweep (TaRunnerCore *core)
+{
+  GSource *probe;
+  guint last_id;
+
+  for (guint i = 0; i < 64; i++)
+    if (!g_main_context_iteration (core->context, FALSE))
+      break;
+
+  ta_runner_context_mark_dead (core->context);
+
+  /* GLib numbers the sources of a context in sequence: the probe's id is
+   * past every live one. */
+  probe = g_idle_source_new ();
+  last_id = g_source_attach (probe, core->context);
+  g_source_destroy (probe);
+  g_source_unref (probe);
+
+  for (guint id = 1; id < last_id; id++)
+    {
+      GSource *source = g_main_context_find_source_by_id (core->context, id);
+
+      if (source != NULL && source != ta_inbox_get_source (core->inbox))
+        g_source_destroy (source);
+    }
 }
 
 static gboolean
@@ -712,6 +839,12 @@ ta_runner_thread_main (gpointer user_data)
 
   /* Nothing queued can run any more; the inbox is closed by now. */
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_sweep (core);
+  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+
+  /* Nobody waits for a detached stop: report here. */
+  if (core->detached)
+    ta_runner_core_warn_abandoned_tasks (core);
 
   /* Nobody is left to report errors to when the runner was dropped on
    * this thread: say so rather than lose them. */
@@ -1132,7 +1265,6 @@ ta_runner_start (TaRunner  *self,
     }
   ta_monitor_unlock (&core->monitor);
 
-  ta_inbox_open (core->inbox);
   thread = g_thread_try_new (self->name, ta_runner_thread_main,
                              ta_runner_core_ref (core), &local_error);
 
@@ -1143,13 +1275,14 @@ ta_runner_start (TaRunner  *self,
       core->thread_alive = FALSE;
       ta_monitor_broadcast (&core->monitor);
       ta_monitor_unlock (&core->monitor);
-      ta_inbox_close (core->inbox, NULL);
       ta_runner_core_unref (core);
       g_propagate_prefixed_error (error, local_error,
                                   "Could not start runner “%s”: ", self->name);
       return FALSE;
     }
   self->thread = thread;
+  /* Only now: nothing can be queued for a thread that failed to start. */
+  ta_inbox_open (core->inbox);
   while (!core->iterating)
     ta_monitor_wait_until (&core->monitor, -1);
   core->state = TA_CORE_RUNNING;
@@ -1161,11 +1294,50 @@ ta_runner_start (TaRunner  *self,
   return TRUE;
 }
 
+typedef struct
+{
+  TaRunnerCore *core;
+  gint64        end_time;
+} TaWatchdog;
+
+/* Enforces the exit timeout of a runner that was stopped from its own
+ * thread, where nobody can wait for it. */
+static gpointer
+ta_runner_watchdog_thread (gpointer data)
+{
+  TaWatchdog *watchdog = data;
+  TaRunnerCore *core = watchdog->core;
+  gboolean alive;
+
+  ta_monitor_lock (&core->monitor);
+  while (core->thread_alive)
+    if (!ta_monitor_wait_until (&core->monitor, watchdog->end_time))
+      break;
+  alive = core->thread_alive;
+  ta_monitor_unlock (&core->monitor);
+
+  if (alive)
+    {
+      g_autofree char *stuck = ta_runner_core_describe_stuck (core);
+
+      g_warning ("Runner “%s”, stopped from its own thread, did not stop within "
+                 "its exit timeout: its loop is stuck in %s. Its thread was "
+                 "abandoned", core->name, stuck);
+      ta_runner_core_abandon (core);
+    }
+
+  ta_runner_core_unref (core);
+  g_free (watchdog);
+
+  return NULL;
+}
+
 static void
 ta_runner_stop_detached (TaRunner *self)
 {
   TaRunnerCore *core = self->core;
   TaShutdown *shutdown;
+  gint64 exit_timeout;
   GThread *thread;
 
   ta_monitor_lock (&core->monitor);
@@ -1177,13 +1349,16 @@ ta_runner_stop_detached (TaRunner *self)
   core->state = TA_CORE_STOPPING;
   ta_monitor_unlock (&core->monitor);
 
+  exit_timeout = ta_runner_get_exit_timeout (self);
   shutdown = g_new0 (TaShutdown, 1);
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
-  shutdown->drain_end_time = ta_end_time_from_timeout (ta_runner_get_exit_timeout (self));
+  shutdown->drain_end_time = -1;
+  shutdown->drain_timeout = exit_timeout < 0 ? -1 : exit_timeout / 4 * 3;
 
   /* The thread holds its own reference to the core and finishes alone,
-   * reporting errors nobody retrieved itself. */
+   * reporting errors nobody retrieved itself; a watchdog abandons it if it
+   * does not finish within the exit timeout. */
   ta_monitor_lock (&core->monitor);
   core->detached = TRUE;
   ta_monitor_unlock (&core->monitor);
@@ -1197,6 +1372,15 @@ ta_runner_stop_detached (TaRunner *self)
   ta_monitor_unlock (&core->monitor);
 
   g_thread_unref (thread);
+
+  if (exit_timeout >= 0)
+    {
+      TaWatchdog *watchdog = g_new0 (TaWatchdog, 1);
+
+      watchdog->core = ta_runner_core_ref (core);
+      watchdog->end_time = ta_end_time_from_timeout (exit_timeout);
+      g_thread_unref (g_thread_new ("ta-runner-watchdog", ta_runner_watchdog_thread, watchdog));
+    }
 }
 
 /**
@@ -1307,8 +1491,8 @@ ta_runner_stop_internal (TaRunner  *self,
   shutdown = g_new0 (TaShutdown, 1);
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
-  shutdown->drain_end_time = exit_timeout < 0 ? -1 :
-    g_get_monotonic_time () + exit_timeout * 3 / 4;
+  shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
+  shutdown->drain_timeout = -1;
   ta_inbox_close (core->inbox, &shutdown->item);
 
   ta_monitor_lock (&core->monitor);
@@ -1322,6 +1506,7 @@ ta_runner_stop_internal (TaRunner  *self,
   if (!alive)
     {
       g_thread_join (thread);
+      ta_runner_core_warn_abandoned_tasks (core);
     }
   else
     {
@@ -1499,7 +1684,8 @@ ta_runner_get_default_call_timeout (TaRunner *self)
  *
  * Sets [property@Ta.Runner:default-call-timeout].
  *
- * Any thread; the notification is emitted in the calling thread.
+ * Any thread; the notification is emitted in the thread-default main
+ * context of the thread that created the runner.
  */
 void
 ta_runner_set_default_call_timeout (TaRunner *self,
@@ -1508,11 +1694,8 @@ ta_runner_set_default_call_timeout (TaRunner *self,
   g_return_if_fail (TA_IS_RUNNER (self));
   g_return_if_fail (timeout_us >= TA_TIMEOUT_INFINITE);
 
-  if (ta_atomic_get_int64 (&self->core->default_call_timeout) == timeout_us)
-    return;
-
-  ta_atomic_set_int64 (&self->core->default_call_timeout, timeout_us);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEFAULT_CALL_TIMEOUT]);
+  if (ta_atomic_exchange_int64 (&self->core->default_call_timeout, timeout_us) != timeout_us)
+    ta_runner_notify (self, PROP_DEFAULT_CALL_TIMEOUT);
 }
 
 /**
@@ -1540,7 +1723,8 @@ ta_runner_get_exit_timeout (TaRunner *self)
  *
  * Sets [property@Ta.Runner:exit-timeout].
  *
- * Any thread; the notification is emitted in the calling thread.
+ * Any thread; the notification is emitted in the thread-default main
+ * context of the thread that created the runner.
  */
 void
 ta_runner_set_exit_timeout (TaRunner *self,
@@ -1549,11 +1733,8 @@ ta_runner_set_exit_timeout (TaRunner *self,
   g_return_if_fail (TA_IS_RUNNER (self));
   g_return_if_fail (timeout_us >= TA_TIMEOUT_INFINITE);
 
-  if (ta_atomic_get_int64 (&self->core->exit_timeout) == timeout_us)
-    return;
-
-  ta_atomic_set_int64 (&self->core->exit_timeout, timeout_us);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EXIT_TIMEOUT]);
+  if (ta_atomic_exchange_int64 (&self->core->exit_timeout, timeout_us) != timeout_us)
+    ta_runner_notify (self, PROP_EXIT_TIMEOUT);
 }
 
 /**
@@ -1759,8 +1940,8 @@ ta_runner_spawn (TaRunner        *self,
       g_object_unref (task);
       /* Failing a task nobody will see is not worth a report. */
       ta_set_not_running_error (core, &local_error);
-      ta_task_force_complete (task, local_error);
       ta_task_mark_retrieved (task);
+      ta_task_force_complete (task, local_error);
       g_propagate_error (error, local_error);
       g_object_unref (task);
       return NULL;

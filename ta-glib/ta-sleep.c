@@ -6,23 +6,27 @@
 #include "config.h"
 
 #include "ta-cancel-private.h"
+#include "ta-monitor-private.h"
 #include "ta-runner-private.h"
 #include "ta-sleep.h"
 
 typedef struct
 {
-  GSource *timer;
-  GSource *cancel;
-  char    *activity;   /* what the runner was doing when the sleep began */
+  GMainContext *context;   /* alive while the sources are handled */
+  GSource      *timer;
+  GSource      *cancel;
+  char         *activity;  /* what the runner was doing when the sleep began */
 } TaSleep;
 
+/* The GTask's task data: freed wherever the GTask is finalized. */
 static void
 ta_sleep_free (gpointer data)
 {
   TaSleep *sleep = data;
 
   g_clear_pointer (&sleep->timer, g_source_unref);
-  g_clear_pointer (&sleep->cancel, g_source_unref);
+  g_clear_pointer (&sleep->cancel, ta_cancellable_source_retire);
+  g_clear_pointer (&sleep->context, g_main_context_unref);
   g_free (sleep->activity);
   g_free (sleep);
 }
@@ -34,17 +38,23 @@ ta_sleep_timer_cb (gpointer user_data)
   TaSleep *sleep = g_task_get_task_data (task);
   TaRunnerCore *core = ta_runner_core_peek_current ();
 
-  if (sleep->cancel != NULL)
-    g_source_destroy (sleep->cancel);
+  g_clear_pointer (&sleep->cancel, ta_cancellable_source_retire);
 
   /* The callback runs right here (GTask completes inline in a later
    * iteration of its context), so a runner can name what it resumed. */
   if (core != NULL && sleep->activity != NULL)
-    ta_runner_core_set_activity (core, "%s (resumed after ta_sleep_async())",
-                                 sleep->activity);
-  g_task_return_boolean (task, TRUE);
-  if (core != NULL && sleep->activity != NULL)
-    ta_runner_core_clear_activity (core);
+    {
+      TaActivity previous = ta_runner_core_push_activity (core, sleep->activity,
+                                                          " (resumed after ta_sleep_async())",
+                                                          NULL);
+
+      g_task_return_boolean (task, TRUE);
+      ta_runner_core_pop_activity (core, previous);
+    }
+  else
+    {
+      g_task_return_boolean (task, TRUE);
+    }
 
   return G_SOURCE_REMOVE;
 }
@@ -98,13 +108,15 @@ ta_sleep_async (gint64               duration_us,
     return;
 
   sleep = g_new0 (TaSleep, 1);
+  sleep->context = g_main_context_ref (g_task_get_context (task));
   core = ta_runner_core_peek_current ();
   if (core != NULL)
     sleep->activity = ta_runner_core_dup_activity (core);
   g_task_set_task_data (task, sleep, ta_sleep_free);
 
   sleep->timer = g_timeout_source_new (0);
-  g_source_set_ready_time (sleep->timer, g_get_monotonic_time () + duration_us);
+  /* -1 (never) for a duration too long to represent. */
+  g_source_set_ready_time (sleep->timer, ta_end_time_from_timeout (duration_us));
   g_source_set_static_name (sleep->timer, "[ta-glib] ta_sleep_async");
   g_source_set_callback (sleep->timer, ta_sleep_timer_cb,
                          g_object_ref (task), g_object_unref);

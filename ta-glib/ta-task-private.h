@@ -30,10 +30,12 @@ struct _TaTask
 {
   GObject          parent_instance;
 
-  TaWorkItem       item;            /* the start, queued in the inbox */
+  TaWorkItem       item;            /* the start, then the publication,
+                                     * queued in the inbox */
   GList            core_link;       /* guarded by core->monitor */
   gboolean         in_failed;       /* guarded by core->monitor */
   guint64          core_serial;     /* immutable: the runner's identity */
+  TaInbox         *core_inbox;      /* immutable; alive while the task runs */
   char            *name;            /* immutable */
   GCancellable    *cancellable;     /* immutable, always our own */
   GCancellable    *user_cancellable;/* immutable, chained to cancellable */
@@ -49,6 +51,8 @@ struct _TaTask
   TaRunnerCore    *failed_core;     /* strong while in core->failed */
   TaTaskState      state;
   gboolean         completing;      /* a completion is under way */
+  GTask           *pending_gtask;   /* runner thread: returned, not published */
+  GError          *pending_error;   /* runner thread: ditto */
   GError          *error;           /* DONE with an error */
   GTask           *gtask;           /* DONE successfully: holds the result */
   GQueue           waiters;         /* TaWaiter */

@@ -98,11 +98,12 @@ ta_task_dispose (GObject *object)
 {
   TaTask *self = TA_TASK (object);
 
-  /* Disconnecting here rather than at completion: completion may happen
-   * inside the user's cancellable handler, where disconnecting deadlocks. */
+  /* Not g_cancellable_disconnect(): it waits for a "cancelled" emission
+   * in progress, possibly on this very thread. A late emission is harmless:
+   * the closure keeps our own cancellable alive. */
   if (self->user_cancel_id != 0)
     {
-      g_cancellable_disconnect (self->user_cancellable, self->user_cancel_id);
+      g_signal_handler_disconnect (self->user_cancellable, self->user_cancel_id);
       self->user_cancel_id = 0;
     }
 
@@ -224,6 +225,7 @@ ta_task_new_internal (TaRunnerCore   *core,
   self = g_object_new (TA_TYPE_TASK, NULL);
   self->core = ta_runner_core_ref (core);
   self->core_serial = core->serial;
+  self->core_inbox = core->inbox;
   if (name != NULL)
     self->name = g_strdup (name);
   else
@@ -270,7 +272,9 @@ ta_task_complete (TaTask *self,
                   GError *error)
 {
   TaRunnerCore *core;
-  gboolean failed = ta_task_error_is_failure (error);
+  TaRunnerCore *late_core = NULL;
+  gboolean failed;
+  gboolean failed_linked;
   GList *waiters;
 
   ta_monitor_lock (&self->monitor);
@@ -280,35 +284,47 @@ ta_task_complete (TaTask *self,
       g_clear_error (&error);
       return FALSE;
     }
+  /* An error somebody has already seen is not reported again. */
+  failed = ta_task_error_is_failure (error) && !self->retrieved;
   self->completing = TRUE;
   core = g_steal_pointer (&self->core);
+  /* The error and the runner's record of it are in place before the task
+   * joins the runner's failed list, where a stop may look at it at once. */
+  self->error = error;
+  if (failed)
+    self->failed_core = ta_runner_core_ref (core);
   ta_monitor_unlock (&self->monitor);
 
-  /* Book-keeping first, so that the error is in the runner's failed list
-   * before anybody can see it and retrieve it. */
-  ta_runner_core_task_done (core, self, failed);
+  failed_linked = ta_runner_core_task_done (core, self, failed);
 
   ta_monitor_lock (&self->monitor);
   self->state = TA_TASK_DONE;
   self->completing = FALSE;
-  self->error = error;
   if (gtask != NULL)
     self->gtask = g_object_ref (gtask);
-  if (failed)
-    self->failed_core = ta_runner_core_ref (core);
+  if (failed && !failed_linked)
+    late_core = g_steal_pointer (&self->failed_core);
   waiters = ta_waiter_steal_all_locked (&self->waiters);
   ta_monitor_broadcast (&self->monitor);
   ta_monitor_unlock (&self->monitor);
+
+  /* Only a completion racing with the end of a stop gets here: the stop
+   * has collected its report already. Say so rather than lose it. */
+  if (late_core != NULL)
+    {
+      g_warning ("Task “%s” failed after its runner “%s” stopped: %s",
+                 self->name, late_core->name, error->message);
+      ta_runner_core_unref (late_core);
+    }
 
   for (GList *l = waiters; l != NULL; l = l->next)
     {
       TaWaiter *waiter = l->data;
 
       if (error != NULL)
-        g_task_return_error (waiter->task, g_error_copy (error));
+        ta_waiter_complete_error (waiter, g_error_copy (error));
       else
-        g_task_return_boolean (waiter->task, TRUE);
-      ta_waiter_release (waiter);
+        ta_waiter_complete_boolean (waiter, TRUE);
     }
   g_list_free (waiters);
 
@@ -341,6 +357,20 @@ ta_task_gtask_finalized_cb (gpointer  user_data,
   g_object_unref (self);  /* the GTask callback's reference */
 }
 
+/* Runner thread: publishes what the GTask returned. Either way (run or
+ * discarded at the runner's exit) the outcome is published. */
+static void
+ta_task_publish_item_func (TaWorkItem *item,
+                           gboolean    run)
+{
+  TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, item));
+  GTask *gtask = g_steal_pointer (&self->pending_gtask);
+
+  ta_task_complete (self, gtask, g_steal_pointer (&self->pending_error));
+  g_clear_object (&gtask);
+  g_object_unref (self);  /* the GTask callback's reference */
+}
+
 static void
 ta_task_gtask_done_cb (GObject      *source_object,
                        GAsyncResult *result,
@@ -348,23 +378,25 @@ ta_task_gtask_done_cb (GObject      *source_object,
 {
   TaTask *self = user_data;
   GTask *gtask = G_TASK (result);
-  GError *error = NULL;
 
   g_object_weak_unref (G_OBJECT (gtask), ta_task_gtask_finalized_cb, self);
 
   if (g_task_had_error (gtask))
     {
-      /* Takes the error (or the cancellation) without touching a result
-       * the task may have set: that one is freed with the GTask. */
-      g_task_propagate_pointer (gtask, &error);
-      ta_task_complete (self, NULL, error);
+      /* Takes the error without touching a result the task may have set:
+       * that one is freed with the GTask. */
+      g_task_propagate_pointer (gtask, &self->pending_error);
     }
   else
     {
-      ta_task_complete (self, gtask, NULL);
+      self->pending_gtask = g_object_ref (gtask);
     }
 
-  g_object_unref (self);
+  /* We are inside g_task_return_now(), which still writes to the GTask
+   * once this callback returns: other threads must not touch it before
+   * then. Publishing from the inbox happens in a later dispatch. */
+  self->item.func = ta_task_publish_item_func;
+  ta_inbox_push_local (self->core_inbox, &self->item);
 }
 
 static GError *
@@ -383,6 +415,7 @@ ta_task_start (TaTask *self)
   TaTaskFunc func;
   gpointer user_data;
   GDestroyNotify user_data_destroy;
+  TaActivity previous;
   gboolean started;
   GTask *gtask;
 
@@ -423,9 +456,9 @@ ta_task_start (TaTask *self)
   g_task_set_check_cancellable (gtask, FALSE);
   g_object_weak_ref (G_OBJECT (gtask), ta_task_gtask_finalized_cb, self);
 
-  ta_runner_core_set_activity (core, "task “%s”", self->name);
+  previous = ta_runner_core_push_activity (core, "task “", self->name, "”");
   func (gtask, self->cancellable, user_data);
-  ta_runner_core_clear_activity (core);
+  ta_runner_core_pop_activity (core, previous);
 
   g_object_unref (gtask);
 }
@@ -1030,6 +1063,9 @@ ta_task_propagate_value (TaTask   *self,
       if (!g_task_propagate_value (self->gtask, &self->result_value, NULL))
         {
           ta_monitor_unlock (&self->monitor);
+          g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                       "Task “%s” did not return a value with g_task_return_value()",
+                       self->name);
           return FALSE;
         }
       self->result_kind = TA_RESULT_VALUE;

@@ -6,7 +6,10 @@
 #include "config.h"
 
 #include "ta-cancel-private.h"
+#include "ta-runner-private.h"
 #include "ta-waiter-private.h"
+
+#include <string.h>
 
 static TaWaiter *
 ta_waiter_ref (TaWaiter *self)
@@ -21,9 +24,12 @@ ta_waiter_unref (TaWaiter *self)
   if (ta_ref_count_dec (&self->ref_count))
     {
       g_assert (!self->linked);
-      g_clear_pointer (&self->cancel_source, g_source_unref);
+      /* Retired with the context still alive: it may be another thread's,
+       * whose owner could otherwise finalize it under our feet. */
+      g_clear_pointer (&self->cancel_source, ta_cancellable_source_retire);
       g_clear_object (&self->task);
       g_clear_object (&self->owner);
+      g_clear_pointer (&self->context, g_main_context_unref);
       g_free (self);
     }
 }
@@ -53,9 +59,15 @@ ta_waiter_cancelled_cb (gpointer user_data)
 
   if (won)
     {
+      if (self->cancelled != NULL)
+        self->cancelled (self);
       g_task_return_error_if_cancelled (self->task);
       ta_waiter_unref (self);   /* the queue's; the watch goes with G_SOURCE_REMOVE */
     }
+
+  /* The watch's reference may be dropped on another thread, through
+   * GSourceCallback's refcount inside libglib: show TSan the edge. */
+  ta_tsan_release (&self->ref_count);
 
   return G_SOURCE_REMOVE;
 }
@@ -88,6 +100,7 @@ ta_waiter_new_locked (GObject   *owner,
 
   if (cancellable != NULL)
     {
+      self->context = g_main_context_ref (g_task_get_context (task));
       self->cancel_source = ta_cancellable_source_new (cancellable);
       g_source_set_static_name (self->cancel_source, "[ta-glib] wait cancelled");
       g_source_set_callback (self->cancel_source,
@@ -109,11 +122,190 @@ ta_waiter_new_locked (GObject   *owner,
 void
 ta_waiter_release (TaWaiter *self)
 {
+  GSource *cancel_source;
+
   g_assert (!self->linked);
 
-  if (self->cancel_source != NULL)
-    g_source_destroy (self->cancel_source);
+  /* The watch's callback holds a reference to us: retiring the watch
+   * drops it. Only the side that unlinked the waiter gets here, once. */
+  cancel_source = g_steal_pointer (&self->cancel_source);
+  if (cancel_source != NULL)
+    ta_cancellable_source_retire (cancel_source);
   ta_waiter_unref (self);
+}
+
+/*
+ * ta_waiter_init_blocking_locked:
+ *
+ * Called with @monitor locked: links @self, which lives on the caller's
+ * stack, for a thread that is about to block. It is never referenced.
+ */
+void
+ta_waiter_init_blocking_locked (TaWaiter  *self,
+                                TaMonitor *monitor,
+                                GQueue    *queue)
+{
+  memset (self, 0, sizeof *self);
+  self->link.data = self;
+  self->monitor = monitor;
+  self->queue = queue;
+  self->linked = TRUE;
+  g_queue_push_tail_link (queue, &self->link);
+}
+
+typedef enum {
+  TA_RETURN_BOOLEAN,
+  TA_RETURN_POINTER,
+  TA_RETURN_ERROR,
+} TaReturnKind;
+
+typedef struct
+{
+  GTask          *task;
+  TaReturnKind    kind;
+  gboolean        boolean;
+  gpointer        pointer;
+  GDestroyNotify  pointer_destroy;
+  GError         *error;
+} TaReturn;
+
+static gboolean
+ta_return_dispatch (gpointer data)
+{
+  TaReturn *r = data;
+
+  ta_tsan_acquire (r);
+  switch (r->kind)
+    {
+    case TA_RETURN_BOOLEAN:
+      g_task_return_boolean (r->task, r->boolean);
+      break;
+
+    case TA_RETURN_POINTER:
+      g_task_return_pointer (r->task, g_steal_pointer (&r->pointer), r->pointer_destroy);
+      r->pointer_destroy = NULL;
+      break;
+
+    case TA_RETURN_ERROR:
+    default:
+      g_task_return_error (r->task, g_steal_pointer (&r->error));
+      break;
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Also runs when the context goes away before dispatching: the result
+ * is freed, never leaked. */
+static void
+ta_return_free (gpointer data)
+{
+  TaReturn *r = data;
+
+  if (r->pointer_destroy != NULL && r->pointer != NULL)
+    r->pointer_destroy (r->pointer);
+  g_clear_error (&r->error);
+  g_object_unref (r->task);
+  g_free (r);
+}
+
+static void
+ta_task_return_in_context (TaReturn *r)
+{
+  GMainContext *context = g_task_get_context (r->task);
+  GSource *source;
+
+  /* A runner that has stopped will never dispatch it: drop it now rather
+   * than let it keep the context alive. */
+  if (ta_runner_context_is_dead (context))
+    {
+      ta_return_free (r);
+      return;
+    }
+
+  if (g_main_context_is_owner (context))
+    {
+      ta_return_dispatch (r);
+      ta_return_free (r);
+      return;
+    }
+
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[ta-glib] complete in the caller's context");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ta_return_dispatch, r, ta_return_free);
+  ta_tsan_release (r);
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
+void
+ta_task_return_boolean_in_context (GTask    *task,
+                                   gboolean  result)
+{
+  TaReturn *r = g_new0 (TaReturn, 1);
+
+  r->task = task;  /* the caller's reference */
+  r->kind = TA_RETURN_BOOLEAN;
+  r->boolean = result;
+  ta_task_return_in_context (r);
+}
+
+void
+ta_task_return_pointer_in_context (GTask          *task,
+                                   gpointer        result,
+                                   GDestroyNotify  result_destroy)
+{
+  TaReturn *r = g_new0 (TaReturn, 1);
+
+  r->task = task;  /* the caller's reference */
+  r->kind = TA_RETURN_POINTER;
+  r->pointer = result;
+  r->pointer_destroy = result_destroy;
+  ta_task_return_in_context (r);
+}
+
+void
+ta_task_return_error_in_context (GTask  *task,
+                                 GError *error)
+{
+  TaReturn *r = g_new0 (TaReturn, 1);
+
+  r->task = task;  /* the caller's reference */
+  r->kind = TA_RETURN_ERROR;
+  r->error = error;
+  ta_task_return_in_context (r);
+}
+
+void
+ta_waiter_complete_boolean (TaWaiter *self,
+                            gboolean  result)
+{
+  GTask *task = g_steal_pointer (&self->task);
+
+  ta_waiter_release (self);
+  ta_task_return_boolean_in_context (task, result);
+}
+
+void
+ta_waiter_complete_pointer (TaWaiter       *self,
+                            gpointer        result,
+                            GDestroyNotify  result_destroy)
+{
+  GTask *task = g_steal_pointer (&self->task);
+
+  ta_waiter_release (self);
+  ta_task_return_pointer_in_context (task, result, result_destroy);
+}
+
+void
+ta_waiter_complete_error (TaWaiter *self,
+                          GError   *error)
+{
+  GTask *task = g_steal_pointer (&self->task);
+
+  ta_waiter_release (self);
+  ta_task_return_error_in_context (task, error);
 }
 
 GList *

@@ -655,8 +655,14 @@ uncooperative_task (GTask        *task,
                     GCancellable *cancellable,
                     gpointer      user_data)
 {
-  g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 3600, never_cb,
-                              g_object_ref (task), g_object_unref);
+  TestData *td = user_data;
+
+  GSource *source = g_timeout_source_new_seconds (3600);
+
+  td->ran_on = g_thread_self ();
+  g_source_set_callback (source, never_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
 }
 
 static void
@@ -666,15 +672,25 @@ test_runner_stop_fails_uncooperative (void)
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
+  TestData td = { 0 };
+
   ta_runner_set_exit_timeout (runner, 100 * 1000);
-  task = ta_runner_spawn (runner, "stubborn", uncooperative_task, NULL, NULL, NULL, &error);
+  task = ta_runner_spawn (runner, "stubborn", uncooperative_task, &td, test_data_destroy, NULL, &error);
   g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
 
-  /* The loop is responsive, so this is an orderly stop. */
+  /* The loop is responsive, so this is an orderly stop; the task that
+   * ignored its cancellation is named. */
+  g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING, "*cancelled*stubborn*");
   stop_runner_ok (runner);
+  g_test_assert_expected_messages ();
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
   g_assert_false (ta_task_wait (task, 0, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
+  /* Its abandoned work was released on the runner thread at the stop, not
+   * leaked with the runner's context. */
+  g_assert_cmpint (td.destroyed, ==, 1);
+  g_assert_true (td.destroyed_on == td.ran_on);
 }
 
 static void
@@ -928,6 +944,120 @@ test_runner_last_ref_on_runner_thread (void)
   test_gate_clear (&thread_exited);
 }
 
+/* The last reference dropped on the runner thread while more work is
+ * queued behind a function that blocks: a watchdog enforces the exit
+ * timeout, so nobody waits on the stuck loop forever. */
+typedef struct
+{
+  TaRunner *runner;
+  TestGate  go;
+  Blocker   blocker;
+} DropRef;
+
+static void
+drop_ref_then_block_func (gpointer user_data)
+{
+  DropRef *dr = user_data;
+
+  test_gate_wait (&dr->go);
+  g_object_unref (g_steal_pointer (&dr->runner));
+  block_func (&dr->blocker);
+}
+
+static void
+test_runner_detached_stop_watchdog (void)
+{
+  g_autoptr(TaTask) queued = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate thread_exited;
+  DropRef dr;
+
+  dr.runner = start_runner ("detached");
+  test_gate_init (&dr.go);
+  blocker_init (&dr.blocker);
+  test_gate_init (&thread_exited);
+  g_assert_true (ta_runner_call (dr.runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (dr.runner, 50 * 1000);
+
+  /* The runner's only reference goes to the runner thread, which drops it
+   * and then blocks, with a task queued behind. */
+  g_assert_true (ta_runner_invoke (dr.runner, drop_ref_then_block_func, &dr, NULL, NULL));
+  queued = ta_runner_spawn (dr.runner, "queued", failing_task, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING, "*detached*own thread*abandoned*");
+  test_gate_open (&dr.go);
+
+  g_assert_false (ta_task_wait (queued, TEST_HANG_US, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_test_assert_expected_messages ();
+
+  test_gate_open (&dr.blocker.release);
+  test_gate_wait (&thread_exited);
+  test_gate_clear (&thread_exited);
+  test_gate_clear (&dr.go);
+  blocker_clear (&dr.blocker);
+}
+
+/* A nested dispatch inside a task function does not hide the task from
+ * the report of a loop that does not respond. */
+typedef struct
+{
+  Blocker   blocker;
+  TaRunner *runner;
+} Nesting;
+
+static void
+nested_then_block_task (GTask        *task,
+                        GCancellable *cancellable,
+                        gpointer      user_data)
+{
+  Nesting *n = user_data;
+  TestData nested = { 0 };
+
+  g_assert_true (ta_runner_call (n->runner, record_func, &nested, NULL, 0, NULL));
+  g_assert_cmpint (nested.ran, ==, 1);
+  block_func (&n->blocker);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_runner_stuck_report_after_nested_call (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("nested");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Nesting n;
+
+  blocker_init (&n.blocker);
+  n.runner = runner;
+  task = ta_runner_spawn (runner, "outer-task", nested_then_block_task, &n, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&n.blocker.entered);
+  g_assert_false (ta_runner_wait_next_iteration (runner, 10 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "outer-task"));
+  test_gate_open (&n.blocker.release);
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  stop_runner_ok (runner);
+  blocker_clear (&n.blocker);
+}
+
+/* Timeouts too long to represent as end times never expire. */
+static void
+test_runner_huge_timeouts (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("huge");
+  g_autoptr(GError) error = NULL;
+
+  ta_runner_set_exit_timeout (runner, G_MAXINT64);
+  ta_runner_set_default_call_timeout (runner, G_MAXINT64);
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_DEFAULT, &error));
+  g_assert_true (ta_runner_wait_next_iteration (runner, G_MAXINT64, &error));
+  g_assert_no_error (error);
+  stop_runner_ok (runner);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Properties and notifications                                            */
 /* ---------------------------------------------------------------------- */
@@ -992,6 +1122,35 @@ stop_in_thread (gpointer user_data)
 {
   g_assert_true (ta_runner_stop (user_data, NULL));
   return NULL;
+}
+
+static gpointer
+set_timeouts_in_thread (gpointer user_data)
+{
+  ta_runner_set_default_call_timeout (user_data, 42);
+  ta_runner_set_exit_timeout (user_data, 43);
+  return NULL;
+}
+
+static void
+test_runner_setter_notify_on_owner_context (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaRunner) runner = NULL;
+  guint n_call = 0, n_exit = 0;
+
+  g_main_context_push_thread_default (context);
+  runner = ta_runner_new ("setters");
+  g_signal_connect (runner, "notify::default-call-timeout", G_CALLBACK (count_notify_cb), &n_call);
+  g_signal_connect (runner, "notify::exit-timeout", G_CALLBACK (count_notify_cb), &n_exit);
+  g_thread_join (g_thread_new ("setter", set_timeouts_in_thread, runner));
+  /* Not on the setting thread: in the creator's context. */
+  g_assert_cmpuint (n_call + n_exit, ==, 0);
+  while (n_call == 0 || n_exit == 0)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpint (ta_runner_get_default_call_timeout (runner), ==, 42);
+  g_assert_cmpint (ta_runner_get_exit_timeout (runner), ==, 43);
+  g_main_context_pop_thread_default (context);
 }
 
 static void
@@ -1095,7 +1254,11 @@ main (int   argc,
   g_test_add_func ("/ta/runner/stuck-call-abandoned", test_runner_stuck_call_abandoned);
   g_test_add_func ("/ta/runner/finalize-running", test_runner_finalize_running);
   g_test_add_func ("/ta/runner/last-ref-on-runner-thread", test_runner_last_ref_on_runner_thread);
+  g_test_add_func ("/ta/runner/detached-stop-watchdog", test_runner_detached_stop_watchdog);
+  g_test_add_func ("/ta/runner/stuck-report-after-nested-call", test_runner_stuck_report_after_nested_call);
+  g_test_add_func ("/ta/runner/huge-timeouts", test_runner_huge_timeouts);
   g_test_add_func ("/ta/runner/properties", test_runner_properties);
+  g_test_add_func ("/ta/runner/setter-notify-on-owner-context", test_runner_setter_notify_on_owner_context);
   g_test_add_func ("/ta/runner/notify-on-owner-context", test_runner_notify_on_owner_context);
   g_test_add_func ("/ta/runner/null-arguments", test_runner_null_arguments);
   g_test_add_func ("/ta/runner/null-arguments-nonfatal", test_runner_null_arguments_nonfatal);

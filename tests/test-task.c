@@ -633,6 +633,23 @@ test_task_value_result (void)
 }
 
 static void
+test_task_value_of_wrong_kind (void)
+{
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+
+  setup_runner ();
+  task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  /* GTask itself objects, and the caller gets an error, not a silent FALSE. */
+  g_test_expect_message ("GLib-GIO", G_LOG_LEVEL_CRITICAL, "*value_free*");
+  g_assert_false (ta_task_propagate_value (task, &value, &error));
+  g_test_assert_expected_messages ();
+  g_assert_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE);
+  teardown_runner ();
+}
+
+static void
 boolean_task (GTask        *task,
               GCancellable *cancellable,
               gpointer      user_data)
@@ -828,6 +845,7 @@ main (int   argc,
   g_test_add_func ("/ta/task/pointer-taken-twice", test_task_pointer_taken_twice);
   g_test_add_func ("/ta/task/value-result", test_task_value_result);
   g_test_add_func ("/ta/task/boolean-result", test_task_boolean_result);
+  g_test_add_func ("/ta/task/value-of-wrong-kind", test_task_value_of_wrong_kind);
   g_test_add_func ("/ta/task/dropped-without-return", test_task_dropped_without_return);
   g_test_add_func ("/ta/task/propagate-before-done", test_task_propagate_before_done);
   g_test_add_func ("/ta/task/return-from-thread", test_task_return_from_thread);

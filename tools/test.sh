@@ -40,7 +40,8 @@ if [ ! -f _build-tsan/build.ninja ]; then
 fi
 meson compile -C _build-tsan
 # GSlice recycles memory between threads behind TSan's back.
-G_SLICE=always-malloc TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+G_SLICE=always-malloc \
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tests/tsan.supp" \
   meson test -C _build-tsan --print-errorlogs --num-processes 2 --suite unit
 
 step "all tests passed"
