@@ -47,6 +47,8 @@ G_BEGIN_DECLS
  *   was abandoned while stuck
  * @TA_ERROR_INVALID_VALUE: a value cannot be used here, for example one that
  *   cannot safely cross threads
+ * @TA_ERROR_WOULD_BLOCK: the queue is full (for a push) or empty (for a
+ *   pop) and the call was not to wait
  *
  * Error codes of the %TA_ERROR domain.
  */
@@ -60,6 +62,7 @@ typedef enum {
   TA_ERROR_UNRETRIEVED,
   TA_ERROR_ABANDONED,
   TA_ERROR_INVALID_VALUE,
+  TA_ERROR_WOULD_BLOCK,
 } TaError;
 
 TA_AVAILABLE_IN_ALL

@@ -1,0 +1,1039 @@
+/* test-queue.c: TaQueue between threads and loops
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "test-common.h"
+
+static GThread *main_thread;
+static TaRunner *runner;
+
+static void
+setup_runner (void)
+{
+  runner = ta_runner_new ("queue-tests");
+  g_assert_true (ta_runner_start (runner, NULL));
+}
+
+static void
+teardown_runner (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+  g_clear_object (&runner);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tracked items: delivered exactly once or freed exactly once             */
+/* ---------------------------------------------------------------------- */
+
+#define MAX_ITEMS 200000
+
+typedef struct
+{
+  guint id;
+} Item;
+
+static gint delivered[MAX_ITEMS];
+static gint freed[MAX_ITEMS];
+static gint n_created;
+
+static void
+items_reset (void)
+{
+  memset (delivered, 0, sizeof delivered);
+  memset (freed, 0, sizeof freed);
+  n_created = 0;
+}
+
+static Item *
+item_new (void)
+{
+  Item *item = g_new0 (Item, 1);
+
+  item->id = (guint) g_atomic_int_add (&n_created, 1);
+  g_assert_cmpuint (item->id, <, MAX_ITEMS);
+  return item;
+}
+
+/* The queue's destroy notify: an item that was never delivered. */
+static void
+item_free (gpointer data)
+{
+  Item *item = data;
+
+  g_atomic_int_inc (&freed[item->id]);
+  g_free (item);
+}
+
+/* A consumer took it. */
+static guint
+item_deliver (gpointer data)
+{
+  Item *item = data;
+  guint id = item->id;
+
+  g_atomic_int_inc (&delivered[id]);
+  g_free (item);
+  return id;
+}
+
+static void
+items_check_accounted (void)
+{
+  for (gint i = 0; i < n_created; i++)
+    if (delivered[i] + freed[i] != 1)
+      g_error ("item %d: delivered %d times, freed %d times", i, delivered[i], freed[i]);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Basics                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_queue_thread_to_thread (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new (0);
+  g_autoptr(GError) error = NULL;
+  GValue in = G_VALUE_INIT, out = G_VALUE_INIT;
+
+  g_value_init (&in, G_TYPE_INT);
+  g_value_set_int (&in, 3);
+  g_assert_true (ta_queue_push_value (queue, &in, TA_TIMEOUT_DEFAULT, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
+  g_assert_true (ta_queue_pop_value (queue, &out, TA_TIMEOUT_DEFAULT, &error));
+  g_assert_cmpint (g_value_get_int (&out), ==, 3);
+  g_assert_true (ta_queue_is_empty (queue));
+  g_value_unset (&in);
+  g_value_unset (&out);
+}
+
+static void
+test_queue_fifo_and_sizes (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (3, item_free);
+  g_autoptr(GError) error = NULL;
+
+  items_reset ();
+  g_assert_cmpuint (ta_queue_get_max_size (queue), ==, 3);
+  g_assert_true (ta_queue_is_empty (queue));
+  g_assert_false (ta_queue_is_full (queue));
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
+  g_assert_true (ta_queue_is_full (queue));
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 3);
+
+  /* Full: a try fails and frees the item. */
+  g_assert_false (ta_queue_try_push (queue, item_new (), &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+  g_assert_cmpint (freed[3], ==, 1);
+
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, i);
+  g_assert_null (ta_queue_try_pop (queue, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+  items_check_accounted ();
+}
+
+static void
+test_queue_timeouts (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
+  g_autoptr(GError) error = NULL;
+
+  items_reset ();
+  g_assert_null (ta_queue_pop (queue, 5 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+
+  g_assert_true (ta_queue_push (queue, item_new (), 5 * 1000, NULL));
+  g_assert_false (ta_queue_push (queue, item_new (), 5 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  /* The item of a push that timed out is freed, the queue unchanged. */
+  g_assert_cmpint (freed[1], ==, 1);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
+  g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, 0);
+  items_check_accounted ();
+}
+
+static void
+test_queue_close_drains (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  g_autoptr(GError) error = NULL;
+
+  items_reset ();
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_close (queue);
+  ta_queue_close (queue);
+  g_assert_true (ta_queue_is_closed (queue));
+
+  g_assert_false (ta_queue_push (queue, item_new (), TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
+  g_clear_error (&error);
+
+  /* What is left is still delivered, in order, then CLOSED. */
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (item_deliver (ta_queue_pop (queue, TA_TIMEOUT_INFINITE, NULL)), ==, i);
+  g_assert_null (ta_queue_pop (queue, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
+  items_check_accounted ();
+}
+
+static void
+test_queue_unref_frees_items (void)
+{
+  TaQueue *queue = ta_queue_new_full (0, item_free);
+
+  items_reset ();
+  for (guint i = 0; i < 5; i++)
+    g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_close (queue);
+  g_object_unref (queue);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpint (freed[i], ==, 1);
+  items_check_accounted ();
+}
+
+static void
+test_queue_values (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new (2);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) object = g_cancellable_new ();
+  GValue value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_VARIANT);
+  g_value_set_variant (&value, g_variant_new_parsed ("{'n': <1>}"));
+  g_assert_true (ta_queue_try_push_value (queue, &value, NULL));
+  g_value_unset (&value);
+  g_value_init (&value, G_TYPE_CANCELLABLE);
+  g_value_set_object (&value, object);
+  g_assert_true (ta_queue_try_push_value (queue, &value, NULL));
+  g_value_unset (&value);
+
+  /* Refused: ownership unknown. Nothing was queued. */
+  g_value_init (&value, G_TYPE_POINTER);
+  g_value_set_pointer (&value, &value);
+  g_assert_false (ta_queue_try_push_value (queue, &value, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE);
+  g_clear_error (&error);
+  g_value_unset (&value);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 2);
+
+  g_assert_true (ta_queue_try_pop_value (queue, &value, NULL));
+  g_assert_true (G_VALUE_HOLDS_VARIANT (&value));
+  g_value_unset (&value);
+  g_assert_true (ta_queue_try_pop_value (queue, &value, NULL));
+  g_assert_true (g_value_get_object (&value) == (gpointer) object);
+  g_value_unset (&value);
+  g_assert_false (ta_queue_try_pop_value (queue, &value, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+}
+
+static void
+test_queue_wrong_kind (void)
+{
+  g_autoptr(TaQueue) values = ta_queue_new (0);
+  g_autoptr(TaQueue) pointers = ta_queue_new_full (0, g_free);
+  GValue value = G_VALUE_INIT;
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*holds values*");
+  g_assert_null (ta_queue_try_pop (values, NULL));
+  g_test_assert_expected_messages ();
+
+  g_value_init (&value, G_TYPE_INT);
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*holds C pointers*");
+  g_assert_false (ta_queue_try_push_value (pointers, &value, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*item != NULL*");
+  g_assert_false (ta_queue_try_push (pointers, NULL, NULL));
+  g_test_assert_expected_messages ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Close wakes every kind of waiter                                        */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue  *queue;
+  TestGate *started;
+  GError   *error;
+  gboolean  ok;
+} Blocked;
+
+static gpointer
+blocked_push_thread (gpointer data)
+{
+  Blocked *b = data;
+
+  test_gate_open (b->started);
+  b->ok = ta_queue_push (b->queue, item_new (), TA_TIMEOUT_INFINITE, &b->error);
+  return NULL;
+}
+
+static gpointer
+blocked_pop_thread (gpointer data)
+{
+  Blocked *b = data;
+  gpointer item;
+
+  test_gate_open (b->started);
+  item = ta_queue_pop (b->queue, TA_TIMEOUT_INFINITE, &b->error);
+  b->ok = item != NULL;
+  if (item != NULL)
+    item_deliver (item);
+  return NULL;
+}
+
+typedef struct
+{
+  gboolean  done;
+  gboolean  ok;
+  gpointer  item;
+  GError   *error;
+  GThread  *thread;
+} AsyncOp;
+
+static void
+async_push_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncOp *op = user_data;
+
+  op->thread = g_thread_self ();
+  op->ok = ta_queue_push_finish (TA_QUEUE (source), result, &op->error);
+  op->done = TRUE;
+}
+
+static void
+async_pop_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  AsyncOp *op = user_data;
+
+  op->thread = g_thread_self ();
+  op->item = ta_queue_pop_finish (TA_QUEUE (source), result, &op->error);
+  op->ok = op->item != NULL;
+  op->done = TRUE;
+}
+
+/* Waits until @n waiters are really blocked in the queue: their gate says
+ * they are about to block, and the queue refuses a try in their stead. */
+static void
+wait_blocked_pushers (TaQueue  *queue,
+                      TestGate *started,
+                      guint     n)
+{
+  test_gate_wait_count (started, n, TEST_HANG_US);
+}
+
+static void
+test_queue_close_wakes_blocked_pusher (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
+  TestGate started;
+  Blocked b = { queue, &started, NULL, TRUE };
+  GThread *thread;
+
+  items_reset ();
+  test_gate_init (&started);
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  thread = g_thread_new ("pusher", blocked_push_thread, &b);
+  wait_blocked_pushers (queue, &started, 1);
+  ta_queue_close (queue);
+  g_thread_join (thread);
+  /* Either the close caught it waiting, or it came after: CLOSED both ways. */
+  g_assert_false (b.ok);
+  g_assert_error (b.error, TA_ERROR, TA_ERROR_CLOSED);
+  g_clear_error (&b.error);
+  g_assert_cmpint (freed[1], ==, 1);
+  item_deliver (ta_queue_pop (queue, 0, NULL));
+  items_check_accounted ();
+  test_gate_clear (&started);
+}
+
+static void
+test_queue_close_wakes_blocked_popper (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  TestGate started;
+  Blocked b[2] = { { queue, &started, NULL, TRUE }, { queue, &started, NULL, TRUE } };
+  GThread *threads[2];
+
+  items_reset ();
+  test_gate_init (&started);
+  for (guint i = 0; i < 2; i++)
+    threads[i] = g_thread_new ("popper", blocked_pop_thread, &b[i]);
+  test_gate_wait_count (&started, 2, TEST_HANG_US);
+  ta_queue_close (queue);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_false (b[i].ok);
+      g_assert_error (b[i].error, TA_ERROR, TA_ERROR_CLOSED);
+      g_clear_error (&b[i].error);
+    }
+  test_gate_clear (&started);
+}
+
+static void
+test_queue_close_wakes_async_waiters (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) full = ta_queue_new_full (1, item_free);
+  g_autoptr(TaQueue) empty = ta_queue_new_full (1, item_free);
+  AsyncOp push = { 0 }, pop = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  g_assert_true (ta_queue_push (full, item_new (), 0, NULL));
+  ta_queue_push_async (full, item_new (), NULL, async_push_cb, &push);
+  ta_queue_pop_async (empty, NULL, async_pop_cb, &pop);
+  g_assert_false (push.done);
+  g_assert_false (pop.done);
+
+  ta_queue_close (full);
+  ta_queue_close (empty);
+  test_iterate_until (context, &push.done);
+  test_iterate_until (context, &pop.done);
+  g_assert_false (push.ok);
+  g_assert_error (push.error, TA_ERROR, TA_ERROR_CLOSED);
+  g_assert_cmpint (freed[1], ==, 1);
+  g_assert_false (pop.ok);
+  g_assert_error (pop.error, TA_ERROR, TA_ERROR_CLOSED);
+  g_assert_true (push.thread == main_thread);
+  g_assert_true (pop.thread == main_thread);
+  g_clear_error (&push.error);
+  g_clear_error (&pop.error);
+
+  item_deliver (ta_queue_pop (full, 0, NULL));
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Asynchronous operations and cancellation                                */
+/* ---------------------------------------------------------------------- */
+
+static void
+test_queue_async_handoff (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  AsyncOp first = { 0 }, second = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &first);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &second);
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  /* Handed straight to the waiters, in the order they came. */
+  g_assert_true (ta_queue_is_empty (queue));
+  test_iterate_until (context, &first.done);
+  test_iterate_until (context, &second.done);
+  g_assert_cmpuint (item_deliver (first.item), ==, 0);
+  g_assert_cmpuint (item_deliver (second.item), ==, 1);
+
+  /* An item already there: delivered, but not from within the call. */
+  first.done = FALSE;
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &first);
+  g_assert_false (first.done);
+  test_iterate_until (context, &first.done);
+  g_assert_cmpuint (item_deliver (first.item), ==, 2);
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_queue_cancel_async_pop_keeps_item (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AsyncOp pop = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, cancellable, async_pop_cb, &pop);
+  g_cancellable_cancel (cancellable);
+  test_iterate_until (context, &pop.done);
+  g_assert_error (pop.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&pop.error);
+
+  /* The cancelled pop is gone: the next item stays in the queue. */
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
+
+  /* Cancelled after the item was handed over: the callback still gets it. */
+  g_clear_object (&cancellable);
+  cancellable = g_cancellable_new ();
+  pop.done = FALSE;
+  ta_queue_pop_async (queue, cancellable, async_pop_cb, &pop);
+  g_cancellable_cancel (cancellable);
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpuint (item_deliver (pop.item), ==, 0);
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_queue_cancel_async_push_frees_item (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  AsyncOp push = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_push_async (queue, item_new (), cancellable, async_push_cb, &push);
+  g_cancellable_cancel (cancellable);
+  test_iterate_until (context, &push.done);
+  g_assert_error (push.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&push.error);
+  g_assert_cmpint (freed[1], ==, 1);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
+
+  /* Already cancelled before the call: freed too. */
+  push.done = FALSE;
+  ta_queue_push_async (queue, item_new (), cancellable, async_push_cb, &push);
+  test_iterate_until (context, &push.done);
+  g_assert_error (push.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&push.error);
+  g_assert_cmpint (freed[2], ==, 1);
+
+  item_deliver (ta_queue_pop (queue, 0, NULL));
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_queue_async_push_waits_for_room (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
+  AsyncOp push = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_push_async (queue, item_new (), NULL, async_push_cb, &push);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_false (push.done);
+
+  /* A pop makes room: the waiting push moves in and completes. */
+  g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, 0);
+  test_iterate_until (context, &push.done);
+  g_assert_true (push.ok);
+  g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, 1);
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+typedef struct
+{
+  gboolean   done;
+  GPtrArray *batch;
+  GError    *error;
+} BatchOp;
+
+static void
+batch_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  BatchOp *op = user_data;
+
+  op->batch = ta_queue_pop_batch_finish (TA_QUEUE (source), result, &op->error);
+  op->done = TRUE;
+}
+
+static void
+test_queue_pop_batch (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  BatchOp op = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+  for (guint i = 0; i < 10; i++)
+    g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  ta_queue_pop_batch_async (queue, 4, NULL, batch_cb, &op);
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 4);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, i);
+  g_ptr_array_unref (op.batch);
+
+  /* Items left in an array the consumer drops are freed by it. */
+  op.done = FALSE;
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 6);
+  g_ptr_array_unref (op.batch);
+
+  /* An empty queue: waits for the first item. */
+  op.done = FALSE;
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 1);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 10);
+  g_ptr_array_unref (op.batch);
+
+  op.done = FALSE;
+  ta_queue_close (queue);
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  test_iterate_until (context, &op.done);
+  g_assert_null (op.batch);
+  g_assert_error (op.error, TA_ERROR, TA_ERROR_CLOSED);
+  g_clear_error (&op.error);
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The cookbook: loop to loop, thread to loop and back                     */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue *queue;
+  int      n_ops;
+  int      last;
+} LoopTask;
+
+static void loop_put_next (GTask *task);
+
+static void
+loop_pushed_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ta_queue_push_value_finish (TA_QUEUE (source), result, &error))
+    g_task_return_error (task, error);
+  else
+    loop_put_next (g_steal_pointer (&task));
+}
+
+/* async def foo(): await queue.put(3); await queue.put(4) */
+static void
+loop_put_next (GTask *task)
+{
+  LoopTask *lt = g_task_get_task_data (task);
+  GValue value = G_VALUE_INIT;
+
+  if (lt->n_ops == 2)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, 3 + lt->n_ops++);
+  ta_queue_push_value_async (lt->queue, &value, g_task_get_cancellable (task),
+                             loop_pushed_cb, task);
+  g_value_unset (&value);
+}
+
+static void
+foo_task (GTask        *task,
+          GCancellable *cancellable,
+          gpointer      user_data)
+{
+  loop_put_next (g_object_ref (task));
+}
+
+static void loop_get_next (GTask *task);
+
+static void
+loop_popped_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LoopTask *lt = g_task_get_task_data (task);
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+
+  if (!ta_queue_pop_value_finish (TA_QUEUE (source), result, &value, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  lt->last = g_value_get_int (&value);
+  lt->n_ops++;
+  loop_get_next (g_steal_pointer (&task));
+}
+
+/* async def bar(): await queue.get(); return await queue.get() */
+static void
+loop_get_next (GTask *task)
+{
+  LoopTask *lt = g_task_get_task_data (task);
+
+  if (lt->n_ops == 2)
+    {
+      g_task_return_int (task, lt->last);
+      g_object_unref (task);
+      return;
+    }
+  ta_queue_pop_value_async (lt->queue, g_task_get_cancellable (task), loop_popped_cb, task);
+}
+
+static void
+bar_task (GTask        *task,
+          GCancellable *cancellable,
+          gpointer      user_data)
+{
+  loop_get_next (g_object_ref (task));
+}
+
+static void
+test_queue_loop_to_loop (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new (1);
+  g_autoptr(TaTask) foo = NULL;
+  g_autoptr(TaTask) bar = NULL;
+  LoopTask *foo_data = g_new0 (LoopTask, 1);
+  LoopTask *bar_data = g_new0 (LoopTask, 1);
+
+  setup_runner ();
+  foo_data->queue = bar_data->queue = queue;
+  foo = ta_runner_spawn (runner, "foo", foo_task, foo_data, g_free, NULL, NULL);
+  bar = ta_runner_spawn (runner, "bar", bar_task, bar_data, g_free, NULL, NULL);
+  g_assert_true (ta_task_wait (bar, 1000 * 1000, NULL));
+  g_assert_cmpint (ta_task_propagate_int (bar, NULL), ==, 4);
+  g_assert_true (ta_task_wait (foo, 1000 * 1000, NULL));
+  teardown_runner ();
+}
+
+typedef struct
+{
+  TaQueue *in;
+  TaQueue *out;
+} Queues;
+
+static void increment_next (GTask *task);
+
+static void
+increment_popped_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Queues *queues = g_task_get_task_data (task);
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+
+  if (!ta_queue_pop_value_finish (TA_QUEUE (source), result, &value, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_value_set_int (&value, g_value_get_int (&value) + 1);
+  if (!ta_queue_push_value (queues->out, &value, 0, &error))
+    g_task_return_error (task, error);
+  else
+    increment_next (g_steal_pointer (&task));
+  g_value_unset (&value);
+}
+
+static void
+increment_next (GTask *task)
+{
+  Queues *queues = g_task_get_task_data (task);
+
+  ta_queue_pop_value_async (queues->in, g_task_get_cancellable (task),
+                            increment_popped_cb, task);
+}
+
+/* async def increment_worker(in_queue, out_queue): ... */
+static void
+increment_worker (GTask        *task,
+                  GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  increment_next (g_object_ref (task));
+}
+
+static void
+test_queue_cookbook_increment_worker (void)
+{
+  g_autoptr(TaQueue) in = ta_queue_new (0);
+  g_autoptr(TaQueue) out = ta_queue_new (0);
+  g_autoptr(TaTask) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  Queues queues = { in, out };
+
+  setup_runner ();
+  worker = ta_runner_spawn (runner, "increment_worker", increment_worker, &queues, NULL, NULL, NULL);
+  for (int i = 0; i < 10; i++)
+    {
+      GValue value = G_VALUE_INIT;
+
+      g_value_init (&value, G_TYPE_INT);
+      g_value_set_int (&value, i);
+      g_assert_true (ta_queue_push_value (in, &value, TA_TIMEOUT_DEFAULT, NULL));
+      g_value_unset (&value);
+      g_assert_true (ta_queue_pop_value (out, &value, TA_TIMEOUT_DEFAULT, NULL));
+      g_assert_cmpint (g_value_get_int (&value), ==, i + 1);
+      g_value_unset (&value);
+    }
+  ta_task_cancel (worker);
+  g_assert_false (ta_task_wait (worker, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  teardown_runner ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* Backpressure and stress                                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue *queue;
+  guint    n_items;
+  gint     max_seen;   /* atomic */
+} Producer;
+
+static gpointer
+producer_thread (gpointer data)
+{
+  Producer *p = data;
+
+  for (guint i = 0; i < p->n_items; i++)
+    {
+      g_assert_true (ta_queue_push (p->queue, item_new (), TA_TIMEOUT_INFINITE, NULL));
+      /* A bounded queue never grows past its size. */
+      g_assert_cmpuint (ta_queue_get_length (p->queue), <=, ta_queue_get_max_size (p->queue));
+    }
+  return NULL;
+}
+
+static void
+test_queue_backpressure (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (4, item_free);
+  Producer producer = { queue, 1000, 0 };
+  GThread *thread;
+  guint expected = 0;
+
+  items_reset ();
+  thread = g_thread_new ("producer", producer_thread, &producer);
+  /* One producer: FIFO order all the way. */
+  while (expected < producer.n_items)
+    {
+      g_assert_cmpuint (item_deliver (ta_queue_pop (queue, TA_TIMEOUT_INFINITE, NULL)), ==, expected);
+      expected++;
+    }
+  g_thread_join (thread);
+  items_check_accounted ();
+}
+
+typedef struct
+{
+  TaQueue *queue;
+  gint     n_popped;
+} Consumer;
+
+static gpointer
+blocking_consumer_thread (gpointer data)
+{
+  Consumer *c = data;
+  g_autoptr(GError) error = NULL;
+  gpointer item;
+
+  while ((item = ta_queue_pop (c->queue, TA_TIMEOUT_INFINITE, &error)) != NULL)
+    {
+      item_deliver (item);
+      c->n_popped++;
+    }
+  g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
+  return NULL;
+}
+
+/* An async consumer on a runner: pops until the queue is closed. */
+static void async_consume_next (GTask *task);
+
+static void
+async_consumed_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Consumer *c = g_task_get_task_data (task);
+  GError *error = NULL;
+  gpointer item = ta_queue_pop_finish (TA_QUEUE (source), result, &error);
+
+  if (item == NULL)
+    {
+      g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
+      g_error_free (error);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  item_deliver (item);
+  c->n_popped++;
+  async_consume_next (g_steal_pointer (&task));
+}
+
+static void
+async_consume_next (GTask *task)
+{
+  Consumer *c = g_task_get_task_data (task);
+
+  ta_queue_pop_async (c->queue, NULL, async_consumed_cb, task);
+}
+
+static void
+async_consumer_task (GTask        *task,
+                     GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  async_consume_next (g_object_ref (task));
+}
+
+/* A consumer on its own thread and context that cancels some of its pops
+ * while items race in: none may be lost. */
+typedef struct
+{
+  TaQueue *queue;
+  gint     n_popped;
+  guint    n_cancelled;
+} Canceller;
+
+static gpointer
+cancelling_consumer_thread (gpointer data)
+{
+  Canceller *c = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  GRand *rand = g_rand_new_with_seed (42);
+  gboolean closed = FALSE;
+
+  g_main_context_push_thread_default (context);
+  while (!closed)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      AsyncOp op = { 0 };
+
+      ta_queue_pop_async (c->queue, cancellable, async_pop_cb, &op);
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        g_cancellable_cancel (cancellable);
+      while (!op.done)
+        g_main_context_iteration (context, TRUE);
+      if (op.item != NULL)
+        {
+          item_deliver (op.item);
+          c->n_popped++;
+        }
+      else if (g_error_matches (op.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        c->n_cancelled++;
+      else
+        {
+          g_assert_error (op.error, TA_ERROR, TA_ERROR_CLOSED);
+          closed = TRUE;
+        }
+      g_clear_error (&op.error);
+    }
+  g_main_context_pop_thread_default (context);
+  g_rand_free (rand);
+  return NULL;
+}
+
+static void
+test_queue_stress (void)
+{
+  guint n_producers = 3, n_per_producer = g_test_thorough () ? 50000 : 5000;
+  g_autoptr(TaQueue) queue = ta_queue_new_full (16, item_free);
+  g_autoptr(TaTask) async_consumer = NULL;
+  Producer producers[3];
+  Consumer blocking[2], async = { queue, 0 };
+  Canceller canceller = { queue, 0, 0 };
+  GThread *producer_threads[3], *consumer_threads[2], *canceller_thread;
+  gint total;
+
+  items_reset ();
+  setup_runner ();
+  async_consumer = ta_runner_spawn (runner, "consumer", async_consumer_task, &async,
+                                    NULL, NULL, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      blocking[i] = (Consumer) { queue, 0 };
+      consumer_threads[i] = g_thread_new ("consumer", blocking_consumer_thread, &blocking[i]);
+    }
+  canceller_thread = g_thread_new ("canceller", cancelling_consumer_thread, &canceller);
+  for (guint i = 0; i < n_producers; i++)
+    {
+      producers[i] = (Producer) { queue, n_per_producer, 0 };
+      producer_threads[i] = g_thread_new ("producer", producer_thread, &producers[i]);
+    }
+
+  for (guint i = 0; i < n_producers; i++)
+    g_thread_join (producer_threads[i]);
+  ta_queue_close (queue);
+  for (guint i = 0; i < 2; i++)
+    g_thread_join (consumer_threads[i]);
+  g_thread_join (canceller_thread);
+  g_assert_true (ta_task_wait (async_consumer, TA_TIMEOUT_INFINITE, NULL));
+  teardown_runner ();
+
+  total = blocking[0].n_popped + blocking[1].n_popped + async.n_popped + canceller.n_popped;
+  g_test_message ("blocking %d + %d, async %d, cancelling %d (%u cancelled)",
+                  blocking[0].n_popped, blocking[1].n_popped, async.n_popped,
+                  canceller.n_popped, canceller.n_cancelled);
+  g_assert_cmpint (total, ==, (gint) (n_producers * n_per_producer));
+  g_assert_cmpint (n_created, ==, total);
+  items_check_accounted ();
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
+
+  g_test_add_func ("/ta/queue/thread-to-thread", test_queue_thread_to_thread);
+  g_test_add_func ("/ta/queue/fifo-and-sizes", test_queue_fifo_and_sizes);
+  g_test_add_func ("/ta/queue/timeouts", test_queue_timeouts);
+  g_test_add_func ("/ta/queue/close-drains", test_queue_close_drains);
+  g_test_add_func ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
+  g_test_add_func ("/ta/queue/values", test_queue_values);
+  g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
+  g_test_add_func ("/ta/queue/close-wakes-blocked-pusher", test_queue_close_wakes_blocked_pusher);
+  g_test_add_func ("/ta/queue/close-wakes-blocked-popper", test_queue_close_wakes_blocked_popper);
+  g_test_add_func ("/ta/queue/close-wakes-async-waiters", test_queue_close_wakes_async_waiters);
+  g_test_add_func ("/ta/queue/async-handoff", test_queue_async_handoff);
+  g_test_add_func ("/ta/queue/cancel-async-pop-keeps-item", test_queue_cancel_async_pop_keeps_item);
+  g_test_add_func ("/ta/queue/cancel-async-push-frees-item", test_queue_cancel_async_push_frees_item);
+  g_test_add_func ("/ta/queue/async-push-waits-for-room", test_queue_async_push_waits_for_room);
+  g_test_add_func ("/ta/queue/pop-batch", test_queue_pop_batch);
+  g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
+  g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
+  g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);
+  g_test_add_func ("/ta/queue/stress", test_queue_stress);
+
+  return g_test_run ();
+}
