@@ -112,3 +112,27 @@ bench_report_baseline (const char *label,
 {
   g_print ("  %-52s %10.3f %-6s  (baseline)\n", label, value, unit);
 }
+
+typedef void (*BenchRunFunc) (const BenchOptions *options,
+                              gboolean            pinned);
+
+/* The main() of every benchmark: unpinned, then pinned. */
+static inline int
+bench_main (int           argc,
+            char        **argv,
+            const char   *name,
+            const char   *version,
+            BenchRunFunc  run)
+{
+  BenchOptions options = bench_parse_options (argc, argv);
+
+  g_print ("%s: ta-glib %s, GLib %u.%u.%u, %u CPUs online\n",
+           name, version, glib_major_version, glib_minor_version, glib_micro_version,
+           g_get_num_processors ());
+  if (options.unpinned)
+    run (&options, FALSE);
+  if (options.pinned)
+    run (&options, TRUE);
+
+  return 0;
+}

@@ -344,15 +344,5 @@ int
 main (int   argc,
       char *argv[])
 {
-  BenchOptions options = bench_parse_options (argc, argv);
-
-  g_print ("bench-runner: ta-glib %s, GLib %u.%u.%u, %u CPUs online\n",
-           TA_VERSION_S, glib_major_version, glib_minor_version, glib_micro_version,
-           g_get_num_processors ());
-  if (options.unpinned)
-    run_all (&options, FALSE);
-  if (options.pinned)
-    run_all (&options, TRUE);
-
-  return 0;
+  return bench_main (argc, argv, "bench-runner", TA_VERSION_S, run_all);
 }

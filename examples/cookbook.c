@@ -4,7 +4,7 @@
  *
  * Each section replays one recipe of the Python cookbook with ta-glib and
  * prints what the cookbook prints. Run it with no argument for every
- * section, or name sections: deploy, errors, stuck.
+ * section, or name sections: deploy, events, queues, errors, stuck.
  */
 
 #include <ta-glib.h>
@@ -70,6 +70,141 @@ section_deploy (void)
     g_print ("%" G_GSSIZE_FORMAT "\n", ta_task_propagate_int (background_task, NULL));
   else
     g_printerr ("%s\n", error->message);
+
+  ta_runner_stop (runner, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Using events                                                            */
+/* ---------------------------------------------------------------------- */
+
+static int global_var;
+
+static void
+global_initialized_cb (GObject      *event,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ta_event_wait_finish (TA_EVENT (event), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, global_var + 1);
+}
+
+/* async def increment_global(global_initialized):
+ *   await global_initialized.as_async_event().wait()
+ *   return global_var + 1 */
+static void
+increment_global (GTask        *task,
+                  GCancellable *cancellable,
+                  gpointer      global_initialized)
+{
+  ta_event_wait_async (global_initialized, cancellable, global_initialized_cb,
+                       g_object_ref (task));
+}
+
+static void
+section_events (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ();
+  g_autoptr(TaEvent) global_initialized = ta_event_new ();
+  g_autoptr(TaTask) background_task = NULL;
+
+  background_task = ta_runner_spawn (runner, "increment_global", increment_global,
+                                     global_initialized, NULL, NULL, NULL);
+  global_var = 10;
+  ta_event_set (global_initialized);
+  if (ta_task_wait (background_task, TA_TIMEOUT_INFINITE, NULL))
+    g_print ("%" G_GSSIZE_FORMAT "\n", ta_task_propagate_int (background_task, NULL));
+
+  ta_runner_stop (runner, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Using queues                                                            */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue *in_queue;
+  TaQueue *out_queue;
+} Queues;
+
+static void increment_next (GTask *task);
+
+static void
+number_popped_cb (GObject      *in_queue,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Queues *queues = g_task_get_task_data (task);
+  GValue number = G_VALUE_INIT;
+  GError *error = NULL;
+
+  if (!ta_queue_pop_value_finish (TA_QUEUE (in_queue), result, &number, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_value_set_int (&number, g_value_get_int (&number) + 1);
+  /* Unbounded: never waits. */
+  ta_queue_push_value (queues->out_queue, &number, 0, NULL);
+  g_value_unset (&number);
+  increment_next (g_steal_pointer (&task));
+}
+
+static void
+increment_next (GTask *task)
+{
+  Queues *queues = g_task_get_task_data (task);
+
+  ta_queue_pop_value_async (queues->in_queue, g_task_get_cancellable (task),
+                            number_popped_cb, task);
+}
+
+/* async def increment_worker(in_queue, out_queue):
+ *   while True:
+ *     number = await in_queue.get()
+ *     await out_queue.put(number + 1) */
+static void
+increment_worker (GTask        *task,
+                  GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  increment_next (g_object_ref (task));
+}
+
+static void
+section_queues (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ();
+  g_autoptr(TaQueue) in_queue = ta_queue_new (0);
+  g_autoptr(TaQueue) out_queue = ta_queue_new (0);
+  g_autoptr(TaTask) background_task = NULL;
+  Queues queues = { in_queue, out_queue };
+
+  background_task = ta_runner_spawn (runner, "increment_worker", increment_worker,
+                                     &queues, NULL, NULL, NULL);
+  for (int i = 0; i < 10; i++)
+    {
+      GValue number = G_VALUE_INIT;
+
+      g_value_init (&number, G_TYPE_INT);
+      g_value_set_int (&number, i);
+      ta_queue_push_value (in_queue, &number, TA_TIMEOUT_INFINITE, NULL);
+      g_value_unset (&number);
+      if (ta_queue_pop_value (out_queue, &number, TA_TIMEOUT_INFINITE, NULL))
+        {
+          g_print ("%d\n", g_value_get_int (&number));
+          g_value_unset (&number);
+        }
+    }
+  /* Tasks are also cancelled when the runner stops. */
+  ta_task_cancel (background_task);
 
   ta_runner_stop (runner, NULL);
 }
@@ -187,6 +322,8 @@ typedef struct
 
 static const Section sections[] = {
   { "deploy", section_deploy },
+  { "events", section_events },
+  { "queues", section_queues },
   { "errors", section_errors },
   { "stuck", section_stuck },
 };

@@ -1,0 +1,288 @@
+/* bench-queue.c: TaQueue against raw GAsyncQueue
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * 1. The seed's speed test: the main thread pushes a number and blocks
+ *    popping the answer, while an async worker task on the runner pops,
+ *    increments and pushes back. Baseline: two plain threads doing the
+ *    same over GAsyncQueue.
+ * 2. Throughput: 1,000,000 items from a plain thread to an async consumer
+ *    on the runner, and back. Baseline: GAsyncQueue between two threads.
+ */
+
+#include "bench-common.h"
+
+#include <ta-glib.h>
+
+#define STOP_ITEM GINT_TO_POINTER (-1)
+
+/* ---------------------------------------------------------------------- */
+/* Raw GAsyncQueue: an echo thread                                         */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GAsyncQueue *in;
+  GAsyncQueue *out;
+} RawQueues;
+
+static gpointer
+raw_echo_thread (gpointer data)
+{
+  RawQueues *q = data;
+
+  for (;;)
+    {
+      gpointer item = g_async_queue_pop (q->in);
+
+      if (item == STOP_ITEM)
+        break;
+      g_async_queue_push (q->out, GINT_TO_POINTER (GPOINTER_TO_INT (item) + 1));
+    }
+
+  return NULL;
+}
+
+static double
+raw_ping_pong_us (guint n)
+{
+  RawQueues q = { g_async_queue_new (), g_async_queue_new () };
+  GThread *thread = g_thread_new ("raw-echo", raw_echo_thread, &q);
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 1; i <= n; i++)
+    {
+      g_async_queue_push (q.in, GUINT_TO_POINTER (i));
+      if (GPOINTER_TO_UINT (g_async_queue_pop (q.out)) != i + 1)
+        g_error ("wrong answer");
+    }
+  start = g_get_monotonic_time () - start;
+  g_async_queue_push (q.in, STOP_ITEM);
+  g_thread_join (thread);
+  g_async_queue_unref (q.in);
+  g_async_queue_unref (q.out);
+
+  return start / (double) n;
+}
+
+static double
+raw_throughput_per_s (guint n)
+{
+  RawQueues q = { g_async_queue_new (), g_async_queue_new () };
+  GThread *thread = g_thread_new ("raw-echo", raw_echo_thread, &q);
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 1; i <= n; i++)
+    g_async_queue_push (q.in, GUINT_TO_POINTER (i));
+  for (guint i = 1; i <= n; i++)
+    g_async_queue_pop (q.out);
+  start = g_get_monotonic_time () - start;
+  g_async_queue_push (q.in, STOP_ITEM);
+  g_thread_join (thread);
+  g_async_queue_unref (q.in);
+  g_async_queue_unref (q.out);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+/* ---------------------------------------------------------------------- */
+/* TaQueue: an async worker task on the runner                             */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue *in;
+  TaQueue *out;
+  guint    batch;     /* 0: one pop per item; else pop up to this many */
+} TaQueues;
+
+static void worker_next (GTask *task);
+
+static void
+worker_echo (TaQueues *q,
+             gpointer  item)
+{
+  ta_queue_try_push (q->out, GINT_TO_POINTER (GPOINTER_TO_INT (item) + 1), NULL);
+}
+
+static void
+worker_popped_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  TaQueues *q = g_task_get_task_data (task);
+  gboolean stop = FALSE;
+
+  if (q->batch > 0)
+    {
+      GPtrArray *items = ta_queue_pop_batch_finish (TA_QUEUE (source), result, NULL);
+
+      for (guint i = 0; items != NULL && i < items->len && !stop; i++)
+        {
+          gpointer item = g_ptr_array_index (items, i);
+
+          if (item == STOP_ITEM)
+            stop = TRUE;
+          else
+            worker_echo (q, item);
+        }
+      g_clear_pointer (&items, g_ptr_array_unref);
+    }
+  else
+    {
+      gpointer item = ta_queue_pop_finish (TA_QUEUE (source), result, NULL);
+
+      if (item == STOP_ITEM || item == NULL)
+        stop = TRUE;
+      else
+        worker_echo (q, item);
+    }
+
+  if (stop)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    worker_next (task);
+}
+
+static void
+worker_next (GTask *task)
+{
+  TaQueues *q = g_task_get_task_data (task);
+
+  if (q->batch > 0)
+    ta_queue_pop_batch_async (q->in, q->batch, NULL, worker_popped_cb, task);
+  else
+    ta_queue_pop_async (q->in, NULL, worker_popped_cb, task);
+}
+
+/* async def increment_worker(in_queue, out_queue): ... */
+static void
+worker_task (GTask        *task,
+             GCancellable *cancellable,
+             gpointer      user_data)
+{
+  worker_next (g_object_ref (task));
+}
+
+static TaTask *
+start_worker (TaRunner *runner,
+              TaQueues *q)
+{
+  return ta_runner_spawn (runner, "increment_worker", worker_task, q, NULL, NULL, NULL);
+}
+
+static void
+stop_worker (TaQueues *q,
+             TaTask   *worker)
+{
+  ta_queue_push (q->in, STOP_ITEM, TA_TIMEOUT_INFINITE, NULL);
+  if (!ta_task_wait (worker, TA_TIMEOUT_INFINITE, NULL))
+    g_error ("worker failed");
+  g_object_unref (worker);
+}
+
+static double
+ta_ping_pong_us (TaRunner *runner,
+                 guint     n)
+{
+  TaQueues q = { ta_queue_new_full (0, NULL), ta_queue_new_full (0, NULL), 0 };
+  TaTask *worker = start_worker (runner, &q);
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 1; i <= n; i++)
+    {
+      ta_queue_push (q.in, GUINT_TO_POINTER (i), TA_TIMEOUT_INFINITE, NULL);
+      if (GPOINTER_TO_UINT (ta_queue_pop (q.out, TA_TIMEOUT_INFINITE, NULL)) != i + 1)
+        g_error ("wrong answer");
+    }
+  start = g_get_monotonic_time () - start;
+  stop_worker (&q, worker);
+  g_object_unref (q.in);
+  g_object_unref (q.out);
+
+  return start / (double) n;
+}
+
+static double
+ta_throughput_per_s (TaRunner *runner,
+                     guint     n)
+{
+  TaQueues q = { ta_queue_new_full (0, NULL), ta_queue_new_full (0, NULL), 4096 };
+  TaTask *worker = start_worker (runner, &q);
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 1; i <= n; i++)
+    ta_queue_push (q.in, GUINT_TO_POINTER (i), TA_TIMEOUT_INFINITE, NULL);
+  for (guint i = 1; i <= n; i++)
+    ta_queue_pop (q.out, TA_TIMEOUT_INFINITE, NULL);
+  start = g_get_monotonic_time () - start;
+  stop_worker (&q, worker);
+  g_object_unref (q.in);
+  g_object_unref (q.out);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void
+run_all (const BenchOptions *options,
+         gboolean            pinned)
+{
+  g_autoptr(TaRunner) runner = NULL;
+  guint n_pings = bench_count (options, 20000);
+  guint n_items = bench_count (options, 1000000);
+  double *raw_values = g_new (double, options->runs);
+  double *ta_values = g_new (double, options->runs);
+  double raw_median, ta_median;
+
+  bench_set_pinned (pinned);
+  runner = ta_runner_new ("bench");
+  if (!ta_runner_start (runner, NULL))
+    g_error ("could not start the runner");
+
+  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+
+  raw_ping_pong_us (n_pings / 10 + 1);
+  ta_ping_pong_us (runner, n_pings / 10 + 1);
+  for (guint r = 0; r < options->runs; r++)
+    {
+      raw_values[r] = raw_ping_pong_us (n_pings);
+      ta_values[r] = ta_ping_pong_us (runner, n_pings);
+    }
+  raw_median = bench_median (raw_values, options->runs);
+  ta_median = bench_median (ta_values, options->runs);
+  g_print ("queue ping-pong: main thread push + blocking pop, async worker echoes "
+           "(median of %u runs of %u round trips)\n", options->runs, n_pings);
+  bench_report_baseline ("raw GLib: GAsyncQueue between two threads", raw_median, "us");
+  bench_report ("TaQueue, worker task on the runner", ta_median, "us", raw_median, FALSE);
+
+  for (guint r = 0; r < options->runs; r++)
+    {
+      raw_values[r] = raw_throughput_per_s (n_items);
+      ta_values[r] = ta_throughput_per_s (runner, n_items);
+    }
+  raw_median = bench_median (raw_values, options->runs);
+  ta_median = bench_median (ta_values, options->runs);
+  g_print ("throughput: %u items to a consumer and back (median of %u runs)\n",
+           n_items, options->runs);
+  bench_report_baseline ("raw GLib: GAsyncQueue between two threads", raw_median / 1e6, "M/s");
+  bench_report ("TaQueue, async batch consumer on the runner", ta_median / 1e6, "M/s",
+                raw_median / 1e6, TRUE);
+
+  ta_runner_stop (runner, NULL);
+  bench_set_pinned (FALSE);
+  g_free (raw_values);
+  g_free (ta_values);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  return bench_main (argc, argv, "bench-queue", TA_VERSION_S, run_all);
+}
