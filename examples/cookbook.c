@@ -4,7 +4,8 @@
  *
  * Each section replays one recipe of the Python cookbook with ta-glib and
  * prints what the cookbook prints. Run it with no argument for every
- * section, or name sections: deploy, events, queues, errors, stuck.
+ * section, or name sections: deploy, events, queues, control-inversion,
+ * errors, stuck.
  */
 
 #include <ta-glib.h>
@@ -210,6 +211,137 @@ section_queues (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Control inversion                                                       */
+/* ---------------------------------------------------------------------- */
+
+/* class MyServer(threaded_async.Server): _handle_request(...) */
+#define MY_TYPE_SERVER (my_server_get_type ())
+G_DECLARE_FINAL_TYPE (MyServer, my_server, MY, SERVER, TaServer)
+
+struct _MyServer
+{
+  TaServer parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (MyServer, my_server, TA_TYPE_SERVER)
+
+static gboolean
+my_server_handle_request (TaServer  *server,
+                          TaRequest *request)
+{
+  gint32 number;
+
+  if (!g_str_equal (ta_request_get_method (request), "increment"))
+    return FALSE;
+
+  /* Handle increment request. */
+  g_variant_get (ta_request_get_parameters (request), "(i)", &number);
+  ta_request_return_variant (request, g_variant_new_int32 (number + 1));
+  return TRUE;
+}
+
+static void
+my_server_class_init (MyServerClass *klass)
+{
+  TA_SERVER_CLASS (klass)->handle_request = my_server_handle_request;
+}
+
+static void
+my_server_init (MyServer *self)
+{
+}
+
+typedef struct
+{
+  TaClient *client;
+  gint32    i;
+} ClientCode;
+
+static void client_code_next (GTask *task);
+
+static void
+incremented_cb (GObject      *client,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_auto(GValue) answer = G_VALUE_INIT;
+  GError *error = NULL;
+
+  if (!ta_client_execute_finish (TA_CLIENT (client), result, &answer, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_print ("Client got: %d\n", g_variant_get_int32 (g_value_get_variant (&answer)));
+  client_code_next (g_steal_pointer (&task));
+}
+
+static void
+client_code_next (GTask *task)
+{
+  ClientCode *code = g_task_get_task_data (task);
+
+  if (code->i == 10)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  /* await client.increment(i) */
+  ta_client_execute_async (code->client, "increment", g_variant_new ("(i)", code->i++),
+                           NULL, g_task_get_cancellable (task), incremented_cb, task);
+}
+
+/* async def client_code(client):
+ *   for i in range(10):
+ *     print(f'Client got: {await client.increment(i)}') */
+static void
+client_code (GTask        *task,
+             GCancellable *cancellable,
+             gpointer      user_data)
+{
+  client_code_next (g_object_ref (task));
+}
+
+static void
+client_code_free (gpointer data)
+{
+  ClientCode *code = data;
+
+  g_object_unref (code->client);
+  g_free (code);
+}
+
+static void
+section_control_inversion (void)
+{
+  g_autoptr(TaServer) server = g_object_new (MY_TYPE_SERVER, NULL);
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  ClientCode *code = g_new0 (ClientCode, 1);
+
+  if (!ta_server_start (server, &error))
+    g_error ("%s", error->message);
+  code->client = ta_server_create_client (server);
+  task = ta_server_spawn (server, "client_code", client_code, code, client_code_free,
+                          TA_TIMEOUT_DEFAULT, &error);
+  g_assert_no_error (error);
+
+  for (int i = 0; i < 3; i++)
+    {
+      g_print ("Processing new client requests\n");
+      ta_server_process (server, TA_TIMEOUT_DEFAULT, &error);
+      g_assert_no_error (error);
+      /* The cookbook assumes synchronized printing: let the client print
+       * its answer before the next frame. */
+      ta_runner_wait_idle (ta_server_get_runner (server), TA_TIMEOUT_DEFAULT, NULL);
+    }
+
+  ta_server_stop (server, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Error handling                                                          */
 /* ---------------------------------------------------------------------- */
 
@@ -324,6 +456,7 @@ static const Section sections[] = {
   { "deploy", section_deploy },
   { "events", section_events },
   { "queues", section_queues },
+  { "control-inversion", section_control_inversion },
   { "errors", section_errors },
   { "stuck", section_stuck },
 };

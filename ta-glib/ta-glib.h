@@ -16,5 +16,8 @@
 # include "ta-queue.h"
 # include "ta-task.h"
 # include "ta-runner.h"
+# include "ta-request.h"
+# include "ta-client.h"
+# include "ta-server.h"
 # include "ta-sleep.h"
 #undef TA_INSIDE

@@ -404,6 +404,7 @@ typedef struct
   GDestroyNotify   user_data_destroy;
   const char      *what;          /* for reports */
   gboolean         waited;
+  gboolean         when_idle;     /* a marker that waits for an idle loop */
   TaMonitor        monitor;       /* guards state */
   TaCallState      state;
 } TaCall;
@@ -429,12 +430,68 @@ ta_call_set_state (TaCall      *call,
 }
 
 static void
+ta_call_forget_running (TaCall *call)
+{
+  ta_monitor_lock (&call->core->monitor);
+  g_ptr_array_remove_fast (call->core->running_calls, call);
+  ta_monitor_unlock (&call->core->monitor);
+}
+
+static gboolean
+ta_call_idle_cb (gpointer user_data)
+{
+  TaCall *call = user_data;
+
+  ta_call_forget_running (call);
+  call->when_idle = FALSE;
+  call->item.func (&call->item, TRUE);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The idle went away: if without running (the runner stopped), the wait
+ * ends as for work the runner never reached. Then drops the idle's own
+ * reference. */
+static void
+ta_call_idle_destroy (gpointer user_data)
+{
+  TaCall *call = user_data;
+
+  if (call->when_idle)
+    {
+      ta_call_forget_running (call);
+      call->when_idle = FALSE;
+      call->item.func (&call->item, FALSE);
+    }
+  ta_call_unref (call);
+}
+
+static void
 ta_call_item_func (TaWorkItem *item,
                    gboolean    run)
 {
   TaCall *call = (TaCall *) item;
   TaRunnerCore *core = call->core;
   gboolean start;
+
+  /* Runs again from a low-priority idle: only once nothing of default
+   * priority or above is ready does the loop get there. */
+  if (run && call->when_idle)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_LOW);
+      g_source_set_static_name (source, "[ta-glib] ta_runner_wait_idle");
+      /* Known to an abandoning stop while it waits for the idle. */
+      ta_monitor_lock (&core->monitor);
+      g_ptr_array_add (core->running_calls, call);
+      ta_monitor_unlock (&core->monitor);
+      g_atomic_ref_count_inc (&call->ref_count);  /* the idle's */
+      g_source_set_callback (source, ta_call_idle_cb, call, ta_call_idle_destroy);
+      g_source_attach (source, core->context);
+      g_source_unref (source);
+      return;
+    }
 
   ta_monitor_lock (&call->monitor);
   start = run && call->state == TA_CALL_QUEUED;
@@ -577,7 +634,11 @@ ta_call_submit (TaCall   *call,
         g_autofree char *timeout = ta_format_timeout (timeout_us);
         g_autofree char *stuck = ta_runner_core_describe_stuck (core);
 
-        if (call->func == NULL)
+        if (call->func == NULL && call->when_idle)
+          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                       "Runner “%s” did not become idle within %s: it is busy in %s",
+                       core->name, timeout, stuck);
+        else if (call->func == NULL)
           g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
                        "Runner “%s” did not iterate within %s: it is busy in %s",
                        core->name, timeout, stuck);
@@ -1869,6 +1930,55 @@ ta_runner_wait_next_iteration (TaRunner  *self,
     }
 
   call = ta_call_new (self->core, NULL, NULL, NULL, "loop iteration", TRUE);
+
+  return ta_call_submit (call, timeout_us, error);
+}
+
+/**
+ * ta_runner_wait_idle:
+ * @self: a runner
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE,
+ *   or %TA_TIMEOUT_DEFAULT for [property@Ta.Runner:default-call-timeout]
+ * @error: return location for a #GError
+ *
+ * Waits until the runner's loop has caught up: everything queued before
+ * this call has run, and so has every completion and callback that became
+ * ready meanwhile, until the loop has nothing of default priority or above
+ * left to run. Work that is waiting for a timer or for I/O does not count.
+ * This is how a thread makes sure that a task has reacted to what it just
+ * did, such as answering a request.
+ *
+ * A loop that never runs out of ready work keeps this waiting until the
+ * timeout.
+ *
+ * Any thread but the runner thread, where it fails at once with
+ * %TA_ERROR_WOULD_DEADLOCK.
+ *
+ * Returns: %TRUE once the loop is idle; %FALSE with %TA_ERROR_TIMEOUT,
+ *   %TA_ERROR_NOT_RUNNING or %TA_ERROR_WOULD_DEADLOCK otherwise
+ */
+gboolean
+ta_runner_wait_idle (TaRunner  *self,
+                     gint64     timeout_us,
+                     GError   **error)
+{
+  TaCall *call;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), FALSE);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (ta_runner_core_is_current (self->core))
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Waiting for runner “%s” to be idle from its own thread "
+                   "would deadlock",
+                   self->name);
+      return FALSE;
+    }
+
+  call = ta_call_new (self->core, NULL, NULL, NULL, "loop catching up", TRUE);
+  call->when_idle = TRUE;
 
   return ta_call_submit (call, timeout_us, error);
 }

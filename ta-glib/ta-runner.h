@@ -68,6 +68,10 @@ gboolean        ta_runner_wait_next_iteration     (TaRunner        *self,
                                                    gint64           timeout_us,
                                                    GError         **error);
 TA_AVAILABLE_IN_ALL
+gboolean        ta_runner_wait_idle               (TaRunner        *self,
+                                                   gint64           timeout_us,
+                                                   GError         **error);
+TA_AVAILABLE_IN_ALL
 TaTask         *ta_runner_spawn                   (TaRunner        *self,
                                                    const char      *name,
                                                    TaTaskFunc       func,

@@ -122,6 +122,13 @@ test_watch_thread_exit (gpointer gate)
   g_private_set (&test_thread_exit_private, gate);
 }
 
+/* The outcome of an asynchronous call, for callbacks to fill in. */
+typedef struct
+{
+  gboolean  done;
+  GError   *error;
+} AsyncFlag;
+
 /* Counts destroy notifications of user data. */
 typedef struct
 {
