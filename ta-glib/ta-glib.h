@@ -15,6 +15,7 @@
 # include "ta-future.h"
 # include "ta-queue.h"
 # include "ta-task.h"
+# include "ta-executor.h"
 # include "ta-runner.h"
 # include "ta-request.h"
 # include "ta-client.h"

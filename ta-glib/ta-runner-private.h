@@ -68,9 +68,17 @@ struct _TaRunnerCore
 
   gint64           default_call_timeout;  /* atomic */
   gint64           exit_timeout;          /* atomic */
+
+  /* For a pool (TaExecutor) rather than a runner: its tasks run on worker
+   * threads, which publish their outcomes themselves. Immutable. */
+  void           (*defer_publish) (TaTask *task);
 };
 
+TaRunnerCore *ta_runner_core_new              (const char   *name);
 TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
+void          ta_runner_core_set_current      (TaRunnerCore *core);
+void          ta_context_sweep                (GMainContext *context,
+                                               GSource      *except);
 void          ta_runner_core_unref            (TaRunnerCore *core);
 gboolean      ta_runner_core_is_current       (TaRunnerCore *core);
 guint64       ta_runner_core_current_serial   (void);
@@ -84,6 +92,11 @@ TaActivity    ta_runner_core_push_activity    (TaRunnerCore *core,
 void          ta_runner_core_pop_activity     (TaRunnerCore *core,
                                                TaActivity    previous);
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
+void          ta_runner_core_add_task         (TaRunnerCore *core,
+                                               TaTask       *task);
+void          ta_runner_core_reject_task      (TaRunnerCore *core,
+                                               TaTask       *task,
+                                               const GError *error);
 gboolean      ta_runner_core_task_done        (TaRunnerCore *core,
                                                TaTask       *task,
                                                gboolean      failed);

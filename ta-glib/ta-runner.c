@@ -87,6 +87,7 @@ struct _TaRunner
   GThread       *thread;
   TaShutdownType shutdown_type;
   GPtrArray     *unretrieved;     /* GError */
+  TaExecutor    *executor;        /* the default one, created on demand */
 };
 
 G_DEFINE_FINAL_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
@@ -122,7 +123,7 @@ ta_runner_poll (GPollFD *ufds,
   return g_poll (ufds, nfds, timeout);
 }
 
-static TaRunnerCore *
+TaRunnerCore *
 ta_runner_core_new (const char *name)
 {
   static guint64 last_serial;
@@ -177,6 +178,14 @@ ta_runner_core_unref (TaRunnerCore *core)
   ta_monitor_clear (&core->monitor);
   g_free (core->name);
   g_free (core);
+}
+
+/* Makes @core the one of the calling thread (a runner's or a pool's
+ * worker), for deadlock checks; %NULL when the thread is done. */
+void
+ta_runner_core_set_current (TaRunnerCore *core)
+{
+  g_private_set (&current_core, core);
 }
 
 gboolean
@@ -236,7 +245,12 @@ ta_runner_core_push_activity (TaRunnerCore *core,
                               const char   *name,
                               const char   *suffix)
 {
-  TaActivity previous;
+  TaActivity previous = { NULL, NULL, NULL };
+
+  /* A pool's workers run concurrently: one slot cannot say what "the
+   * loop" does, and there is no loop to be stuck. */
+  if (core->defer_publish != NULL)
+    return previous;
 
   ta_mutex_lock (&core->activity_mutex);
   previous = core->activity;
@@ -252,6 +266,9 @@ void
 ta_runner_core_pop_activity (TaRunnerCore *core,
                              TaActivity    previous)
 {
+  if (core->defer_publish != NULL)
+    return;
+
   ta_mutex_lock (&core->activity_mutex);
   core->activity = previous;
   ta_mutex_unlock (&core->activity_mutex);
@@ -321,6 +338,32 @@ ta_runner_core_take_unretrieved (TaRunnerCore *core,
     }
 
   return errors;
+}
+
+/* Any thread: registers a new task, before it is queued, so that a stop
+ * racing with its spawn always finds it. */
+void
+ta_runner_core_add_task (TaRunnerCore *core,
+                         TaTask       *task)
+{
+  ta_monitor_lock (&core->monitor);
+  g_queue_push_tail_link (&core->tasks, &task->core_link);
+  g_object_ref (task);
+  core->n_spawned++;
+  ta_monitor_unlock (&core->monitor);
+}
+
+/* Any thread: a task that could not be queued fails with @error (copied)
+ * and is dropped; failing a task nobody will see is not worth a report.
+ * Consumes the caller's reference. */
+void
+ta_runner_core_reject_task (TaRunnerCore *core,
+                            TaTask       *task,
+                            const GError *error)
+{
+  ta_task_mark_retrieved (task);
+  ta_task_force_complete (task, error);
+  g_object_unref (task);
 }
 
 /* Any thread: a task completed. Moves it off the outstanding list, and
@@ -842,27 +885,40 @@ ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
 static void
 ta_runner_core_sweep (TaRunnerCore *core)
 {
-  GSource *probe;
-  guint last_id;
-
   for (guint i = 0; i < 64; i++)
     if (!g_main_context_iteration (core->context, FALSE))
       break;
 
   ta_runner_context_mark_dead (core->context);
+  ta_context_sweep (core->context, ta_inbox_get_source (core->inbox));
+}
+
+/*
+ * ta_context_sweep:
+ * @except: (nullable): a source to leave alone
+ *
+ * Destroys every source attached to @context, which the calling thread
+ * owns and will not iterate again.
+ */
+void
+ta_context_sweep (GMainContext *context,
+                  GSource      *except)
+{
+  GSource *probe;
+  guint last_id;
 
   /* GLib numbers the sources of a context in sequence: the probe's id is
    * past every live one. */
   probe = g_idle_source_new ();
-  last_id = g_source_attach (probe, core->context);
+  last_id = g_source_attach (probe, context);
   g_source_destroy (probe);
   g_source_unref (probe);
 
   for (guint id = 1; id < last_id; id++)
     {
-      GSource *source = g_main_context_find_source_by_id (core->context, id);
+      GSource *source = g_main_context_find_source_by_id (context, id);
 
-      if (source != NULL && source != ta_inbox_get_source (core->inbox))
+      if (source != NULL && source != except)
         g_source_destroy (source);
     }
 }
@@ -1073,6 +1129,7 @@ ta_runner_finalize (GObject *object)
   TaRunner *self = TA_RUNNER (object);
 
   g_clear_pointer (&self->unretrieved, g_ptr_array_unref);
+  g_clear_object (&self->executor);
   if (self->thread != NULL)
     g_thread_unref (self->thread);
   ta_runner_core_unref (self->core);
@@ -1501,6 +1558,8 @@ ta_runner_stop_internal (TaRunner  *self,
   g_autoptr(GString) report = g_string_new (NULL);
   gboolean ok;
   g_autofree char *stuck = NULL;
+  g_autoptr(TaExecutor) executor = NULL;
+  g_autoptr(GError) executor_error = NULL;
 
   core = self->core;
 
@@ -1579,6 +1638,21 @@ ta_runner_stop_internal (TaRunner  *self,
   unretrieved = ta_runner_core_take_unretrieved (core, report);
   ok = !alive && unretrieved->len == 0;
 
+  /* The default executor goes with the runner, within what is left of
+   * the exit timeout; its jobs were cancelled with the tasks awaiting
+   * them, and what it reports is reported here. */
+  ta_monitor_lock (&core->monitor);
+  executor = self->executor != NULL ? g_object_ref (self->executor) : NULL;
+  ta_monitor_unlock (&core->monitor);
+  if (executor != NULL)
+    {
+      gint64 left = end_time < 0 ? TA_TIMEOUT_INFINITE :
+                    MAX (0, end_time - g_get_monotonic_time ());
+
+      if (!ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL, left, &executor_error))
+        ok = FALSE;
+    }
+
   ta_monitor_lock (&core->monitor);
   core->state = TA_CORE_STOPPED;
   self->shutdown_type = alive ? TA_SHUTDOWN_TYPE_ABANDONED : TA_SHUTDOWN_TYPE_STOPPED;
@@ -1608,6 +1682,12 @@ ta_runner_stop_internal (TaRunner  *self,
                    "%u task error was not retrieved:%s" :
                    "%u task errors were not retrieved:%s",
                    unretrieved->len, report->str);
+    }
+  else if (executor_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&executor_error),
+                                  "Runner “%s” stopped, but its executor did not: ",
+                                  self->name);
     }
 
   g_ptr_array_unref (unretrieved);
@@ -2032,14 +2112,7 @@ ta_runner_spawn (TaRunner        *self,
 
   core = self->core;
   task = ta_task_new_internal (core, name, func, user_data, user_data_destroy, cancellable);
-
-  /* Registered before it is queued, so that a stop racing with this call
-   * always finds it. */
-  ta_monitor_lock (&core->monitor);
-  g_queue_push_tail_link (&core->tasks, &task->core_link);
-  g_object_ref (task);
-  core->n_spawned++;
-  ta_monitor_unlock (&core->monitor);
+  ta_runner_core_add_task (core, task);
 
   /* The inbox's reference, taken before the runner can drop it. */
   g_object_ref (task);
@@ -2048,12 +2121,9 @@ ta_runner_spawn (TaRunner        *self,
       GError *local_error = NULL;
 
       g_object_unref (task);
-      /* Failing a task nobody will see is not worth a report. */
       ta_set_not_running_error (core, &local_error);
-      ta_task_mark_retrieved (task);
-      ta_task_force_complete (task, local_error);
+      ta_runner_core_reject_task (core, task, local_error);
       g_propagate_error (error, local_error);
-      g_object_unref (task);
       return NULL;
     }
 
@@ -2124,6 +2194,45 @@ ta_runner_run (TaRunner        *self,
     }
 
   return g_steal_pointer (&task);
+}
+
+/**
+ * ta_runner_get_executor:
+ * @self: a runner
+ *
+ * Gets the runner's default executor, created on first use with up to
+ * `min (32, processors + 4)` workers, as Python's default pool: tasks
+ * offload blocking work there with [method@Ta.Executor.run_async]. It is
+ * shut down, cancelling what is left, when the runner stops.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the default executor
+ */
+TaExecutor *
+ta_runner_get_executor (TaRunner *self)
+{
+  TaExecutor *executor;
+  gboolean stopped;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+
+  ta_monitor_lock (&self->core->monitor);
+  if (self->executor == NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-executor", self->name);
+
+      self->executor = ta_executor_new (name, MIN (32, g_get_num_processors () + 4));
+    }
+  executor = self->executor;
+  stopped = self->core->state == TA_CORE_STOPPED;
+  ta_monitor_unlock (&self->core->monitor);
+
+  /* Asked for after the stop: it refuses work like the runner. */
+  if (stopped)
+    ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL, 0, NULL);
+
+  return executor;
 }
 
 /**

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "ta-executor.h"
 #include "ta-types.h"
 #include "ta-task.h"
 #include "ta-version-macros.h"
@@ -89,6 +90,8 @@ TaTask         *ta_runner_run                     (TaRunner        *self,
                                                    GError         **error) G_GNUC_WARN_UNUSED_RESULT;
 TA_AVAILABLE_IN_ALL
 GPtrArray      *ta_runner_dup_unretrieved_errors  (TaRunner        *self) G_GNUC_WARN_UNUSED_RESULT;
+TA_AVAILABLE_IN_ALL
+TaExecutor     *ta_runner_get_executor            (TaRunner        *self);
 
 
 G_END_DECLS

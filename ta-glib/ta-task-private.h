@@ -36,6 +36,7 @@ struct _TaTask
   gboolean         in_failed;       /* guarded by core->monitor */
   guint64          core_serial;     /* immutable: the runner's identity */
   TaInbox         *core_inbox;      /* immutable; alive while the task runs */
+  void           (*core_defer_publish) (TaTask *task);  /* immutable */
   char            *name;            /* immutable */
   GCancellable    *cancellable;     /* immutable, always our own */
   GCancellable    *user_cancellable;/* immutable, chained to cancellable */
@@ -73,5 +74,14 @@ void    ta_task_force_complete (TaTask         *self,
                                 const GError   *error);
 GError *ta_task_take_failed_for_report (TaTask *self);
 void    ta_task_mark_retrieved         (TaTask *self);
+
+/* Runs (or discards) what the task has queued, its start or its
+ * publication, consuming the queue's reference. */
+static inline void
+ta_task_run_item (TaTask   *self,
+                  gboolean  run)
+{
+  self->item.func (&self->item, run);
+}
 
 G_END_DECLS

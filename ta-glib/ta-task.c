@@ -226,6 +226,7 @@ ta_task_new_internal (TaRunnerCore   *core,
   self->core = ta_runner_core_ref (core);
   self->core_serial = core->serial;
   self->core_inbox = core->inbox;
+  self->core_defer_publish = core->defer_publish;
   if (name != NULL)
     self->name = g_strdup (name);
   else
@@ -250,6 +251,56 @@ ta_task_new_internal (TaRunnerCore   *core,
     }
 
   return self;
+}
+
+/*
+ * One ta_task_wait_any() call: a waiter in each task's list points to the
+ * shared group, which records the first task to complete.
+ */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  TaMonitor       monitor;    /* guards first */
+  gint            first;
+} TaWaitGroup;
+
+typedef struct
+{
+  TaWaiter     waiter;        /* first: linked in a task's waiters, no task */
+  TaWaitGroup *group;         /* strong */
+  guint        index;
+} TaAnyWaiter;
+
+static TaWaitGroup *
+ta_wait_group_ref (TaWaitGroup *group)
+{
+  g_atomic_ref_count_inc (&group->ref_count);
+  return group;
+}
+
+static void
+ta_wait_group_unref (TaWaitGroup *group)
+{
+  if (ta_ref_count_dec (&group->ref_count))
+    {
+      ta_monitor_clear (&group->monitor);
+      g_free (group);
+    }
+}
+
+/* Any thread: the task of @any_waiter completed. The waiting thread owns
+ * the waiter and frees it once marked done: not touched after that. */
+static void
+ta_any_waiter_complete (TaAnyWaiter *any_waiter)
+{
+  TaWaitGroup *group = any_waiter->group;
+
+  ta_monitor_lock (&group->monitor);
+  if (group->first < 0)
+    group->first = any_waiter->index;
+  any_waiter->waiter.done = TRUE;   /* guarded by the group's monitor */
+  ta_monitor_broadcast (&group->monitor);
+  ta_monitor_unlock (&group->monitor);
 }
 
 static gboolean
@@ -321,7 +372,9 @@ ta_task_complete (TaTask *self,
     {
       TaWaiter *waiter = l->data;
 
-      if (error != NULL)
+      if (waiter->task == NULL)
+        ta_any_waiter_complete ((TaAnyWaiter *) waiter);
+      else if (error != NULL)
         ta_waiter_complete_error (waiter, g_error_copy (error));
       else
         ta_waiter_complete_boolean (waiter, TRUE);
@@ -358,7 +411,8 @@ ta_task_gtask_finalized_cb (gpointer  user_data,
 }
 
 /* Runner thread: publishes what the GTask returned. Either way (run or
- * discarded at the runner's exit) the outcome is published. */
+ * discarded at the runner's exit) the outcome is published. A pool's
+ * worker calls it directly, through the item. */
 static void
 ta_task_publish_item_func (TaWorkItem *item,
                            gboolean    run)
@@ -394,9 +448,13 @@ ta_task_gtask_done_cb (GObject      *source_object,
 
   /* We are inside g_task_return_now(), which still writes to the GTask
    * once this callback returns: other threads must not touch it before
-   * then. Publishing from the inbox happens in a later dispatch. */
+   * then. Publishing from the inbox happens in a later dispatch; a pool's
+   * worker publishes once it is back from the dispatch. */
   self->item.func = ta_task_publish_item_func;
-  ta_inbox_push_local (self->core_inbox, &self->item);
+  if (self->core_defer_publish != NULL)
+    self->core_defer_publish (self);
+  else
+    ta_inbox_push_local (self->core_inbox, &self->item);
 }
 
 static GError *
@@ -832,6 +890,136 @@ ta_task_wait_finish (TaTask        *self,
     }
 
   return TRUE;
+}
+
+/**
+ * ta_task_wait_any:
+ * @tasks: (array length=n_tasks): the tasks to wait for
+ * @n_tasks: how many there are, at least one
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE
+ *   (%TA_TIMEOUT_DEFAULT means the same: the tasks may belong to several
+ *   runners and executors)
+ * @error: return location for a #GError
+ *
+ * Blocks until one of @tasks is done, and says which: the lowest index of
+ * those already done, or else the first to complete. Removing it from the
+ * set and calling again gives the tasks in the order they complete, like
+ * `concurrent.futures.as_completed()`; the task's outcome is then read
+ * with [method@Ta.Task.wait] or the propagate functions.
+ *
+ * Any thread, but on the thread of a task's runner (or a worker of its
+ * executor) it fails at once with %TA_ERROR_WOULD_DEADLOCK unless a task
+ * is already done.
+ *
+ * Returns: the index of a done task, or -1 with %TA_ERROR_TIMEOUT or
+ *   %TA_ERROR_WOULD_DEADLOCK
+ */
+gint
+ta_task_wait_any (TaTask  **tasks,
+                  guint     n_tasks,
+                  gint64    timeout_us,
+                  GError  **error)
+{
+  TaAnyWaiter **any_waiters;
+  gboolean *taken;
+  TaWaitGroup *group;
+  gint64 end_time;
+  gint first = -1;
+  gboolean would_deadlock = FALSE;
+
+  g_return_val_if_fail (tasks != NULL, -1);
+  g_return_val_if_fail (n_tasks > 0, -1);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, -1);
+  g_return_val_if_fail (error == NULL || *error == NULL, -1);
+  for (guint i = 0; i < n_tasks; i++)
+    g_return_val_if_fail (TA_IS_TASK (tasks[i]), -1);
+
+  if (timeout_us == TA_TIMEOUT_DEFAULT)
+    timeout_us = TA_TIMEOUT_INFINITE;
+
+  group = g_new0 (TaWaitGroup, 1);
+  g_atomic_ref_count_init (&group->ref_count);
+  ta_monitor_init (&group->monitor);
+  group->first = -1;
+  any_waiters = g_new0 (TaAnyWaiter *, n_tasks);
+  taken = g_new0 (gboolean, n_tasks);
+
+  for (guint i = 0; i < n_tasks && first < 0; i++)
+    {
+      TaTask *task = tasks[i];
+
+      ta_monitor_lock (&task->monitor);
+      if (task->state == TA_TASK_DONE)
+        first = i;
+      else
+        {
+          TaAnyWaiter *any_waiter = g_new0 (TaAnyWaiter, 1);
+
+          ta_waiter_init_blocking_locked (&any_waiter->waiter, &task->monitor, &task->waiters);
+          any_waiter->group = ta_wait_group_ref (group);
+          any_waiter->index = i;
+          any_waiters[i] = any_waiter;
+        }
+      ta_monitor_unlock (&task->monitor);
+
+      would_deadlock |= ta_runner_core_current_serial () == task->core_serial;
+    }
+
+  end_time = ta_end_time_from_timeout (timeout_us);
+  ta_monitor_lock (&group->monitor);
+  if (first < 0 && !would_deadlock)
+    while (group->first < 0)
+      if (!ta_monitor_wait_until (&group->monitor, end_time))
+        break;
+  if (first < 0)
+    first = group->first;
+  ta_monitor_unlock (&group->monitor);
+
+  /* Unlink what is still linked. A waiter a completion took may still be
+   * in its hands: wait until it is marked done before freeing it. */
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      TaAnyWaiter *any_waiter = any_waiters[i];
+
+      if (any_waiter == NULL)
+        continue;
+
+      ta_monitor_lock (&tasks[i]->monitor);
+      if (any_waiter->waiter.linked)
+        ta_waiter_unlink_locked (&any_waiter->waiter);
+      else
+        taken[i] = TRUE;
+      ta_monitor_unlock (&tasks[i]->monitor);
+    }
+  ta_monitor_lock (&group->monitor);
+  for (guint i = 0; i < n_tasks; i++)
+    while (taken[i] && !any_waiters[i]->waiter.done)
+      ta_monitor_wait_until (&group->monitor, -1);
+  ta_monitor_unlock (&group->monitor);
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      if (any_waiters[i] != NULL)
+        {
+          ta_wait_group_unref (any_waiters[i]->group);
+          g_free (any_waiters[i]);
+        }
+    }
+  g_free (any_waiters);
+  g_free (taken);
+  ta_wait_group_unref (group);
+
+  if (first < 0 && would_deadlock)
+    g_set_error_literal (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                         "Waiting for tasks of this thread's own runner would deadlock");
+  else if (first < 0)
+    {
+      g_autofree char *timeout = ta_format_timeout (timeout_us);
+
+      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                   "None of the %u tasks completed within %s", n_tasks, timeout);
+    }
+
+  return first;
 }
 
 /**

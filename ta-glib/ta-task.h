@@ -43,6 +43,11 @@ gboolean      ta_task_wait_finish        (TaTask               *self,
                                           GAsyncResult         *result,
                                           GError              **error);
 TA_AVAILABLE_IN_ALL
+gint          ta_task_wait_any           (TaTask              **tasks,
+                                          guint                 n_tasks,
+                                          gint64                timeout_us,
+                                          GError              **error);
+TA_AVAILABLE_IN_ALL
 GError       *ta_task_dup_error          (TaTask               *self) G_GNUC_WARN_UNUSED_RESULT;
 TA_AVAILABLE_IN_ALL
 gpointer      ta_task_propagate_pointer  (TaTask               *self,

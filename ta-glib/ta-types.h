@@ -50,6 +50,19 @@ typedef enum {
 } TaShutdownType;
 
 /**
+ * TaExecutorShutdown:
+ * @TA_EXECUTOR_SHUTDOWN_DRAIN: run every job already submitted, then stop
+ * @TA_EXECUTOR_SHUTDOWN_CANCEL: fail the jobs that have not started with
+ *   %G_IO_ERROR_CANCELLED, cancel the running ones, then stop
+ *
+ * How [method@Ta.Executor.shutdown] treats the work in its pool.
+ */
+typedef enum {
+  TA_EXECUTOR_SHUTDOWN_DRAIN,
+  TA_EXECUTOR_SHUTDOWN_CANCEL,
+} TaExecutorShutdown;
+
+/**
  * TaRunnerFunc:
  * @user_data: the data given with the function
  *

@@ -1,0 +1,910 @@
+/* ta-executor.c: a bounded pool of worker threads for blocking work
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * TaExecutor:
+ *
+ * A bounded pool of worker threads for blocking work: file system walks,
+ * compression, database calls, anything that must not block a loop. It is
+ * what `asyncio.to_thread()`, `loop.run_in_executor()` and easynetwork's
+ * `AsyncExecutor` are to Python.
+ *
+ * A job is a [type@Ta.TaskFunc] that runs on a worker thread with a
+ * [class@Gio.Task] created there, which it completes with the usual
+ * `g_task_return_*()` functions, normally before returning. The caller gets
+ * a [class@Ta.Task] handle, the same as for tasks on a runner: wait for it
+ * with a timeout from a plain thread, await it from any main context
+ * ([method@Ta.Task.wait_async], or [method@Ta.Executor.run_async] in one
+ * call), cancel it, take its result. Results keep their ownership: a job's
+ * result nobody takes, including one of a cancelled job, is freed with its
+ * destroy notify.
+ *
+ * ```c
+ * static void
+ * checksum_job (GTask *task, GCancellable *cancellable, gpointer path)
+ * {
+ *   g_autofree char *contents = NULL;
+ *   gsize length;
+ *   GError *error = NULL;
+ *
+ *   // Blocking: fine on a worker thread.
+ *   if (!g_file_get_contents (path, &contents, &length, &error))
+ *     return g_task_return_error (task, error);
+ *   g_task_return_pointer (task,
+ *                          g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+ *                                                       (guchar *) contents, length),
+ *                          g_free);
+ * }
+ *
+ * // From a task on a runner, or the main thread: the callback runs here.
+ * ta_executor_run_async (executor, "checksum", checksum_job, g_strdup (path), g_free,
+ *                        cancellable, checksum_done_cb, user_data);
+ * ```
+ *
+ * Each [class@Ta.Runner] has one, [method@Ta.Runner.get_executor], shut
+ * down with the runner.
+ *
+ * ## Worker threads
+ *
+ * Job functions run on a worker thread, never on the caller's. Each worker
+ * has a main context of its own, thread-default while it runs jobs, so a
+ * job may also use asynchronous GLib calls and return on its GTask from
+ * their callbacks; the worker stays busy with the job until it returns.
+ * A language that cannot run code on other threads, such as JavaScript in
+ * GJS, cannot provide job functions: C libraries can, and Python can.
+ *
+ * A blocking wait on a job, made from a worker of the same executor, fails
+ * at once with %TA_ERROR_WOULD_DEADLOCK: with every worker waiting that
+ * way, nothing would run the jobs.
+ *
+ * ## Shutting down
+ *
+ * [method@Ta.Executor.shutdown] refuses new jobs and either drains the
+ * queue or cancels what has not started (and the running jobs'
+ * cancellables), then joins the workers within a timeout. Job errors that
+ * nobody retrieved are reported, as by [method@Ta.Runner.stop].
+ *
+ * ## Thread safety
+ *
+ * Every method may be called from any thread.
+ */
+
+#include "config.h"
+
+#include "ta-enums.h"
+#include "ta-error.h"
+#include "ta-executor.h"
+#include "ta-monitor-private.h"
+#include "ta-queue.h"
+#include "ta-runner-private.h"
+#include "ta-task-private.h"
+
+/*
+ * The pool: what the executor shares with its worker threads, which may
+ * outlive it (a worker that never finishes its job is abandoned).
+ */
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  char            *name;          /* immutable */
+  guint            max_workers;   /* immutable */
+  TaRunnerCore    *core;          /* immutable: the jobs' book-keeping */
+  TaQueue         *jobs;          /* immutable: TaTask, queued to start */
+
+  TaMonitor        monitor;       /* guards the fields below */
+  guint            n_workers;
+  guint            n_idle;
+  GPtrArray       *threads;       /* GThread, to join */
+  GPtrArray       *contexts;      /* GMainContext of live workers, to wake */
+  gboolean         stopping;
+  gboolean         stopped;
+} TaPool;
+
+/* A worker thread's own state. */
+typedef struct
+{
+  TaPool       *pool;
+  GMainContext *context;
+  GPtrArray    *to_publish;       /* TaTask whose GTask returned */
+} TaWorker;
+
+static GPrivate current_worker;
+
+struct _TaExecutor
+{
+  GObject  parent_instance;
+
+  TaPool  *pool;                  /* strong, immutable */
+};
+
+G_DEFINE_FINAL_TYPE (TaExecutor, ta_executor, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_MAX_WORKERS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* ---------------------------------------------------------------------- */
+/* The pool                                                                */
+/* ---------------------------------------------------------------------- */
+
+static TaPool *
+ta_pool_ref (TaPool *pool)
+{
+  g_atomic_ref_count_inc (&pool->ref_count);
+  return pool;
+}
+
+static void
+ta_pool_unref (TaPool *pool)
+{
+  if (!ta_ref_count_dec (&pool->ref_count))
+    return;
+
+  ta_monitor_sync_for_finalize (&pool->monitor);
+  g_assert (pool->n_workers == 0 || pool->stopped);
+  g_ptr_array_unref (pool->threads);
+  g_ptr_array_unref (pool->contexts);
+  g_object_unref (pool->jobs);
+  ta_runner_core_unref (pool->core);
+  ta_monitor_clear (&pool->monitor);
+  g_free (pool->name);
+  g_free (pool);
+}
+
+/* A job that will never start: it fails, and the queue's reference goes. */
+static void
+ta_pool_discard_job (gpointer data)
+{
+  ta_task_run_item (data, FALSE);
+}
+
+/* The core's hook, on a worker thread inside a dispatch: the worker
+ * publishes once it is back from it. */
+static void
+ta_pool_defer_publish (TaTask *task)
+{
+  TaWorker *worker = g_private_get (&current_worker);
+
+  g_assert (worker != NULL);
+  g_ptr_array_add (worker->to_publish, task);
+}
+
+static void
+ta_worker_publish (TaWorker *worker)
+{
+  for (guint i = 0; i < worker->to_publish->len; i++)
+    ta_task_run_item (g_ptr_array_index (worker->to_publish, i), TRUE);
+  g_ptr_array_set_size (worker->to_publish, 0);
+}
+
+static gpointer
+ta_worker_thread (gpointer data)
+{
+  TaPool *pool = data;  /* the thread's reference */
+  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new () };
+
+  g_private_set (&current_worker, &worker);
+  ta_runner_core_set_current (pool->core);
+  g_main_context_push_thread_default (worker.context);
+
+  ta_monitor_lock (&pool->monitor);
+  g_ptr_array_add (pool->contexts, worker.context);
+  ta_monitor_unlock (&pool->monitor);
+
+  for (;;)
+    {
+      TaTask *task;
+
+      ta_monitor_lock (&pool->monitor);
+      pool->n_idle++;
+      ta_monitor_unlock (&pool->monitor);
+
+      task = ta_queue_pop (pool->jobs, TA_TIMEOUT_INFINITE, NULL);
+
+      ta_monitor_lock (&pool->monitor);
+      pool->n_idle--;
+      ta_monitor_unlock (&pool->monitor);
+
+      /* Closed and drained: the pool is shutting down. */
+      if (task == NULL)
+        break;
+
+      /* Starts the job, then keeps its GTask's context running until the
+       * job is done: published here, or failed by a shutdown. */
+      g_object_ref (task);
+      ta_task_run_item (task, TRUE);
+      ta_worker_publish (&worker);
+      while (!ta_task_is_done (task))
+        {
+          g_main_context_iteration (worker.context, TRUE);
+          ta_worker_publish (&worker);
+        }
+      g_object_unref (task);
+    }
+
+  /* Whatever jobs left behind runs out or goes, on this thread. */
+  for (guint i = 0; i < 64 && g_main_context_iteration (worker.context, FALSE); i++)
+    ta_worker_publish (&worker);
+  ta_context_sweep (worker.context, NULL);
+  ta_worker_publish (&worker);
+
+  ta_monitor_lock (&pool->monitor);
+  g_ptr_array_remove_fast (pool->contexts, worker.context);
+  pool->n_workers--;
+  ta_monitor_broadcast (&pool->monitor);
+  ta_monitor_unlock (&pool->monitor);
+
+  g_main_context_pop_thread_default (worker.context);
+  g_main_context_unref (worker.context);
+  g_ptr_array_unref (worker.to_publish);
+  ta_runner_core_set_current (NULL);
+  g_private_set (&current_worker, NULL);
+  ta_pool_unref (pool);
+
+  return NULL;
+}
+
+/* Starts a worker if every worker is busy and the pool may grow. */
+static void
+ta_pool_maybe_grow (TaPool *pool)
+{
+  ta_monitor_lock (&pool->monitor);
+  if (!pool->stopping && pool->n_idle == 0 && pool->n_workers < pool->max_workers)
+    {
+      g_autofree char *thread_name = g_strdup_printf ("%s-%u", pool->name, pool->threads->len);
+      GThread *thread = g_thread_try_new (thread_name, ta_worker_thread,
+                                          ta_pool_ref (pool), NULL);
+
+      if (thread != NULL)
+        {
+          pool->n_workers++;
+          g_ptr_array_add (pool->threads, thread);
+        }
+      else
+        {
+          /* The jobs wait for the workers there are; without any, for the
+           * shutdown that fails them. */
+          ta_pool_unref (pool);
+        }
+    }
+  ta_monitor_unlock (&pool->monitor);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The object                                                              */
+/* ---------------------------------------------------------------------- */
+
+static void
+ta_executor_dispose (GObject *object)
+{
+  TaExecutor *self = TA_EXECUTOR (object);
+  TaPool *pool = self->pool;
+  gboolean stopped;
+
+  if (pool == NULL)
+    goto out;
+
+  ta_monitor_lock (&pool->monitor);
+  stopped = pool->stopping;
+  ta_monitor_unlock (&pool->monitor);
+
+  if (!stopped)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* On one of its own workers nobody can wait for the pool: the
+       * shutdown cancels and lets the workers finish on their own. */
+      if (!ta_executor_shutdown (self, TA_EXECUTOR_SHUTDOWN_CANCEL,
+                                 ta_executor_is_worker_thread (self) ? 0 : G_USEC_PER_SEC,
+                                 &error) &&
+          !g_error_matches (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK))
+        g_warning ("Executor “%s” was finalized while running: %s",
+                   pool->name, error->message);
+    }
+
+out:
+  G_OBJECT_CLASS (ta_executor_parent_class)->dispose (object);
+}
+
+static void
+ta_executor_finalize (GObject *object)
+{
+  TaExecutor *self = TA_EXECUTOR (object);
+
+  g_clear_pointer (&self->pool, ta_pool_unref);
+
+  G_OBJECT_CLASS (ta_executor_parent_class)->finalize (object);
+}
+
+static void
+ta_executor_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TaExecutor *self = TA_EXECUTOR (object);
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, self->pool->name);
+      break;
+
+    case PROP_MAX_WORKERS:
+      g_value_set_uint (value, self->pool->max_workers);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_executor_class_init (TaExecutorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ta_executor_dispose;
+  object_class->finalize = ta_executor_finalize;
+  object_class->get_property = ta_executor_get_property;
+
+  /**
+   * TaExecutor:name:
+   *
+   * The executor's name; its worker threads are named after it.
+   */
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaExecutor:max-workers:
+   *
+   * The most worker threads the executor runs at once. Workers start as
+   * jobs need them and stay until the shutdown.
+   */
+  properties[PROP_MAX_WORKERS] =
+    g_param_spec_uint ("max-workers", NULL, NULL,
+                       1, G_MAXUINT, 1,
+                       (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ta_executor_init (TaExecutor *self)
+{
+}
+
+/**
+ * ta_executor_new:
+ * @name: (nullable): a name for the executor and its threads, or %NULL
+ *   for `ta-executor`
+ * @max_workers: the most worker threads to run at once, or 0 for one per
+ *   processor
+ *
+ * Creates an executor. Its workers start as jobs arrive.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer full): a new executor
+ */
+TaExecutor *
+ta_executor_new (const char *name,
+                 guint       max_workers)
+{
+  TaExecutor *self = g_object_new (TA_TYPE_EXECUTOR, NULL);
+  TaPool *pool = g_new0 (TaPool, 1);
+
+  g_atomic_ref_count_init (&pool->ref_count);
+  pool->name = g_strdup (name != NULL ? name : "ta-executor");
+  pool->max_workers = max_workers > 0 ? max_workers : MAX (1, g_get_num_processors ());
+  pool->core = ta_runner_core_new (pool->name);
+  pool->core->defer_publish = ta_pool_defer_publish;
+  pool->jobs = ta_queue_new_full (0, ta_pool_discard_job);
+  ta_monitor_init (&pool->monitor);
+  pool->threads = g_ptr_array_new ();
+  pool->contexts = g_ptr_array_new ();
+  self->pool = pool;
+
+  return self;
+}
+
+/**
+ * ta_executor_get_name:
+ * @self: an executor
+ *
+ * Gets the executor's name.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the name
+ */
+const char *
+ta_executor_get_name (TaExecutor *self)
+{
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+
+  return self->pool->name;
+}
+
+/**
+ * ta_executor_get_max_workers:
+ * @self: an executor
+ *
+ * Gets [property@Ta.Executor:max-workers].
+ *
+ * Any thread.
+ *
+ * Returns: the most workers that run at once
+ */
+guint
+ta_executor_get_max_workers (TaExecutor *self)
+{
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), 0);
+
+  return self->pool->max_workers;
+}
+
+/**
+ * ta_executor_get_n_workers:
+ * @self: an executor
+ *
+ * Gets how many worker threads run now.
+ *
+ * Any thread.
+ *
+ * Returns: the number of workers
+ */
+guint
+ta_executor_get_n_workers (TaExecutor *self)
+{
+  guint n;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), 0);
+
+  ta_monitor_lock (&self->pool->monitor);
+  n = self->pool->n_workers;
+  ta_monitor_unlock (&self->pool->monitor);
+
+  return n;
+}
+
+/**
+ * ta_executor_get_n_queued:
+ * @self: an executor
+ *
+ * Gets how many jobs wait for a worker.
+ *
+ * Any thread.
+ *
+ * Returns: the number of jobs not started yet
+ */
+guint
+ta_executor_get_n_queued (TaExecutor *self)
+{
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), 0);
+
+  return ta_queue_get_length (self->pool->jobs);
+}
+
+/**
+ * ta_executor_is_worker_thread:
+ * @self: an executor
+ *
+ * Checks whether the caller runs on one of the executor's workers.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE on a worker of @self
+ */
+gboolean
+ta_executor_is_worker_thread (TaExecutor *self)
+{
+  TaWorker *worker;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), FALSE);
+
+  worker = g_private_get (&current_worker);
+  return worker != NULL && worker->pool == self->pool;
+}
+
+/**
+ * ta_executor_spawn:
+ * @self: an executor
+ * @name: (nullable): a name for the job, used in reports, or %NULL
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the job, run on a worker thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @cancellable: (nullable): a cancellable that cancels the job too
+ * @error: return location for a #GError
+ *
+ * Queues a job: @func runs on a worker thread, with a [class@Gio.Task]
+ * created there, which it completes with the `g_task_return_*()`
+ * functions. Jobs start in the order they were queued, as workers free
+ * up. It returns at once with the handle.
+ *
+ * @func runs on a worker thread, never on the caller's: it must be safe to
+ * run there. @user_data_destroy runs when the job's GTask is finalized,
+ * normally on the worker.
+ *
+ * Any thread, including a worker's (a job may queue more jobs).
+ *
+ * Returns: (transfer full): the job's handle, or %NULL with
+ *   %TA_ERROR_NOT_RUNNING if the executor is shut down
+ */
+TaTask *
+ta_executor_spawn (TaExecutor     *self,
+                   const char     *name,
+                   TaTaskFunc      func,
+                   gpointer        user_data,
+                   GDestroyNotify  user_data_destroy,
+                   GCancellable   *cancellable,
+                   GError        **error)
+{
+  TaPool *pool;
+  TaTask *task;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  pool = self->pool;
+  task = ta_task_new_internal (pool->core, name, func, user_data, user_data_destroy, cancellable);
+  ta_runner_core_add_task (pool->core, task);
+
+  /* The queue's reference: a refused push discards the job, which fails
+   * cancelled, as nobody will see it. */
+  if (!ta_queue_push (pool->jobs, g_object_ref (task), 0, NULL))
+    {
+      g_object_unref (task);
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Executor “%s” is shut down", pool->name);
+      return NULL;
+    }
+
+  ta_pool_maybe_grow (pool);
+
+  return task;
+}
+
+/**
+ * ta_executor_run:
+ * @self: an executor
+ * @name: (nullable): a name for the job, or %NULL
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the job, run on a worker thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @timeout_us: how long to wait, in microseconds, or %TA_TIMEOUT_INFINITE
+ *   (%TA_TIMEOUT_DEFAULT means the same)
+ * @error: return location for a #GError
+ *
+ * Runs a job and waits for it: [method@Ta.Executor.spawn] and
+ * [method@Ta.Task.wait] in one call. A job that does not complete within
+ * the timeout is cancelled.
+ *
+ * Any thread but the executor's own workers, where it fails at once with
+ * %TA_ERROR_WOULD_DEADLOCK.
+ *
+ * Returns: (transfer full) (nullable): the completed job, to take its
+ *   result from, or %NULL with @error set to the job's error,
+ *   %TA_ERROR_TIMEOUT, %TA_ERROR_NOT_RUNNING or %TA_ERROR_WOULD_DEADLOCK
+ */
+TaTask *
+ta_executor_run (TaExecutor     *self,
+                 const char     *name,
+                 TaTaskFunc      func,
+                 gpointer        user_data,
+                 GDestroyNotify  user_data_destroy,
+                 gint64          timeout_us,
+                 GError        **error)
+{
+  g_autoptr(TaTask) task = NULL;
+  GError *local_error = NULL;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (ta_executor_is_worker_thread (self))
+    {
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Waiting for a job of executor “%s” on one of its own workers "
+                   "could deadlock; spawn it and let it finish on its own",
+                   self->pool->name);
+      return NULL;
+    }
+
+  task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, NULL, error);
+  if (task == NULL)
+    return NULL;
+
+  if (!ta_task_wait (task, timeout_us, &local_error))
+    {
+      if (g_error_matches (local_error, TA_ERROR, TA_ERROR_TIMEOUT))
+        ta_task_cancel (task);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  return g_steal_pointer (&task);
+}
+
+static void
+ta_executor_run_done_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) run = user_data;
+  TaTask *task = TA_TASK (source);
+  GError *error = NULL;
+
+  if (!ta_task_wait_finish (task, result, &error))
+    g_task_return_error (run, error);
+  else
+    g_task_return_pointer (run, g_object_ref (task), g_object_unref);
+}
+
+/**
+ * ta_executor_run_async:
+ * @self: an executor
+ * @name: (nullable): a name for the job, or %NULL
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   the job, run on a worker thread
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data
+ * @cancellable: (nullable): cancels the job and the wait
+ * @callback: (scope async) (closure callback_data): called once the job is
+ *   done
+ * @callback_data: data for @callback
+ *
+ * Runs a job and waits for it without blocking: the one call that lets a
+ * task on a runner, or a main thread, offload blocking work, like
+ * `await loop.run_in_executor(...)`.
+ *
+ * Any thread. @func runs on a worker; @callback runs in the thread-default
+ * main context of the caller, never from within this call.
+ */
+void
+ta_executor_run_async (TaExecutor          *self,
+                       const char          *name,
+                       TaTaskFunc           func,
+                       gpointer             user_data,
+                       GDestroyNotify       user_data_destroy,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             callback_data)
+{
+  g_autoptr(GTask) run = NULL;
+  g_autoptr(TaTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (TA_IS_EXECUTOR (self));
+  g_return_if_fail (func != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  run = g_task_new (self, cancellable, callback, callback_data);
+  g_task_set_source_tag (run, ta_executor_run_async);
+  g_task_set_name (run, "[ta-glib] ta_executor_run_async");
+
+  task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, cancellable, &error);
+  if (task == NULL)
+    {
+      g_task_return_error (run, error);
+      return;
+    }
+
+  ta_task_wait_async (task, cancellable, ta_executor_run_done_cb, g_steal_pointer (&run));
+}
+
+/**
+ * ta_executor_run_finish:
+ * @self: an executor
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Ta.Executor.run_async].
+ *
+ * Any thread, normally in the callback.
+ *
+ * Returns: (transfer full) (nullable): the completed job, to take its
+ *   result from, or %NULL with @error set to the job's error,
+ *   %G_IO_ERROR_CANCELLED or %TA_ERROR_NOT_RUNNING
+ */
+TaTask *
+ta_executor_run_finish (TaExecutor    *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_executor_run_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Wakes the workers, blocked in their contexts on jobs just failed. */
+static void
+ta_pool_wake_workers (TaPool *pool)
+{
+  ta_monitor_lock (&pool->monitor);
+  for (guint i = 0; i < pool->contexts->len; i++)
+    g_main_context_wakeup (g_ptr_array_index (pool->contexts, i));
+  ta_monitor_unlock (&pool->monitor);
+}
+
+static void
+ta_pool_fail_outstanding (TaPool   *pool,
+                          gboolean  cancel_only)
+{
+  GPtrArray *outstanding = g_ptr_array_new_with_free_func (g_object_unref);
+
+  ta_monitor_lock (&pool->core->monitor);
+  for (GList *l = pool->core->tasks.head; l != NULL; l = l->next)
+    g_ptr_array_add (outstanding, g_object_ref (l->data));
+  ta_monitor_unlock (&pool->core->monitor);
+
+  for (guint i = 0; i < outstanding->len; i++)
+    {
+      if (cancel_only)
+        ta_task_cancel (g_ptr_array_index (outstanding, i));
+      else
+        ta_task_force_complete (g_ptr_array_index (outstanding, i), NULL);
+    }
+  g_ptr_array_unref (outstanding);
+
+  if (!cancel_only)
+    ta_pool_wake_workers (pool);
+}
+
+/**
+ * ta_executor_shutdown:
+ * @self: an executor
+ * @mode: drain the queue, or cancel what has not started
+ * @timeout_us: how long to wait for the workers, in microseconds, or
+ *   %TA_TIMEOUT_INFINITE (%TA_TIMEOUT_DEFAULT means the same)
+ * @error: return location for a #GError
+ *
+ * Shuts the executor down: new jobs are refused with
+ * %TA_ERROR_NOT_RUNNING; with %TA_EXECUTOR_SHUTDOWN_DRAIN the queued jobs
+ * still run, with %TA_EXECUTOR_SHUTDOWN_CANCEL they fail with
+ * %G_IO_ERROR_CANCELLED without running and the running ones are
+ * cancelled; then the workers are joined.
+ *
+ * Workers still busy when the timeout expires are abandoned (C cannot
+ * stop a thread): their jobs fail with %G_IO_ERROR_CANCELLED and this
+ * returns %TA_ERROR_TIMEOUT. Job errors that nobody retrieved are reported
+ * with %TA_ERROR_UNRETRIEVED. Shutting down again does nothing.
+ *
+ * Any thread but the executor's own workers, where it cancels and returns
+ * %TA_ERROR_WOULD_DEADLOCK without waiting.
+ *
+ * Returns: %TRUE if the executor stopped cleanly
+ */
+gboolean
+ta_executor_shutdown (TaExecutor          *self,
+                      TaExecutorShutdown   mode,
+                      gint64               timeout_us,
+                      GError             **error)
+{
+  TaPool *pool;
+  gint64 end_time;
+  GPtrArray *threads;
+  GPtrArray *unretrieved;
+  g_autoptr(GString) report = g_string_new (NULL);
+  guint busy;
+  gpointer job;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  pool = self->pool;
+  if (timeout_us == TA_TIMEOUT_DEFAULT)
+    timeout_us = TA_TIMEOUT_INFINITE;
+
+  ta_monitor_lock (&pool->monitor);
+  if (pool->stopping)
+    {
+      while (!pool->stopped)
+        ta_monitor_wait_until (&pool->monitor, -1);
+      ta_monitor_unlock (&pool->monitor);
+      return TRUE;
+    }
+  pool->stopping = TRUE;
+  ta_monitor_unlock (&pool->monitor);
+
+  end_time = ta_end_time_from_timeout (timeout_us);
+  ta_queue_close (pool->jobs);
+  if (mode == TA_EXECUTOR_SHUTDOWN_CANCEL)
+    {
+      while ((job = ta_queue_try_pop (pool->jobs, NULL)) != NULL)
+        ta_pool_discard_job (job);
+      ta_pool_fail_outstanding (pool, TRUE);
+    }
+
+  if (ta_executor_is_worker_thread (self))
+    {
+      /* The workers finish on their own; this one with its job. */
+      ta_monitor_lock (&pool->monitor);
+      pool->stopped = TRUE;
+      for (guint i = 0; i < pool->threads->len; i++)
+        g_thread_unref (g_ptr_array_index (pool->threads, i));
+      g_ptr_array_set_size (pool->threads, 0);
+      ta_monitor_broadcast (&pool->monitor);
+      ta_monitor_unlock (&pool->monitor);
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Executor “%s” cannot wait for its workers on one of them",
+                   pool->name);
+      return FALSE;
+    }
+
+  ta_monitor_lock (&pool->monitor);
+  while (pool->n_workers > 0)
+    if (!ta_monitor_wait_until (&pool->monitor, end_time))
+      break;
+  busy = pool->n_workers;
+  threads = pool->threads;
+  pool->threads = g_ptr_array_new ();
+  ta_monitor_unlock (&pool->monitor);
+
+  if (busy > 0)
+    {
+      /* Abandoned: nothing may wait for them any more. */
+      while ((job = ta_queue_try_pop (pool->jobs, NULL)) != NULL)
+        ta_pool_discard_job (job);
+      ta_pool_fail_outstanding (pool, FALSE);
+      for (guint i = 0; i < threads->len; i++)
+        g_thread_unref (g_ptr_array_index (threads, i));
+    }
+  else
+    {
+      for (guint i = 0; i < threads->len; i++)
+        g_thread_join (g_ptr_array_index (threads, i));
+    }
+  g_ptr_array_unref (threads);
+
+  unretrieved = ta_runner_core_take_unretrieved (pool->core, report);
+
+  ta_monitor_lock (&pool->monitor);
+  pool->stopped = TRUE;
+  ta_monitor_broadcast (&pool->monitor);
+  ta_monitor_unlock (&pool->monitor);
+
+  if (busy > 0)
+    {
+      g_autofree char *timeout = ta_format_timeout (timeout_us);
+
+      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                   "Executor “%s” did not stop within %s: %u worker%s still busy "
+                   "were abandoned",
+                   pool->name, timeout, busy, busy == 1 ? "" : "s");
+    }
+  else if (unretrieved->len > 0)
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED,
+                   unretrieved->len == 1 ?
+                   "%u job error was not retrieved:%s" :
+                   "%u job errors were not retrieved:%s",
+                   unretrieved->len, report->str);
+    }
+
+  busy = busy > 0 || unretrieved->len > 0;
+  g_ptr_array_unref (unretrieved);
+
+  return !busy;
+}
