@@ -69,6 +69,11 @@ struct _TaRunnerCore
   gint64           default_call_timeout;  /* atomic */
   gint64           exit_timeout;          /* atomic */
 
+  /* Set before the thread starts, then the thread's. */
+  TaThreadHookFunc thread_hook;
+  gpointer         thread_hook_data;
+  GDestroyNotify   thread_hook_destroy;
+
   /* For a pool (TaExecutor) rather than a runner: its tasks run on worker
    * threads, which publish their outcomes themselves. Immutable. */
   void           (*defer_publish) (TaTask *task);

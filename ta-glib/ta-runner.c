@@ -167,6 +167,10 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_assert (g_queue_is_empty (&core->failed));
   g_assert (core->running_calls->len == 0);
 
+  /* A hook of a runner that never ran. */
+  if (core->thread_hook_destroy != NULL)
+    core->thread_hook_destroy (core->thread_hook_data);
+
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_inbox_free (core->inbox);
   g_main_loop_unref (core->loop);
@@ -945,6 +949,9 @@ ta_runner_thread_main (gpointer user_data)
   g_private_set (&current_core, core);
   g_main_context_push_thread_default (core->context);
 
+  if (core->thread_hook != NULL)
+    core->thread_hook (TRUE, core->thread_hook_data);
+
   source = g_idle_source_new ();
   g_source_set_static_name (source, "[ta-glib] runner started");
   g_source_set_priority (source, G_PRIORITY_HIGH);
@@ -962,6 +969,15 @@ ta_runner_thread_main (gpointer user_data)
   /* Nobody waits for a detached stop: report here. */
   if (core->detached)
     ta_runner_core_warn_abandoned_tasks (core);
+
+  if (core->thread_hook != NULL)
+    {
+      core->thread_hook (FALSE, core->thread_hook_data);
+      if (core->thread_hook_destroy != NULL)
+        core->thread_hook_destroy (core->thread_hook_data);
+      core->thread_hook = NULL;
+      core->thread_hook_destroy = NULL;
+    }
 
   /* Nobody is left to report errors to when the runner was dropped on
    * this thread: say so rather than lose them. */
@@ -1328,6 +1344,57 @@ TaRunner *
 ta_runner_new (const char *name)
 {
   return g_object_new (TA_TYPE_RUNNER, "name", name, NULL);
+}
+
+/**
+ * ta_runner_set_thread_hook:
+ * @self: a runner that has not started
+ * @hook: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   called on the runner thread when it starts and when it ends
+ * @user_data: data for @hook
+ * @user_data_destroy: (nullable): frees @user_data, on the runner thread
+ *   after the last call
+ *
+ * Sets a function that the runner thread calls with %TRUE when it starts,
+ * before its loop first iterates, and with %FALSE when it ends, after its
+ * loop has quit. A thread abandoned while stuck never makes the second
+ * call. Setting it once the runner started is a programmer error.
+ *
+ * Any thread, before [method@Ta.Runner.start]. @hook runs on the runner
+ * thread.
+ */
+void
+ta_runner_set_thread_hook (TaRunner         *self,
+                           TaThreadHookFunc  hook,
+                           gpointer          user_data,
+                           GDestroyNotify    user_data_destroy)
+{
+  TaRunnerCore *core;
+  gpointer old_data;
+  GDestroyNotify old_destroy;
+
+  g_return_if_fail (TA_IS_RUNNER (self));
+
+  core = self->core;
+  ta_monitor_lock (&core->monitor);
+  if (core->state != TA_CORE_NEW)
+    {
+      ta_monitor_unlock (&core->monitor);
+      g_critical ("ta_runner_set_thread_hook: runner “%s” has started already",
+                  self->name);
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      return;
+    }
+  old_data = core->thread_hook_data;
+  old_destroy = core->thread_hook_destroy;
+  core->thread_hook = hook;
+  core->thread_hook_data = user_data;
+  core->thread_hook_destroy = user_data_destroy;
+  ta_monitor_unlock (&core->monitor);
+
+  if (old_destroy != NULL)
+    old_destroy (old_data);
 }
 
 /**

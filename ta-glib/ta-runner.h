@@ -26,6 +26,11 @@ G_DECLARE_FINAL_TYPE (TaRunner, ta_runner, TA, RUNNER, GObject)
 TA_AVAILABLE_IN_ALL
 TaRunner       *ta_runner_new                     (const char      *name) G_GNUC_WARN_UNUSED_RESULT;
 TA_AVAILABLE_IN_ALL
+void            ta_runner_set_thread_hook         (TaRunner        *self,
+                                                   TaThreadHookFunc hook,
+                                                   gpointer         user_data,
+                                                   GDestroyNotify   user_data_destroy);
+TA_AVAILABLE_IN_ALL
 gboolean        ta_runner_start                   (TaRunner        *self,
                                                    GError         **error);
 TA_AVAILABLE_IN_ALL

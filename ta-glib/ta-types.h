@@ -74,6 +74,21 @@ typedef enum {
 typedef void (*TaRunnerFunc) (gpointer user_data);
 
 /**
+ * TaThreadHookFunc:
+ * @entering: %TRUE when the runner thread starts, %FALSE when it ends
+ * @user_data: the data given with the hook
+ *
+ * Called on a runner's thread when it starts, before its loop first
+ * iterates, and when it ends, after its loop has quit and released what
+ * was left on its context. Bindings use it to set up and tear down
+ * per-thread state, such as a thread state kept for the thread's life.
+ *
+ * Runs on the runner thread.
+ */
+typedef void (*TaThreadHookFunc) (gboolean entering,
+                                  gpointer user_data);
+
+/**
  * TaTaskFunc:
  * @task: (transfer none): the task to complete, created on the runner thread
  * @cancellable: (nullable): the task's cancellable, to pass on to the

@@ -1178,6 +1178,146 @@ test_runner_notify_on_owner_context (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Thread hook                                                             */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GMutex   mutex;
+  GThread *entered_on;
+  GThread *left_on;
+  gboolean entered_with_context;
+  guint    n_enter;
+  guint    n_leave;
+  guint    n_destroy;
+  gboolean destroyed_after_leave;
+} HookLog;
+
+static void
+hook_log_func (gboolean entering,
+               gpointer user_data)
+{
+  HookLog *log = user_data;
+
+  ta_mutex_lock (&log->mutex);
+  if (entering)
+    {
+      log->n_enter++;
+      log->entered_on = g_thread_self ();
+      log->entered_with_context = g_main_context_get_thread_default () != NULL &&
+                                  g_main_context_is_owner (g_main_context_get_thread_default ());
+    }
+  else
+    {
+      log->n_leave++;
+      log->left_on = g_thread_self ();
+    }
+  ta_mutex_unlock (&log->mutex);
+}
+
+static void
+hook_log_destroy (gpointer user_data)
+{
+  HookLog *log = user_data;
+
+  ta_mutex_lock (&log->mutex);
+  log->n_destroy++;
+  log->destroyed_after_leave = log->n_leave == 1;
+  ta_mutex_unlock (&log->mutex);
+}
+
+static void
+record_thread_func (gpointer user_data)
+{
+  *(GThread **) user_data = g_thread_self ();
+}
+
+static void
+test_runner_thread_hook (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("hooked");
+  g_autoptr(GError) error = NULL;
+  HookLog log = { 0 };
+  GThread *runner_thread = NULL;
+
+  g_mutex_init (&log.mutex);
+  ta_runner_set_thread_hook (runner, hook_log_func, &log, hook_log_destroy);
+
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+
+  /* The entering call happened before start returned, on the runner thread
+   * with its context pushed. */
+  ta_mutex_lock (&log.mutex);
+  g_assert_cmpuint (log.n_enter, ==, 1);
+  g_assert_cmpuint (log.n_leave, ==, 0);
+  g_assert_true (log.entered_with_context);
+  ta_mutex_unlock (&log.mutex);
+
+  g_assert_true (ta_runner_call (runner, record_thread_func, &runner_thread, NULL,
+                                 TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_true (log.entered_on == runner_thread);
+
+  stop_runner_ok (runner);
+
+  /* Both calls and the destroy notify are done once stop returns. */
+  ta_mutex_lock (&log.mutex);
+  g_assert_cmpuint (log.n_enter, ==, 1);
+  g_assert_cmpuint (log.n_leave, ==, 1);
+  g_assert_cmpuint (log.n_destroy, ==, 1);
+  g_assert_true (log.left_on == runner_thread);
+  g_assert_true (log.destroyed_after_leave);
+  ta_mutex_unlock (&log.mutex);
+
+  g_mutex_clear (&log.mutex);
+}
+
+static void
+test_runner_thread_hook_never_started (void)
+{
+  HookLog log = { 0 };
+  HookLog replaced = { 0 };
+  TaRunner *runner = ta_runner_new ("hook-never-started");
+
+  g_mutex_init (&log.mutex);
+  g_mutex_init (&replaced.mutex);
+
+  /* Replacing a hook frees the old data at once. */
+  ta_runner_set_thread_hook (runner, hook_log_func, &replaced, hook_log_destroy);
+  ta_runner_set_thread_hook (runner, hook_log_func, &log, hook_log_destroy);
+  g_assert_cmpuint (replaced.n_destroy, ==, 1);
+  g_assert_cmpuint (replaced.n_enter, ==, 0);
+
+  /* A runner that never ran frees its hook's data, never calling it. */
+  g_object_unref (runner);
+  g_assert_cmpuint (log.n_destroy, ==, 1);
+  g_assert_cmpuint (log.n_enter + log.n_leave, ==, 0);
+
+  g_mutex_clear (&log.mutex);
+  g_mutex_clear (&replaced.mutex);
+}
+
+static void
+test_runner_thread_hook_after_start (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("hook-late");
+  HookLog log = { 0 };
+
+  g_mutex_init (&log.mutex);
+
+  /* Too late: refused loudly, and the data is freed rather than leaked. */
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*has started already*");
+  ta_runner_set_thread_hook (runner, hook_log_func, &log, hook_log_destroy);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (log.n_destroy, ==, 1);
+
+  stop_runner_ok (runner);
+  g_assert_cmpuint (log.n_enter + log.n_leave, ==, 0);
+  g_mutex_clear (&log.mutex);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Programmer errors                                                       */
 /* ---------------------------------------------------------------------- */
 
@@ -1234,6 +1374,9 @@ main (int   argc,
   g_test_add_func ("/ta/runner/start-twice", test_runner_start_twice);
   g_test_add_func ("/ta/runner/stop-never-started", test_runner_stop_never_started);
   g_test_add_func ("/ta/runner/thread", test_runner_thread);
+  g_test_add_func ("/ta/runner/thread-hook", test_runner_thread_hook);
+  g_test_add_func ("/ta/runner/thread-hook-never-started", test_runner_thread_hook_never_started);
+  g_test_add_func ("/ta/runner/thread-hook-after-start", test_runner_thread_hook_after_start);
   g_test_add_func ("/ta/runner/call", test_runner_call);
   g_test_add_func ("/ta/runner/call-inline-on-runner-thread", test_runner_call_inline);
   g_test_add_func ("/ta/runner/call-timeout-running", test_runner_call_timeout_running);
