@@ -49,6 +49,9 @@ G_BEGIN_DECLS
  *   cannot safely cross threads
  * @TA_ERROR_WOULD_BLOCK: the queue is full (for a push) or empty (for a
  *   pop) and the call was not to wait
+ * @TA_ERROR_WRONG_THREAD: the function given cannot run on the thread that
+ *   would run it, such as a JavaScript function given to run on a runner
+ *   or worker thread
  *
  * Error codes of the %TA_ERROR domain.
  */
@@ -63,6 +66,7 @@ typedef enum {
   TA_ERROR_ABANDONED,
   TA_ERROR_INVALID_VALUE,
   TA_ERROR_WOULD_BLOCK,
+  TA_ERROR_WRONG_THREAD,
 } TaError;
 
 TA_AVAILABLE_IN_ALL

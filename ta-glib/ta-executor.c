@@ -75,6 +75,7 @@
 
 #include "ta-enums.h"
 #include "ta-error.h"
+#include "ta-callback-private.h"
 #include "ta-executor.h"
 #include "ta-monitor-private.h"
 #include "ta-queue.h"
@@ -558,6 +559,10 @@ ta_executor_spawn (TaExecutor     *self,
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ta_callback_check_portable (func, "ta_executor_spawn", user_data,
+                                   user_data_destroy, error))
+    return NULL;
 
   pool = self->pool;
   task = ta_task_new_internal (pool->core, name, func, user_data, user_data_destroy, cancellable);

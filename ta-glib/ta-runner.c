@@ -67,6 +67,7 @@
 
 #include "config.h"
 
+#include "ta-callback-private.h"
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-runner-private.h"
@@ -1369,11 +1370,20 @@ ta_runner_set_thread_hook (TaRunner         *self,
                            gpointer          user_data,
                            GDestroyNotify    user_data_destroy)
 {
+  g_autoptr(GError) error = NULL;
   TaRunnerCore *core;
   gpointer old_data;
   GDestroyNotify old_destroy;
 
   g_return_if_fail (TA_IS_RUNNER (self));
+  g_return_if_fail (hook != NULL);
+
+  if (!ta_callback_check_portable (hook, "ta_runner_set_thread_hook", user_data,
+                                   user_data_destroy, &error))
+    {
+      g_critical ("%s", error->message);
+      return;
+    }
 
   core = self->core;
   ta_monitor_lock (&core->monitor);
@@ -1980,6 +1990,10 @@ ta_runner_invoke (TaRunner        *self,
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (!ta_callback_check_portable (func, "ta_runner_invoke", user_data,
+                                   user_data_destroy, error))
+    return FALSE;
+
   call = ta_call_new (self->core, func, user_data, user_data_destroy,
                       "function given to ta_runner_invoke()", FALSE);
 
@@ -2024,6 +2038,10 @@ ta_runner_call (TaRunner        *self,
   g_return_val_if_fail (func != NULL, FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ta_callback_check_portable (func, "ta_runner_call", user_data,
+                                   user_data_destroy, error))
+    return FALSE;
 
   if (ta_runner_core_is_current (self->core))
     {
@@ -2176,6 +2194,10 @@ ta_runner_spawn (TaRunner        *self,
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ta_callback_check_portable (func, "ta_runner_spawn", user_data,
+                                   user_data_destroy, error))
+    return NULL;
 
   core = self->core;
   task = ta_task_new_internal (core, name, func, user_data, user_data_destroy, cancellable);

@@ -69,6 +69,10 @@ typedef enum {
  * A function run on a runner's thread by [method@Ta.Runner.invoke] or
  * [method@Ta.Runner.call].
  *
+ * From GJS such a function cannot be written: JavaScript runs only on its
+ * main thread, so a JavaScript function given here is refused with
+ * %TA_ERROR_WRONG_THREAD.
+ *
  * Runs on the runner thread.
  */
 typedef void (*TaRunnerFunc) (gpointer user_data);
@@ -82,6 +86,10 @@ typedef void (*TaRunnerFunc) (gpointer user_data);
  * iterates, and when it ends, after its loop has quit and released what
  * was left on its context. Bindings use it to set up and tear down
  * per-thread state, such as a thread state kept for the thread's life.
+ *
+ * From GJS such a function cannot be written: JavaScript runs only on its
+ * main thread, so a JavaScript function given here is refused with
+ * %TA_ERROR_WRONG_THREAD.
  *
  * Runs on the runner thread.
  */
@@ -105,7 +113,15 @@ typedef void (*TaThreadHookFunc) (gboolean entering,
  * return on it later from a callback. Dropping the last reference without
  * returning is reported and fails the task with %TA_ERROR_ABANDONED.
  *
- * Runs on the runner thread; its callbacks run there too.
+ * The same type is the body of an executor's jobs, which run on a worker
+ * thread instead.
+ *
+ * From GJS such a function cannot be written: JavaScript runs only on its
+ * main thread, so a JavaScript function given here is refused with
+ * %TA_ERROR_WRONG_THREAD.
+ *
+ * Runs on the runner thread (or a worker thread); its callbacks run there
+ * too.
  */
 typedef void (*TaTaskFunc) (GTask        *task,
                             GCancellable *cancellable,
