@@ -17,6 +17,7 @@
 # include "ta-task.h"
 # include "ta-executor.h"
 # include "ta-runner.h"
+# include "ta-guest-loop.h"
 # include "ta-request.h"
 # include "ta-client.h"
 # include "ta-server.h"

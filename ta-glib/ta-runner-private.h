@@ -80,6 +80,7 @@ struct _TaRunnerCore
 };
 
 TaRunnerCore *ta_runner_core_new              (const char   *name);
+TaRunnerCore *ta_runner_peek_core             (TaRunner     *runner);
 TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
 void          ta_runner_core_set_current      (TaRunnerCore *core);
 void          ta_context_sweep                (GMainContext *context,

@@ -1329,6 +1329,13 @@ ta_runner_init (TaRunner *self)
   self->shutdown_type = TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN;
 }
 
+/* The core behind a runner, for the library's other types. */
+TaRunnerCore *
+ta_runner_peek_core (TaRunner *runner)
+{
+  return runner->core;
+}
+
 /**
  * ta_runner_new:
  * @name: (nullable): a name for the runner and its thread, or %NULL for

@@ -97,6 +97,25 @@ typedef void (*TaThreadHookFunc) (gboolean entering,
                                   gpointer user_data);
 
 /**
+ * TaGuestLoopFunc:
+ * @user_data: the data given with the function
+ *
+ * Runs one iteration of a guest event loop without blocking, and says when
+ * the guest loop next needs to run: as a monotonic time in microseconds
+ * (the clock of g_get_monotonic_time()), 0 for "right away", or -1 for
+ * "only when its file descriptor is readable or it is woken".
+ *
+ * From GJS such a function cannot be written: JavaScript runs only on its
+ * main thread, so a JavaScript function is refused with
+ * %TA_ERROR_WRONG_THREAD.
+ *
+ * Runs on the runner thread.
+ *
+ * Returns: the monotonic time of the next iteration, 0 or -1
+ */
+typedef gint64 (*TaGuestLoopFunc) (gpointer user_data);
+
+/**
  * TaTaskFunc:
  * @task: (transfer none): the task to complete, created on the runner thread
  * @cancellable: (nullable): the task's cancellable, to pass on to the

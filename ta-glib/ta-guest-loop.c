@@ -1,0 +1,340 @@
+/* ta-guest-loop.c: another event loop, run inside a runner's loop
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * TaGuestLoop:
+ *
+ * Runs another event loop, such as Python's asyncio, as a guest of a
+ * runner's GMainLoop, on the runner thread, interleaved with every GLib
+ * source there.
+ *
+ * Most event loops can run one non-blocking iteration at a time and
+ * expose what they wait on as one file descriptor (an epoll descriptor,
+ * say) plus the time of their next timer. A guest loop watches that
+ * descriptor on the runner's context and calls a [callback@Ta.GuestLoopFunc]
+ * — one iteration — whenever it is readable, when the time the function
+ * returned has come, or when [method@Ta.GuestLoop.wake] asks for it. When
+ * the guest has nothing to do, it costs nothing: the runner sleeps in
+ * poll() like any other idle GMainLoop.
+ *
+ * ```python
+ * loop = asyncio.SelectorEventLoop()   # its selector's fd: loop._selector.fileno()
+ *
+ * def iterate(data):
+ *     run_one_non_blocking_iteration(loop)
+ *     return 0 if loop._ready else next_timer_in_monotonic_us(loop)
+ *
+ * guest = Ta.GuestLoop.new(runner, 'asyncio', loop._selector.fileno(), iterate, None)
+ * ```
+ *
+ * Work that reaches the guest loop without making its descriptor readable
+ * — a callback queued from a GLib callback on the runner thread, outside
+ * an iteration — needs a [method@Ta.GuestLoop.wake] to be noticed before
+ * the next timer.
+ *
+ * A guest loop that blocks the runner thread is reported by name when
+ * the runner cannot stop.
+ *
+ * ## Thread safety
+ *
+ * [method@Ta.GuestLoop.wake] and [method@Ta.GuestLoop.destroy] may be
+ * called from any thread. The function runs on the runner thread only.
+ */
+
+#include "config.h"
+
+#include "ta-callback-private.h"
+#include "ta-error.h"
+#include "ta-guest-loop.h"
+#include "ta-runner-private.h"
+
+typedef struct
+{
+  GSource       source;
+  TaRunnerCore *core;       /* strong, immutable */
+  char         *activity;   /* immutable: what the runner is busy with */
+  int           wake;       /* atomic: an iteration was asked for */
+} TaGuestSource;
+
+struct _TaGuestLoop
+{
+  GObject        parent_instance;
+
+  char          *name;      /* immutable */
+  int            fd;        /* immutable */
+  GMainContext  *context;   /* strong: keeps the source's context alive */
+  TaGuestSource *source;    /* strong */
+};
+
+G_DEFINE_FINAL_TYPE (TaGuestLoop, ta_guest_loop, G_TYPE_OBJECT)
+
+static gboolean
+ta_guest_source_prepare (GSource *source,
+                         gint    *timeout)
+{
+  TaGuestSource *guest = (TaGuestSource *) source;
+
+  /* The descriptor and the ready time are GLib's to watch. */
+  *timeout = -1;
+
+  return g_atomic_int_get (&guest->wake) != 0;
+}
+
+static gboolean
+ta_guest_source_check (GSource *source)
+{
+  TaGuestSource *guest = (TaGuestSource *) source;
+
+  return g_atomic_int_get (&guest->wake) != 0;
+}
+
+static gboolean
+ta_guest_source_dispatch (GSource     *source,
+                          GSourceFunc  callback,
+                          gpointer     user_data)
+{
+  TaGuestSource *guest = (TaGuestSource *) source;
+  TaGuestLoopFunc func = (TaGuestLoopFunc) (void (*) (void)) callback;
+  TaActivity previous;
+  gint64 next;
+
+  if (func == NULL)
+    return G_SOURCE_REMOVE;
+
+  /* Cleared before the iteration: a wake that comes during it asks for
+   * another one. */
+  g_atomic_int_set (&guest->wake, 0);
+
+  previous = ta_runner_core_push_activity (guest->core, guest->activity, NULL, NULL);
+  next = func (user_data);
+  ta_runner_core_pop_activity (guest->core, previous);
+
+  g_source_set_ready_time (source, MAX (next, -1));
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ta_guest_source_finalize (GSource *source)
+{
+  TaGuestSource *guest = (TaGuestSource *) source;
+
+  g_free (guest->activity);
+  ta_runner_core_unref (guest->core);
+}
+
+static GSourceFuncs ta_guest_source_funcs = {
+  .prepare = ta_guest_source_prepare,
+  .check = ta_guest_source_check,
+  .dispatch = ta_guest_source_dispatch,
+  .finalize = ta_guest_source_finalize,
+};
+
+static void
+ta_guest_loop_finalize (GObject *object)
+{
+  TaGuestLoop *self = TA_GUEST_LOOP (object);
+
+  g_source_destroy ((GSource *) self->source);
+  g_source_unref ((GSource *) self->source);
+  g_main_context_unref (self->context);
+  g_free (self->name);
+
+  G_OBJECT_CLASS (ta_guest_loop_parent_class)->finalize (object);
+}
+
+static void
+ta_guest_loop_class_init (TaGuestLoopClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ta_guest_loop_finalize;
+}
+
+static void
+ta_guest_loop_init (TaGuestLoop *self)
+{
+}
+
+/**
+ * ta_guest_loop_new:
+ * @runner: a running runner
+ * @name: (nullable): what the guest loop is, for reports such as a stuck
+ *   runner's, or %NULL
+ * @fd: a file descriptor that becomes readable when the guest loop has
+ *   work, or -1 to rely on the returned times and on wakes only
+ * @func: (scope notified) (closure user_data) (destroy user_data_destroy):
+ *   runs one non-blocking iteration of the guest loop
+ * @user_data: data for @func
+ * @user_data_destroy: (nullable): frees @user_data once the guest loop is
+ *   destroyed
+ * @error: return location for a #GError
+ *
+ * Starts running a guest loop inside @runner's loop. @func first runs in
+ * the runner's next iteration, then whenever @fd is readable, the time it
+ * returned has come, or [method@Ta.GuestLoop.wake] was called.
+ *
+ * The guest loop lasts until [method@Ta.GuestLoop.destroy], the last
+ * reference to it, or the end of the runner thread, whichever comes
+ * first; @user_data_destroy runs then, on the thread that destroyed it
+ * (the runner thread, when the runner stops).
+ *
+ * Any thread.
+ *
+ * Returns: (transfer full): the guest loop, or %NULL with
+ *   %TA_ERROR_NOT_RUNNING if @runner is not running, or
+ *   %TA_ERROR_WRONG_THREAD for a function that cannot run on the runner
+ *   thread (JavaScript)
+ */
+TaGuestLoop *
+ta_guest_loop_new (TaRunner         *runner,
+                   const char       *name,
+                   int               fd,
+                   TaGuestLoopFunc   func,
+                   gpointer          user_data,
+                   GDestroyNotify    user_data_destroy,
+                   GError          **error)
+{
+  TaGuestLoop *self;
+  TaGuestSource *guest;
+
+  g_return_val_if_fail (TA_IS_RUNNER (runner), NULL);
+  g_return_val_if_fail (fd >= -1, NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ta_callback_check_portable (func, "ta_guest_loop_new", user_data,
+                                   user_data_destroy, error))
+    return NULL;
+
+  if (!ta_runner_is_running (runner))
+    {
+      if (user_data_destroy != NULL)
+        user_data_destroy (user_data);
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Runner “%s” is not running: no guest loop can join it",
+                   ta_runner_get_name (runner));
+      return NULL;
+    }
+
+  self = g_object_new (TA_TYPE_GUEST_LOOP, NULL);
+  self->name = g_strdup (name != NULL ? name : "guest loop");
+  self->fd = fd;
+  self->context = g_main_context_ref (ta_runner_get_context (runner));
+
+  guest = (TaGuestSource *) g_source_new (&ta_guest_source_funcs, sizeof (TaGuestSource));
+  guest->core = ta_runner_core_ref (ta_runner_peek_core (runner));
+  guest->activity = g_strdup_printf ("the guest loop “%s”", self->name);
+  guest->wake = 1;  /* a first iteration */
+  self->source = guest;
+
+  g_source_set_name ((GSource *) guest, guest->activity);
+  if (fd >= 0)
+    g_source_add_unix_fd ((GSource *) guest, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_set_callback ((GSource *) guest, (GSourceFunc) (void (*) (void)) func,
+                         user_data, user_data_destroy);
+  g_source_attach ((GSource *) guest, self->context);
+
+  return self;
+}
+
+/**
+ * ta_guest_loop_get_name:
+ * @self: a guest loop
+ *
+ * Gets the name given at construction.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the name
+ */
+const char *
+ta_guest_loop_get_name (TaGuestLoop *self)
+{
+  g_return_val_if_fail (TA_IS_GUEST_LOOP (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * ta_guest_loop_get_fd:
+ * @self: a guest loop
+ *
+ * Gets the file descriptor the guest loop watches.
+ *
+ * Any thread.
+ *
+ * Returns: the file descriptor, or -1
+ */
+int
+ta_guest_loop_get_fd (TaGuestLoop *self)
+{
+  g_return_val_if_fail (TA_IS_GUEST_LOOP (self), -1);
+
+  return self->fd;
+}
+
+/**
+ * ta_guest_loop_wake:
+ * @self: a guest loop
+ *
+ * Asks for an iteration of the guest loop soon, in the runner's next
+ * iteration. Wakes made before an iteration starts are all served by it;
+ * a wake made during an iteration asks for another one. Waking a
+ * destroyed guest loop does nothing.
+ *
+ * Any thread. From the runner thread it costs one atomic operation.
+ */
+void
+ta_guest_loop_wake (TaGuestLoop *self)
+{
+  g_return_if_fail (TA_IS_GUEST_LOOP (self));
+
+  if (!g_atomic_int_compare_and_exchange (&self->source->wake, 0, 1))
+    return;
+
+  /* The runner thread is not polling while it runs this. */
+  if (!ta_runner_core_is_current (self->source->core))
+    g_main_context_wakeup (self->context);
+}
+
+/**
+ * ta_guest_loop_destroy:
+ * @self: a guest loop
+ *
+ * Stops running the guest loop and frees its function's data. On the
+ * runner thread, the function is never called again once this returns,
+ * and the data is freed here. From another thread, an iteration already
+ * under way finishes, and the data is freed where it ends, or here when
+ * none was.
+ *
+ * Any thread.
+ */
+void
+ta_guest_loop_destroy (TaGuestLoop *self)
+{
+  g_return_if_fail (TA_IS_GUEST_LOOP (self));
+
+  g_source_destroy ((GSource *) self->source);
+}
+
+/**
+ * ta_guest_loop_is_destroyed:
+ * @self: a guest loop
+ *
+ * Tells whether the guest loop was destroyed, by
+ * [method@Ta.GuestLoop.destroy] or by the end of its runner's thread.
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE once the guest loop no longer runs
+ */
+gboolean
+ta_guest_loop_is_destroyed (TaGuestLoop *self)
+{
+  g_return_val_if_fail (TA_IS_GUEST_LOOP (self), TRUE);
+
+  return g_source_is_destroyed ((GSource *) self->source);
+}

@@ -1,0 +1,483 @@
+/* test-guest-loop.c: another event loop inside a runner's loop
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "test-common.h"
+
+typedef struct
+{
+  TestGate entered;
+  TestGate release;
+} Blocker;
+
+/* A scripted guest loop: counts its iterations and returns what the test
+ * asks for. All fields but the gates are the runner thread's while the
+ * guest loop runs. */
+typedef struct
+{
+  TestGate     iterated;        /* opened once per iteration */
+  TestGate     destroyed;
+  TestGate     guest_set;       /* opened once guest is set */
+  TaRunner    *runner;
+  TaGuestLoop *guest;           /* set by the test; used to wake itself */
+  int          read_fd;         /* drained on each iteration, or -1 */
+  gint         n_ready_now;     /* iterations still to answer "right away" */
+  gint64       deadline_delay;  /* > 0: answer now + this, once */
+  gboolean     wake_self;       /* wake from within the first iteration */
+  gboolean     on_runner_thread;
+  gint         n_wrong_thread;
+  Blocker     *blocker;         /* block in the first iteration */
+} Guest;
+
+static gint64
+guest_iterate (gpointer user_data)
+{
+  Guest *g = user_data;
+  guint count = test_gate_get_count (&g->iterated);
+
+  if (!ta_runner_is_runner_thread (g->runner))
+    g_atomic_int_inc (&g->n_wrong_thread);
+
+  if (g->read_fd >= 0)
+    {
+      char byte;
+
+      while (read (g->read_fd, &byte, 1) == 1)
+        ;
+    }
+
+  if (count == 0 && g->blocker != NULL)
+    {
+      test_gate_open (&g->blocker->entered);
+      test_gate_wait (&g->blocker->release);
+    }
+
+  if (count == 0 && g->wake_self)
+    {
+      test_gate_wait (&g->guest_set);
+      ta_guest_loop_wake (g->guest);
+    }
+
+  test_gate_open (&g->iterated);
+
+  if (g->n_ready_now > 0)
+    {
+      g->n_ready_now--;
+      return 0;
+    }
+
+  if (g->deadline_delay > 0)
+    {
+      gint64 delay = g->deadline_delay;
+
+      g->deadline_delay = 0;
+      return g_get_monotonic_time () + delay;
+    }
+
+  return -1;
+}
+
+static void
+guest_destroy (gpointer user_data)
+{
+  Guest *g = user_data;
+
+  if (!ta_runner_is_runner_thread (g->runner))
+    g_atomic_int_inc (&g->n_wrong_thread);
+  test_gate_open (&g->destroyed);
+}
+
+static void
+guest_init (Guest    *g,
+            TaRunner *runner)
+{
+  memset (g, 0, sizeof *g);
+  test_gate_init (&g->iterated);
+  test_gate_init (&g->destroyed);
+  test_gate_init (&g->guest_set);
+  g->runner = runner;
+  g->read_fd = -1;
+}
+
+static void
+guest_clear (Guest *g)
+{
+  test_gate_clear (&g->iterated);
+  test_gate_clear (&g->destroyed);
+  test_gate_clear (&g->guest_set);
+}
+
+static TaRunner *
+start_runner (const char *name)
+{
+  TaRunner *runner = ta_runner_new (name);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+
+  return runner;
+}
+
+static void
+stop_runner_ok (TaRunner *runner)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+}
+
+/* Lets the runner go through its queue a few times: enough for a wrongly
+ * scheduled iteration to show. */
+static void
+let_runner_iterate (TaRunner *runner)
+{
+  for (guint i = 0; i < 3; i++)
+    g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+}
+
+static TaGuestLoop *
+guest_loop_new_ok (Guest *g,
+                   int    fd)
+{
+  g_autoptr(GError) error = NULL;
+  TaGuestLoop *guest;
+
+  guest = ta_guest_loop_new (g->runner, "scripted", fd, guest_iterate, g,
+                             guest_destroy, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (guest);
+  g->guest = guest;
+  test_gate_open (&g->guest_set);
+
+  return guest;
+}
+
+static void
+test_guest_loop_first_iteration (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-first");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  g_assert_cmpstr (ta_guest_loop_get_name (guest), ==, "scripted");
+  g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, -1);
+  g_assert_false (ta_guest_loop_is_destroyed (guest));
+
+  /* One iteration, on the runner thread, and none after it answered
+   * "only when woken". */
+  test_gate_wait (&g.iterated);
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  g_assert_true (ta_guest_loop_is_destroyed (guest));
+  g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_fd_readable (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-fd");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  int fds[2];
+  Guest g;
+
+  g_assert_no_errno (pipe (fds));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+
+  guest_init (&g, runner);
+  g.read_fd = fds[0];
+  guest = guest_loop_new_ok (&g, fds[0]);
+  g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, fds[0]);
+  test_gate_wait (&g.iterated);
+
+  /* Each time the descriptor becomes readable, one more iteration (which
+   * drains it). */
+  for (guint i = 2; i <= 4; i++)
+    {
+      g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
+      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+    }
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 4);
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  close (fds[0]);
+  close (fds[1]);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_wake_from_thread (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-wake");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+
+  for (guint i = 2; i <= 50; i++)
+    {
+      ta_guest_loop_wake (guest);
+      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+    }
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  guest_clear (&g);
+}
+
+static void
+wake_func (gpointer user_data)
+{
+  ta_guest_loop_wake (user_data);
+}
+
+static void
+test_guest_loop_wake_on_runner_thread (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-wake-inside");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(GError) error = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+
+  /* Woken from another source's callback on the runner thread: the
+   * iteration follows without any descriptor activity. */
+  g_assert_true (ta_runner_call (runner, wake_func, guest, NULL, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+
+  stop_runner_ok (runner);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_wake_during_iteration (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-wake-during");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  g.wake_self = TRUE;
+  guest = guest_loop_new_ok (&g, -1);
+
+  /* The first iteration asked for another one and answered "never": the
+   * wake must not be lost. */
+  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
+
+  stop_runner_ok (runner);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_ready_now (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-ready-now");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  g.n_ready_now = 10;
+  guest = guest_loop_new_ok (&g, -1);
+
+  /* "Right away" ten times: eleven iterations on its own, then quiet. */
+  g_assert_true (test_gate_wait_count (&g.iterated, 11, TEST_HANG_US));
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 11);
+
+  stop_runner_ok (runner);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_deadline (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-deadline");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  g.deadline_delay = 5000;
+  guest = guest_loop_new_ok (&g, -1);
+
+  /* The second iteration comes from the time the first one returned. */
+  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
+
+  stop_runner_ok (runner);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_destroy (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-destroy");
+  TaGuestLoop *guest;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+
+  /* Destroyed from this thread: the data is freed (here, or where the
+   * iteration under way ends), and wakes do nothing any more. */
+  ta_guest_loop_destroy (guest);
+  test_gate_wait (&g.destroyed);
+  g_assert_true (ta_guest_loop_is_destroyed (guest));
+  ta_guest_loop_wake (guest);
+  ta_guest_loop_destroy (guest);
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
+  g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
+
+  stop_runner_ok (runner);
+  g_object_unref (guest);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_outlives_runner (void)
+{
+  TaRunner *runner = start_runner ("guest-outlives");
+  TaGuestLoop *guest;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+
+  /* The runner's end destroys the guest loop on the runner thread; the
+   * handle stays usable, harmlessly, after the runner is gone. */
+  stop_runner_ok (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
+  g_object_unref (runner);
+  g_assert_true (ta_guest_loop_is_destroyed (guest));
+  ta_guest_loop_wake (guest);
+  g_object_unref (guest);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_not_running (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("guest-not-running");
+  g_autoptr(GError) error = NULL;
+  TaGuestLoop *guest;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = ta_guest_loop_new (runner, NULL, -1, guest_iterate, &g, guest_destroy, &error);
+  g_assert_null (guest);
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 0);
+  guest_clear (&g);
+}
+
+static void
+test_guest_loop_stuck (void)
+{
+  TaRunner *runner = start_runner ("guest-stuck");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate thread_exited;
+  Blocker blocker;
+  Guest g;
+
+  test_gate_init (&blocker.entered);
+  test_gate_init (&blocker.release);
+  test_gate_init (&thread_exited);
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, 100 * 1000);
+
+  guest_init (&g, runner);
+  g.blocker = &blocker;
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&blocker.entered);
+
+  /* A guest loop that never yields is named in the stop's report. */
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "guest loop “scripted”"));
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+
+  /* Once unblocked, the abandoned thread ends and destroys it. */
+  test_gate_open (&blocker.release);
+  test_gate_wait (&thread_exited);
+  test_gate_wait (&g.destroyed);
+  g_assert_true (ta_guest_loop_is_destroyed (guest));
+  g_object_unref (runner);
+
+  guest_clear (&g);
+  test_gate_clear (&thread_exited);
+  test_gate_clear (&blocker.entered);
+  test_gate_clear (&blocker.release);
+}
+
+static void
+test_guest_loop_null_arguments (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-null");
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
+  g_assert_null (ta_guest_loop_new (runner, NULL, -1, NULL, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*fd >= -1*");
+  g_assert_null (ta_guest_loop_new (runner, NULL, -7, guest_iterate, NULL, NULL, NULL));
+  g_test_assert_expected_messages ();
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*TA_IS_GUEST_LOOP*");
+  ta_guest_loop_wake (NULL);
+  g_test_assert_expected_messages ();
+
+  stop_runner_ok (runner);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
+  g_test_add_func ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
+  g_test_add_func ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
+  g_test_add_func ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
+  g_test_add_func ("/ta/guest-loop/wake-during-iteration", test_guest_loop_wake_during_iteration);
+  g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
+  g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
+  g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
+  g_test_add_func ("/ta/guest-loop/outlives-runner", test_guest_loop_outlives_runner);
+  g_test_add_func ("/ta/guest-loop/not-running", test_guest_loop_not_running);
+  g_test_add_func ("/ta/guest-loop/stuck", test_guest_loop_stuck);
+  g_test_add_func ("/ta/guest-loop/null-arguments", test_guest_loop_null_arguments);
+
+  return g_test_run ();
+}
