@@ -45,7 +45,9 @@
  * cancelled) frees it right away, and items left in the queue are freed
  * with it. Cancelling an asynchronous pop never loses an item: either the
  * wait was still pending and the item stays in the queue, or the item was
- * handed over and the callback gets it, cancelled or not.
+ * handed over and the callback gets it, cancelled or not. A consumer that
+ * gets an item it can no longer use (its own caller gave up) returns it
+ * with [method@Ta.Queue.push_front].
  *
  * ```c
  * // The cookbook's worker: increment what arrives, push it back.
@@ -540,6 +542,24 @@ ta_queue_pop_internal (TaQueue   *self,
   return waiter.data;
 }
 
+/* Returns an item to the head, or to the first waiting popper: it was the
+ * oldest. Neither the bound nor a close stands in the way of an item
+ * that was in the queue before. */
+static void
+ta_queue_push_front_internal (TaQueue  *self,
+                              gpointer  item)
+{
+  TaQueueAnswers answers = TA_QUEUE_ANSWERS_INIT;
+  GList *link;
+
+  ta_monitor_lock (&self->monitor);
+  if ((link = g_queue_peek_head_link (&self->poppers)) != NULL)
+    ta_queue_answer_locked (self, link->data, item, FALSE, &answers);
+  else
+    g_queue_push_head (&self->items, item);
+  ta_queue_unlock_and_complete (self, &answers);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Asynchronous                                                            */
 /* ---------------------------------------------------------------------- */
@@ -874,6 +894,33 @@ ta_queue_try_push (TaQueue   *self,
 }
 
 /**
+ * ta_queue_push_front: (skip)
+ * @self: a queue of C pointers
+ * @item: (transfer full) (not nullable): the item to return
+ *
+ * Returns an item to the head of the queue, where the next pop takes it,
+ * or hands it to the first popper waiting. It is meant for an item that
+ * was popped but could not be used, such as one that reached a consumer
+ * which had just given up waiting, so that it is not lost.
+ *
+ * It never waits and never fails: it ignores the bound of a full queue
+ * (the item held a place in it a moment ago) and works on a closed queue
+ * (poppers drain what is left before they see the close).
+ *
+ * Any thread.
+ */
+void
+ta_queue_push_front (TaQueue  *self,
+                     gpointer  item)
+{
+  g_return_if_fail (TA_IS_QUEUE (self));
+  g_return_if_fail (item != NULL);
+  TA_QUEUE_CHECK_POINTERS (self,);
+
+  ta_queue_push_front_internal (self, item);
+}
+
+/**
  * ta_queue_push_async: (skip)
  * @self: a queue of C pointers
  * @item: (transfer full): the item, not %NULL
@@ -1144,6 +1191,39 @@ ta_queue_try_push_value (TaQueue       *self,
                          GError       **error)
 {
   return ta_queue_push_value (self, value, 0, error);
+}
+
+/**
+ * ta_queue_push_front_value:
+ * @self: a queue of values
+ * @value: the item to return: a basic value, a #GVariant or a #GObject
+ * @error: return location for a #GError
+ *
+ * Returns a copy of @value to the head of the queue, where the next pop
+ * takes it, or hands it to the first popper waiting: for an item that was
+ * popped but could not be used, so that it is not lost. It ignores the
+ * bound and works on a closed queue; see [method@Ta.Queue.push_front].
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE; %FALSE with %TA_ERROR_INVALID_VALUE for a value that
+ *   cannot cross threads
+ */
+gboolean
+ta_queue_push_front_value (TaQueue       *self,
+                           const GValue  *value,
+                           GError       **error)
+{
+  g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  TA_QUEUE_CHECK_VALUES (self, FALSE);
+
+  if (!ta_value_check_sendable (value, error))
+    return FALSE;
+
+  ta_queue_push_front_internal (self, ta_value_dup (value));
+  return TRUE;
 }
 
 /**

@@ -49,6 +49,9 @@ gboolean   ta_queue_try_push           (TaQueue              *self,
                                         gpointer              item,
                                         GError              **error);
 TA_AVAILABLE_IN_ALL
+void       ta_queue_push_front         (TaQueue              *self,
+                                        gpointer              item);
+TA_AVAILABLE_IN_ALL
 void       ta_queue_push_async         (TaQueue              *self,
                                         gpointer              item,
                                         GCancellable         *cancellable,
@@ -93,6 +96,10 @@ gboolean   ta_queue_push_value         (TaQueue              *self,
                                         GError              **error);
 TA_AVAILABLE_IN_ALL
 gboolean   ta_queue_try_push_value     (TaQueue              *self,
+                                        const GValue         *value,
+                                        GError              **error);
+TA_AVAILABLE_IN_ALL
+gboolean   ta_queue_push_front_value   (TaQueue              *self,
                                         const GValue         *value,
                                         GError              **error);
 TA_AVAILABLE_IN_ALL

@@ -300,6 +300,7 @@ typedef struct
   gboolean  done;
   gboolean  ok;
   gpointer  item;
+  GValue    value;
   GError   *error;
   GThread  *thread;
 } AsyncOp;
@@ -326,6 +327,18 @@ async_pop_cb (GObject      *source,
   op->thread = g_thread_self ();
   op->item = ta_queue_pop_finish (TA_QUEUE (source), result, &op->error);
   op->ok = op->item != NULL;
+  op->done = TRUE;
+}
+
+static void
+async_pop_value_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  AsyncOp *op = user_data;
+
+  op->thread = g_thread_self ();
+  op->ok = ta_queue_pop_value_finish (TA_QUEUE (source), result, &op->value, &op->error);
   op->done = TRUE;
 }
 
@@ -422,6 +435,71 @@ test_queue_close_wakes_async_waiters (void)
   items_check_accounted ();
   g_main_context_pop_thread_default (context);
 }
+static void
+test_queue_push_front (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (2, item_free);
+  g_autoptr(GError) error = NULL;
+  Item *first;
+
+  items_reset ();
+  g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
+  g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
+
+  /* The head item comes back to the head, even though the queue filled
+   * up meanwhile: it held its place a moment ago. */
+  first = ta_queue_try_pop (queue, NULL);
+  g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
+  g_assert_true (ta_queue_is_full (queue));
+  ta_queue_push_front (queue, first);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 3);
+
+  /* A closed queue takes it back too, and still drains in order. */
+  ta_queue_close (queue);
+  first = ta_queue_try_pop (queue, NULL);
+  ta_queue_push_front (queue, first);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, i);
+  g_assert_null (ta_queue_try_pop (queue, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
+  items_check_accounted ();
+}
+
+static void
+test_queue_push_front_to_waiter (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new (0);
+  g_autoptr(GError) error = NULL;
+  AsyncOp pop = { 0 };
+  GValue value = G_VALUE_INIT;
+
+  g_main_context_push_thread_default (context);
+
+  /* A popper waiting on an empty queue gets the returned value. */
+  ta_queue_pop_value_async (queue, NULL, async_pop_value_cb, &pop);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, 7);
+  g_assert_true (ta_queue_push_front_value (queue, &value, &error));
+  g_assert_no_error (error);
+  g_value_unset (&value);
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpint (g_value_get_int (&pop.value), ==, 7);
+  g_value_unset (&pop.value);
+  g_assert_true (ta_queue_is_empty (queue));
+
+  /* What cannot cross threads is refused, and nothing is queued. */
+  g_value_init (&value, G_TYPE_POINTER);
+  g_value_set_pointer (&value, &value);
+  g_assert_false (ta_queue_push_front_value (queue, &value, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE);
+  g_value_unset (&value);
+  g_assert_true (ta_queue_is_empty (queue));
+
+  g_main_context_pop_thread_default (context);
+}
+
 
 /* ---------------------------------------------------------------------- */
 /* Asynchronous operations and cancellation                                */
@@ -1021,6 +1099,8 @@ main (int   argc,
   g_test_add_func ("/ta/queue/close-drains", test_queue_close_drains);
   g_test_add_func ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
   g_test_add_func ("/ta/queue/values", test_queue_values);
+  g_test_add_func ("/ta/queue/push-front", test_queue_push_front);
+  g_test_add_func ("/ta/queue/push-front-to-waiter", test_queue_push_front_to_waiter);
   g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
   g_test_add_func ("/ta/queue/close-wakes-blocked-pusher", test_queue_close_wakes_blocked_pusher);
   g_test_add_func ("/ta/queue/close-wakes-blocked-popper", test_queue_close_wakes_blocked_popper);
