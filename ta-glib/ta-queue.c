@@ -110,6 +110,14 @@ struct _TaQueue
 
 G_DEFINE_FINAL_TYPE (TaQueue, ta_queue, G_TYPE_OBJECT)
 
+enum {
+  PROP_0,
+  PROP_MAX_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
 typedef enum {
   TA_QUEUE_OK,
   TA_QUEUE_NO_ROOM,     /* push: full */
@@ -159,17 +167,74 @@ ta_queue_finalize (GObject *object)
 }
 
 static void
+ta_queue_get_property (GObject    *object,
+                       guint       prop_id,
+                       GValue     *value,
+                       GParamSpec *pspec)
+{
+  TaQueue *self = TA_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_SIZE:
+      g_value_set_uint (value, self->max_size);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_queue_set_property (GObject      *object,
+                       guint         prop_id,
+                       const GValue *value,
+                       GParamSpec   *pspec)
+{
+  TaQueue *self = TA_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_MAX_SIZE:
+      self->max_size = g_value_get_uint (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ta_queue_class_init (TaQueueClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->finalize = ta_queue_finalize;
+  object_class->get_property = ta_queue_get_property;
+  object_class->set_property = ta_queue_set_property;
+
+  /**
+   * TaQueue:max-size:
+   *
+   * How many items the queue holds before pushes wait, or 0 for no limit.
+   * A queue constructed from its properties, as bindings do, holds
+   * values, like one from [ctor@Ta.Queue.new].
+   */
+  props[PROP_MAX_SIZE] =
+    g_param_spec_uint ("max-size", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                       G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
 ta_queue_init (TaQueue *self)
 {
   ta_monitor_init (&self->monitor);
+  self->item_destroy = ta_value_free;
+  self->holds_values = TRUE;
 }
 
 /**
@@ -187,13 +252,7 @@ ta_queue_init (TaQueue *self)
 TaQueue *
 ta_queue_new (guint max_size)
 {
-  TaQueue *self = g_object_new (TA_TYPE_QUEUE, NULL);
-
-  self->max_size = max_size;
-  self->item_destroy = ta_value_free;
-  self->holds_values = TRUE;
-
-  return self;
+  return g_object_new (TA_TYPE_QUEUE, "max-size", max_size, NULL);
 }
 
 /**
@@ -213,9 +272,8 @@ TaQueue *
 ta_queue_new_full (guint          max_size,
                    GDestroyNotify item_destroy)
 {
-  TaQueue *self = g_object_new (TA_TYPE_QUEUE, NULL);
+  TaQueue *self = g_object_new (TA_TYPE_QUEUE, "max-size", max_size, NULL);
 
-  self->max_size = max_size;
   self->item_destroy = item_destroy;
   self->holds_values = FALSE;
 

@@ -436,6 +436,25 @@ test_queue_close_wakes_async_waiters (void)
   g_main_context_pop_thread_default (context);
 }
 static void
+test_queue_construct_properties (void)
+{
+  g_autoptr(TaQueue) queue = g_object_new (TA_TYPE_QUEUE, "max-size", 1, NULL);
+  g_autoptr(GError) error = NULL;
+  GValue value = G_VALUE_INIT;
+  guint max_size = 0;
+
+  /* Built from properties, as bindings do: a bounded queue of values. */
+  g_object_get (queue, "max-size", &max_size, NULL);
+  g_assert_cmpuint (max_size, ==, 1);
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, "one");
+  g_assert_true (ta_queue_try_push_value (queue, &value, &error));
+  g_assert_false (ta_queue_try_push_value (queue, &value, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+  g_value_unset (&value);
+}
+
+static void
 test_queue_push_front (void)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (2, item_free);
@@ -1099,6 +1118,7 @@ main (int   argc,
   g_test_add_func ("/ta/queue/close-drains", test_queue_close_drains);
   g_test_add_func ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
   g_test_add_func ("/ta/queue/values", test_queue_values);
+  g_test_add_func ("/ta/queue/construct-properties", test_queue_construct_properties);
   g_test_add_func ("/ta/queue/push-front", test_queue_push_front);
   g_test_add_func ("/ta/queue/push-front-to-waiter", test_queue_push_front_to_waiter);
   g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
