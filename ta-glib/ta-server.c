@@ -531,7 +531,15 @@ ta_server_spawn (TaServer       *self,
  * [signal@Ta.Server::handle-request] for it on this thread. It never
  * waits for a request to arrive: with none queued, it returns %FALSE.
  *
- * The timeout bounds the catching up, which takes as long as the loop is
+ * When the handler answered the request, the loop catches up once more
+ * before this returns, so the client has reacted to the answer (its next
+ * request is queued, what it prints is printed) by then: a frame that
+ * processes a request sees its effect. A request kept to be answered
+ * later is not waited for.
+ *
+ * The timeout bounds each catching up, which takes as long as the loop
+ * is busy. The second one only ends early on a timeout, without error:
+ * the request was handled, and the next call reports a loop that stays
  * busy.
  *
  * Any thread but the runner thread; the handler runs on this thread.
@@ -573,6 +581,9 @@ ta_server_process (TaServer  *self,
       ta_request_return_error (request, unhandled);
       g_error_free (unhandled);
     }
+
+  if (ta_request_is_answered (request))
+    ta_runner_wait_idle (priv->runner, timeout_us, NULL);
 
   return TRUE;
 }

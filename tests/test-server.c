@@ -293,6 +293,25 @@ test_server_process_delayed (void)
 }
 
 static void
+test_server_process_sees_reaction (void)
+{
+  TestServer *server = start_server (FALSE, 10);
+  g_autoptr(TaTask) task = spawn_requester (server, "increment", 3);
+
+  /* Each process returns once the client has reacted to its answer: the
+   * next request is queued already, and after the last, the task is done. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_true (process_ok (server));
+      if (i < 2)
+        g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+    }
+  g_assert_true (ta_task_is_done (task));
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 1 + 2 + 3);
+  stop_server (server);
+}
+
+static void
 test_server_process_many (void)
 {
   TestServer *server = start_server (FALSE, 10);
@@ -703,6 +722,7 @@ main (int   argc,
   g_test_add_func ("/ta/server/plain-task", test_server_plain_task);
   g_test_add_func ("/ta/server/process-request", test_server_process_request);
   g_test_add_func ("/ta/server/process-delayed", test_server_process_delayed);
+  g_test_add_func ("/ta/server/process-sees-reaction", test_server_process_sees_reaction);
   g_test_add_func ("/ta/server/process-many", test_server_process_many);
   g_test_add_func ("/ta/server/process-long-running", test_server_process_long_running);
   g_test_add_func ("/ta/server/shutdown-during-task", test_server_shutdown_during_task);
