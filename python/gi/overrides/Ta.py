@@ -1,0 +1,1420 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Python's face of ta-glib: asyncio coroutines on runner threads.
+
+``Ta.Runner`` runs a GLib main loop on a thread of its own and, inside it,
+a real asyncio event loop: ``asyncio.sleep``, ``asyncio.Event``,
+``asyncio.Queue``, ``asyncio.create_task``, sockets and the rest work in
+coroutines on the runner, interleaved with the GLib sources of the same
+thread. Plain threads reach them through blocking calls with timeouts;
+other asyncio loops await them. The API follows ``threaded_async``:
+
+    with Ta.Runner() as runner:
+        task = runner.create_task(foo())
+        print(task.wait())
+
+How asyncio lives on the runner thread ("guest mode"): the runner owns a
+``asyncio.SelectorEventLoop`` whose selector never blocks. A
+``Ta.GuestLoop`` watches the selector's file descriptor and the time of the
+next asyncio timer from the runner's GMainContext, and runs one asyncio
+iteration whenever either fires or work is queued from a GLib callback.
+When nothing is ready the runner sleeps in poll() like any idle GLib
+loop. One Python thread state is kept for the runner thread's whole life,
+so ``asyncio.get_running_loop()`` and ``threading.local`` hold across
+callbacks.
+"""
+
+import asyncio
+import atexit
+import ctypes
+import dataclasses
+import enum
+import inspect
+import selectors
+import sys
+import threading
+import time
+import traceback
+import typing
+import warnings
+
+from gi.repository import GLib, GObject, Gio
+
+from ..module import get_introspection_module
+from ..overrides import override
+
+Ta = get_introspection_module('Ta')
+
+__all__ = []
+
+# PyGObject finds the Python class of a GType by name the first time it
+# wraps a value of it. This module gives two names to classes of its own:
+# the library's are wrapped now, before those names are taken.
+_LibraryShutdownType = Ta.ShutdownType
+_LibraryClient = Ta.Client
+
+T = typing.TypeVar('T')
+
+#: Pass as a timeout to use the runner's ``call_in_loop_timeout``.
+USE_DEFAULT_TIMEOUT = -1.0
+__all__.append('USE_DEFAULT_TIMEOUT')
+
+_ERROR_QUARK = Ta.error_quark()
+_PYOBJECT = GObject.TYPE_PYOBJECT
+
+
+def _ta_error(error, code):
+    return isinstance(error, GLib.Error) and error.matches(_ERROR_QUARK, code)
+
+
+def _cancelled_error(error):
+    return isinstance(error, GLib.Error) and error.matches(
+        Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+
+
+def _box(item):
+    """Wraps any Python object (None included) in a GValue."""
+    return GObject.Value(_PYOBJECT, (item,))
+
+
+def _close_unused(awaitable):
+    """Closes a coroutine that will never run, as asyncio would warn."""
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
+
+
+def _describe(thing):
+    """A short description of a coroutine, callable or awaitable."""
+    if inspect.iscoroutine(thing):
+        return thing.__qualname__
+    name = getattr(thing, '__qualname__', None)
+    return name if isinstance(name, str) else repr(thing)
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+class EventLoopTimeoutError(TimeoutError):
+    """Waiting on a runner's loop, or on work running there, timed out.
+
+    The work is left running: the wait can be repeated.
+    """
+
+    def __init__(self, what, timeout, detail=''):
+        timeout_string = ('<infinite>' if timeout is None
+                          else f'{float(timeout):g}')
+        detail = f' {detail}' if detail else ''
+        super().__init__(
+            f'Timed out waiting {timeout_string} seconds for execution of '
+            f'{_describe(what)} to complete.{detail}')
+
+
+class RunnerNotRunningError(RuntimeError):
+    """The runner is not running: not started yet, or stopped."""
+
+
+class QueueClosedError(Exception):
+    """The queue is closed: nothing more can be put, nothing is left to get."""
+
+
+class ForcedThreadShutdown(SystemExit):
+    """Raised on a stuck runner thread to bring it down."""
+
+
+ExceptionGroup = ExceptionGroup  # noqa: F821,A001 - the built-in, for porting
+
+__all__ += ['EventLoopTimeoutError', 'RunnerNotRunningError',
+            'QueueClosedError', 'ForcedThreadShutdown', 'ExceptionGroup']
+
+
+
+class ShutdownType(enum.IntEnum):
+    """How a runner was shut down.
+
+    The first three are the library's own (``Ta.ShutdownType``); a Python
+    runner whose loop was stuck at exit tries to bring its thread down and
+    says how that went.
+    """
+    NOT_SHUT_DOWN = 0         #: not shut down
+    STOPPED = 1               #: stopped in order
+    ABANDONED = 2             #: stuck, and left running
+    FORCE_STOPPED = 3         #: stuck, and its thread was brought down
+    FAILED_FORCE_STOPPED = 4  #: stuck, and its thread may still be running
+
+    def force_stop_attempted(self):
+        """Whether the thread had to be brought down."""
+        return self in (ShutdownType.FORCE_STOPPED,
+                        ShutdownType.FAILED_FORCE_STOPPED)
+
+
+__all__.append('ShutdownType')
+
+
+# ---------------------------------------------------------------------------
+# Timeouts
+# ---------------------------------------------------------------------------
+
+def _to_us(timeout):
+    """Seconds (or None, or USE_DEFAULT_TIMEOUT) to a C timeout."""
+    if timeout is None:
+        return Ta.TIMEOUT_INFINITE
+    if timeout == USE_DEFAULT_TIMEOUT:
+        return Ta.TIMEOUT_DEFAULT
+    if timeout < 0:
+        raise ValueError(
+            f'timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, not {timeout}')
+    return min(int(timeout * 1_000_000), 1 << 62)
+
+
+def _from_us(timeout_us):
+    return None if timeout_us < 0 else timeout_us / 1_000_000
+
+
+class _Deadline:
+    """What is left of a timeout, in seconds (None for no limit)."""
+
+    def __init__(self, timeout):
+        self._end = None if timeout is None else time.monotonic() + timeout
+
+    def remaining(self, fraction=1.0):
+        if self._end is None:
+            return None
+        return max(0.0, (self._end - time.monotonic()) * fraction)
+
+
+# ---------------------------------------------------------------------------
+# asyncio as a guest of the runner's GMainContext
+# ---------------------------------------------------------------------------
+
+_ensure_gil = ctypes.pythonapi.PyGILState_Ensure
+_ensure_gil.restype = ctypes.c_int
+_release_gil = ctypes.pythonapi.PyGILState_Release
+_release_gil.argtypes = [ctypes.c_int]
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
+
+
+class _NonBlockingSelector(selectors.DefaultSelector):
+    """The runner's poll() does the waiting; asyncio's selector never does."""
+
+    def select(self, timeout=None):
+        return super().select(0)
+
+
+class _GuestEventLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop that runs one iteration at a time, when told to."""
+
+    def __init__(self):
+        super().__init__(_NonBlockingSelector())
+        self._ta_guest = None
+        self._ta_iterating = False
+
+    def _ta_iterate(self, *unused):
+        self._ta_iterating = True
+        try:
+            self._run_once()
+        except ForcedThreadShutdown:
+            return -1
+        except BaseException:  # noqa: B036 - never into GLib
+            traceback.print_exc()
+        finally:
+            self._ta_iterating = False
+
+        if self._ready:
+            return 0
+        if self._scheduled:
+            delay = self._scheduled[0]._when - self.time()
+            return GLib.get_monotonic_time() + max(0, int(delay * 1_000_000)) + 1
+        return -1
+
+    def _ta_wake(self):
+        # Work queued outside an iteration, from a GLib callback on the
+        # runner thread: nothing made the selector readable.
+        guest = self._ta_guest
+        if guest is not None and not self._ta_iterating:
+            guest.wake()
+
+    def call_soon(self, callback, *args, context=None):
+        handle = super().call_soon(callback, *args, context=context)
+        if not self._ta_iterating:
+            self._ta_wake()
+        return handle
+
+    def call_at(self, when, callback, *args, context=None):
+        handle = super().call_at(when, callback, *args, context=context)
+        if not self._ta_iterating:
+            self._ta_wake()
+        return handle
+
+
+class _RunnerState:
+    """A runner's Python side: its asyncio loop and its bookkeeping.
+
+    Referenced by the C runner (through the thread hook), so it refers to
+    the runner only through the runner's own methods' arguments.
+    """
+
+    def __init__(self):
+        self.loop = None
+        self.guest = None
+        self.thread_id = None
+        self.gil_state = None
+        self.thread_exited = threading.Event()
+        self.lock = threading.Lock()
+        self.failed = {}          # BackgroundTask -> None, in failure order
+        self.pending = set()      # BackgroundTask not finished
+        self.bridges = set()      # _Bridge awaited on other loops
+        self.forced = None        # ShutdownType once a force stop was tried
+        self.stopped = False
+        self.hook_error = None
+
+    # The runner thread's first and last Python.
+    def thread_hook(self, entering, *unused):
+        if entering:
+            try:
+                self.gil_state = _ensure_gil()
+                self.thread_id = threading.get_ident()
+                loop = _GuestEventLoop()
+                loop._thread_id = self.thread_id
+                asyncio.events._set_running_loop(loop)
+                self.loop = loop
+            except BaseException as error:  # noqa: B036
+                self.hook_error = error
+            return
+
+        try:
+            loop = self.loop
+            if loop is not None:
+                loop._ta_guest = None
+                asyncio.events._set_running_loop(None)
+                loop._thread_id = None
+                with warnings.catch_warnings():
+                    warnings.simplefilter('ignore')
+                    loop.close()
+        except BaseException:  # noqa: B036
+            traceback.print_exc()
+        finally:
+            self.guest = None
+            self.thread_exited.set()
+            if self.gil_state is not None:
+                _release_gil(self.gil_state)
+
+
+# Runners started and not stopped. Strong references: a running runner is
+# stopped explicitly or at exit, never by the garbage collector.
+_live_runners = set()
+_live_lock = threading.Lock()
+
+
+@atexit.register
+def _stop_runners_at_exit():
+    with _live_lock:
+        runners = list(_live_runners)
+    for runner in runners:
+        try:
+            runner.stop()
+        except BaseException as error:  # noqa: B036
+            print(f'ta-glib: runner {runner.props.name!r} stopped at exit '
+                  f'with: {error!r}', file=sys.stderr)
+
+
+async def _cancel_everything():
+    """On the runner: cancels every other task and waits for them."""
+    current = asyncio.current_task()
+    tasks = [t for t in asyncio.all_tasks() if t is not current]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks)
+    loop = asyncio.get_running_loop()
+    await loop.shutdown_asyncgens()
+    await loop.shutdown_default_executor()
+
+
+# ---------------------------------------------------------------------------
+# Awaiting the library's _async operations from any asyncio loop
+# ---------------------------------------------------------------------------
+
+def _deliver(future, value, error, orphan):
+    if future.cancelled():
+        if error is None and orphan is not None:
+            orphan(value)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
+
+
+class _Bridge:
+    """An operation completed on the runner, awaited on another loop.
+
+    Its answer crosses with ``call_soon_threadsafe``. Until it has, the
+    awaiting coroutine stays (even cancelled), so that an answer is never
+    dropped with a loop that closed; a runner that stops answers it with
+    :class:`RunnerNotRunningError`.
+    """
+
+    def __init__(self, loop, state, orphan):
+        self.loop = loop
+        self.state = state
+        self.orphan = orphan
+        self.future = loop.create_future()
+        self.settled = loop.create_future()
+        with state.lock:
+            state.bridges.add(self)
+
+    def post(self, value, error):
+        """Any thread: sends the answer to the awaiting loop."""
+        with self.state.lock:
+            self.state.bridges.discard(self)
+        try:
+            self.loop.call_soon_threadsafe(self.deliver, value, error)
+        except RuntimeError:
+            if error is None and self.orphan is not None:
+                self.orphan(value)
+
+    def deliver(self, value, error):
+        if self.settled.done():
+            return
+        self.settled.set_result(None)
+        _deliver(self.future, value, error, self.orphan)
+
+
+async def _gio_await(runner, start, finish, orphan=None):
+    """Awaits ``start(cancellable, callback)`` / ``finish(result)``.
+
+    The operation is started on the runner thread, whose context completes
+    it; the outcome reaches the awaiting loop, this one or another. A value
+    that arrives for a waiter that was cancelled meanwhile goes to
+    ``orphan`` instead of being lost.
+    """
+    loop = asyncio.get_running_loop()
+    state = runner._ta_state()
+    cancellable = Gio.Cancellable()
+
+    if loop is state.loop:
+        future = loop.create_future()
+
+        def callback(source, result, *unused):
+            try:
+                value, error = finish(result), None
+            except BaseException as e:  # noqa: B036
+                value, error = None, e
+            _deliver(future, value, error, orphan)
+
+        start(cancellable, callback)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            cancellable.cancel()
+            if (orphan is not None and future.done() and not future.cancelled()
+                    and future.exception() is None):
+                orphan(future.result())
+            raise
+
+    bridge = _Bridge(loop, state, orphan)
+
+    def foreign_callback(source, result, *unused):
+        try:
+            value, error = finish(result), None
+        except BaseException as e:  # noqa: B036
+            value, error = None, e
+        bridge.post(value, error)
+
+    try:
+        runner._invoke(lambda: start(cancellable, foreign_callback))
+    except BaseException:
+        with state.lock:
+            state.bridges.discard(bridge)
+        raise
+
+    try:
+        return await bridge.future
+    except asyncio.CancelledError:
+        cancellable.cancel()
+        while not bridge.settled.done():
+            try:
+                await asyncio.shield(bridge.settled)
+            except asyncio.CancelledError:
+                pass
+        future = bridge.future
+        if (orphan is not None and future.done() and not future.cancelled()
+                and future.exception() is None):
+            orphan(future.result())
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------
+
+class _Outcome:
+    __slots__ = ('result', 'error', 'cancelled')
+
+    def __init__(self, result=None, error=None, cancelled=None):
+        self.result = result
+        self.error = error
+        self.cancelled = cancelled
+
+
+class BackgroundTask(typing.Generic[T]):
+    """A coroutine running on a runner, seen from any thread.
+
+    Created by :meth:`Runner.create_task`. ``wait()`` blocks a thread for
+    the result; ``await task`` waits from any asyncio loop.
+    """
+
+    def __init__(self, runner, awaitable):
+        self._runner = runner
+        self._state = runner._ta_state()
+        self._awaitable = awaitable
+        self._name = _describe(awaitable)
+        self._outcome = None          # set on the runner thread, then final
+        self._task = None             # the library's Ta.Task
+        self._gtask = None
+        self._asyncio_task = None
+        self._cancel_requested = False
+        self._started = False
+        self._running = False
+
+    def __repr__(self):
+        state = 'done' if self.done() else 'pending'
+        return f'<BackgroundTask {self._name} {state}>'
+
+    # -- on the runner thread -----------------------------------------------
+
+    def _start(self, gtask, cancellable, *unused):
+        self._gtask = gtask
+        self._started = True
+        try:
+            loop = self._state.loop
+            self._asyncio_task = loop.create_task(self._run(), name=self._name)
+            # Cancelled before its first step, _run() never runs its body.
+            self._asyncio_task.add_done_callback(self._asyncio_task_done)
+            if self._cancel_requested:
+                self._asyncio_task.cancel()
+        except BaseException as error:  # noqa: B036
+            self._finish(_Outcome(error=error))
+
+    async def _run(self):
+        self._running = True
+        try:
+            result = await self._awaitable
+        except asyncio.CancelledError as error:
+            self._finish(_Outcome(cancelled=error))
+        except ForcedThreadShutdown as error:
+            self._finish(_Outcome(cancelled=error))
+        except BaseException as error:  # noqa: B036
+            self._finish(_Outcome(error=error))
+        else:
+            self._finish(_Outcome(result=result))
+
+    def _asyncio_task_done(self, asyncio_task):
+        if self._outcome is None:
+            if not self._running:
+                _close_unused(self._awaitable)
+            self._finish(_Outcome(cancelled=asyncio.CancelledError()))
+
+    def _finish(self, outcome):
+        state = self._state
+        self._awaitable = None
+        with state.lock:
+            # Unless a stop gave up on the task already.
+            if self._outcome is None:
+                self._outcome = outcome
+                state.pending.discard(self)
+                if outcome.error is not None:
+                    state.failed[self] = None
+        gtask, self._gtask = self._gtask, None
+        if gtask is not None:
+            gtask.return_boolean(True)
+
+    def _request_cancel(self):
+        if self._asyncio_task is not None:
+            self._asyncio_task.cancel()
+        else:
+            self._cancel_requested = True
+
+    # -- from anywhere --------------------------------------------------------
+
+    def _settle_failed_start(self):
+        """The library failed the task: it never started, or was given up."""
+        with self._state.lock:
+            if self._outcome is not None:
+                return
+            self._outcome = _Outcome(cancelled=asyncio.CancelledError())
+            self._state.pending.discard(self)
+            started = self._started
+        if not started:
+            _close_unused(self._awaitable)
+            self._awaitable = None
+
+    def _take(self):
+        outcome = self._outcome
+        if outcome.error is not None:
+            with self._state.lock:
+                self._state.failed.pop(self, None)
+            raise outcome.error
+        if outcome.cancelled is not None:
+            raise asyncio.CancelledError() from outcome.cancelled
+        return outcome.result
+
+    def wait(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Blocks until the task is done and returns its result.
+
+        Raises what the coroutine raised, ``asyncio.CancelledError`` if it
+        was cancelled, or :class:`EventLoopTimeoutError` if it did not
+        finish within ``timeout`` seconds (``None`` waits forever,
+        ``USE_DEFAULT_TIMEOUT`` uses the runner's ``call_in_loop_timeout``);
+        a timed-out wait leaves the task running and may be repeated.
+        """
+        runner = self._runner
+        if runner.in_runner_loop:
+            raise RuntimeError('Cannot wait for task in runner loop: await it')
+        if self._outcome is None:
+            try:
+                self._task.wait(_to_us(timeout))
+            except GLib.Error as error:
+                if _ta_error(error, Ta.Error.TIMEOUT):
+                    raise EventLoopTimeoutError(
+                        self._name, runner._resolve_timeout(timeout)) from None
+                self._settle_failed_start()
+        return self._take()
+
+    def done(self):
+        """Whether the task is done (returned, raised or was cancelled)."""
+        return self._outcome is not None or self._task.is_done()
+
+    def cancel(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Asks the task to stop: ``asyncio.CancelledError`` is raised in it.
+
+        Does not wait; ``wait()`` then raises ``CancelledError`` unless the
+        coroutine chose to finish otherwise.
+        """
+        if self._outcome is not None:
+            return
+        loop = self._state.loop
+        if self._runner.in_runner_loop:
+            self._request_cancel()
+            return
+        try:
+            loop.call_soon_threadsafe(self._request_cancel)
+        except RuntimeError:
+            pass  # the loop is gone: the runner stopped, which cancelled it
+        self._task.cancel()
+
+    async def _wait_async(self):
+        if self._outcome is None:
+            task = self._task
+            try:
+                await _gio_await(self._runner,
+                                 lambda c, cb: task.wait_async(c, cb),
+                                 task.wait_finish)
+            except GLib.Error:
+                self._settle_failed_start()
+        return self._take()
+
+    def __await__(self):
+        return self._wait_async().__await__()
+
+
+__all__.append('BackgroundTask')
+
+
+# ---------------------------------------------------------------------------
+# The runner
+# ---------------------------------------------------------------------------
+
+class Runner(Ta.Runner):
+    """A thread running a GLib main loop with an asyncio loop inside.
+
+    ``with Ta.Runner() as runner:`` starts it and stops it: on leaving, its
+    tasks are cancelled, errors nobody retrieved are raised together as an
+    ``ExceptionGroup``, and a loop stuck beyond ``exit_timeout`` is brought
+    down (see :attr:`shutdown_type`).
+
+    Timeouts are in seconds; ``None`` waits forever and
+    ``USE_DEFAULT_TIMEOUT`` means ``call_in_loop_timeout``.
+    """
+
+    def __init__(self, exit_timeout=1.0, call_in_loop_timeout=None,
+                 name=None, **kwargs):
+        if name is not None:
+            kwargs['name'] = name
+        Ta.Runner.__init__(self, **kwargs)
+        self.exit_timeout = exit_timeout
+        self.call_in_loop_timeout = call_in_loop_timeout
+
+    # -- state ------------------------------------------------------------------
+
+    def _ta_state(self):
+        state = self.__dict__.get('_ta')
+        if state is None:
+            state = self.__dict__.setdefault('_ta', _RunnerState())
+        return state
+
+    @property
+    def exit_timeout(self):
+        """Seconds that stopping may take before the loop counts as stuck."""
+        return _from_us(self.props.exit_timeout)
+
+    @exit_timeout.setter
+    def exit_timeout(self, timeout):
+        self.props.exit_timeout = Ta.TIMEOUT_INFINITE if timeout is None else _to_us(timeout)
+
+    @property
+    def call_in_loop_timeout(self):
+        """Default timeout, in seconds, of waits on the loop (None: none)."""
+        return _from_us(self.props.default_call_timeout)
+
+    @call_in_loop_timeout.setter
+    def call_in_loop_timeout(self, timeout):
+        self.props.default_call_timeout = (Ta.TIMEOUT_INFINITE if timeout is None
+                                           else _to_us(timeout))
+
+    def _resolve_timeout(self, timeout):
+        return self.call_in_loop_timeout if timeout == USE_DEFAULT_TIMEOUT else timeout
+
+    @property
+    def loop(self):
+        """The runner's asyncio event loop (use it from the runner thread)."""
+        return self._ta_state().loop
+
+    @property
+    def is_running(self):
+        """Whether the runner runs and is not being shut down."""
+        return Ta.Runner.is_running(self)
+
+    @property
+    def in_runner_loop(self):
+        """Whether the caller is on this runner's loop."""
+        state = self.__dict__.get('_ta')
+        return (state is not None and state.loop is not None
+                and asyncio.events._get_running_loop() is state.loop)
+
+    @property
+    def shutdown_type(self):
+        """How the runner was shut down, as a :class:`ShutdownType`."""
+        state = self.__dict__.get('_ta')
+        if state is not None and state.forced is not None:
+            return state.forced
+        return ShutdownType(int(self.props.shutdown_type))
+
+    def _assert_running(self):
+        if not Ta.Runner.is_running(self):
+            raise RunnerNotRunningError(
+                f'Runner {self.props.name!r} is not running')
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def start(self):
+        """Starts the thread and its loops; returns once they iterate."""
+        state = self._ta_state()
+        if state.loop is not None or Ta.Runner.is_running(self):
+            raise RuntimeError(f'Runner {self.props.name!r} was started already')
+        Ta.Runner.set_thread_hook(self, state.thread_hook)
+        try:
+            Ta.Runner.start(self)
+        except GLib.Error as error:
+            raise RuntimeError(error.message) from None
+        if state.hook_error is not None:
+            Ta.Runner.stop(self)
+            raise state.hook_error
+
+        def attach(*unused):
+            state.guest = Ta.GuestLoop.new(self, 'asyncio', state.loop._selector.fileno(),
+                                           state.loop._ta_iterate)
+            state.loop._ta_guest = state.guest
+
+        Ta.Runner.call(self, attach, None, Ta.TIMEOUT_INFINITE)
+        with _live_lock:
+            _live_runners.add(self)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc_value, tb):
+        self.stop()
+
+    def stop(self):
+        """Stops the runner: cancels its tasks, stops its loops, reports.
+
+        Takes at most ``exit_timeout``. Raises an ``ExceptionGroup`` of the
+        errors of background tasks that nobody retrieved. A loop stuck in a
+        coroutine that never yields is brought down and reported with a
+        warning; :attr:`shutdown_type` says how that went.
+        """
+        if self.in_runner_loop or Ta.Runner.is_runner_thread(self):
+            raise RuntimeError(f'Runner {self.props.name!r} cannot be stopped from '
+                               'its own thread: stop would wait for itself')
+        state = self._ta_state()
+        with _live_lock:
+            _live_runners.discard(self)
+        if state.stopped:
+            return
+        state.stopped = True
+
+        exit_timeout = self.exit_timeout
+        deadline = _Deadline(exit_timeout)
+
+        # Cancel every asyncio task, and let them finish, within three
+        # quarters of the time; the library's stop gets the rest.
+        if Ta.Runner.is_running(self) and state.loop is not None:
+            try:
+                self.run(_cancel_everything(), timeout=deadline.remaining(0.75))
+            except (EventLoopTimeoutError, RunnerNotRunningError):
+                pass
+            except BaseException:  # noqa: B036
+                traceback.print_exc()
+
+        errors = []
+        stuck = None
+        saved = self.props.exit_timeout
+        left = deadline.remaining()
+        try:
+            if left is not None:
+                self.props.exit_timeout = _to_us(left)
+            Ta.Runner.stop(self)
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.TIMEOUT):
+                stuck = error.message
+            elif not _ta_error(error, Ta.Error.UNRETRIEVED):
+                errors.append(error)
+        finally:
+            self.props.exit_timeout = saved
+
+        if stuck is not None:
+            self._force_stop(state, stuck, exit_timeout)
+
+        # Other loops awaiting what this runner will never answer now.
+        with state.lock:
+            bridges = list(state.bridges)
+        for bridge in bridges:
+            bridge.post(None, RunnerNotRunningError(
+                f'Runner {self.props.name!r} stopped before answering'))
+
+        # Errors of the library's own tasks (spawned from Python with a
+        # task function), then those of coroutines.
+        errors.extend(Ta.Runner.dup_unretrieved_errors(self))
+        with state.lock:
+            failed = list(state.failed)
+            state.failed.clear()
+            unstarted = list(state.pending)
+        for task in unstarted:
+            task._settle_failed_start()
+        errors.extend(task._outcome.error for task in failed)
+        if errors:
+            raise BaseExceptionGroup(  # noqa: F821
+                f'{len(errors)} background task error(s) of runner '
+                f'{self.props.name!r} were not retrieved', errors)
+
+    def _force_stop(self, state, stuck, exit_timeout):
+        state.forced = ShutdownType.FAILED_FORCE_STOPPED
+        if state.thread_id is not None and not state.thread_exited.is_set():
+            _set_async_exc(state.thread_id, ForcedThreadShutdown)
+        if state.thread_exited.wait(exit_timeout):
+            state.forced = ShutdownType.FORCE_STOPPED
+        warnings.warn(f'{stuck}; {state.forced.name}', RuntimeWarning, stacklevel=3)
+
+    # -- work ---------------------------------------------------------------------
+
+    def _invoke(self, func):
+        """Runs func() on the runner thread, without waiting."""
+        try:
+            Ta.Runner.invoke(self, lambda *unused: func(), None)
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.NOT_RUNNING):
+                raise RunnerNotRunningError(error.message) from None
+            raise
+
+    def call_in_loop(self, fun, timeout=USE_DEFAULT_TIMEOUT):
+        """Runs ``fun()`` on the runner thread and returns its result.
+
+        Raises what ``fun`` raised, or :class:`EventLoopTimeoutError` when the
+        loop did not run it within ``timeout`` (it may still run it later).
+        On the runner thread, calls ``fun`` directly.
+        """
+        if self.in_runner_loop:
+            return fun()
+        self._assert_running()
+        outcome = _Outcome()
+
+        def call(*unused):
+            try:
+                outcome.result = fun()
+            except BaseException as error:  # noqa: B036
+                outcome.error = error
+
+        try:
+            Ta.Runner.call(self, call, None, _to_us(timeout))
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.TIMEOUT):
+                raise EventLoopTimeoutError(
+                    fun, self._resolve_timeout(timeout), error.message) from None
+            if _ta_error(error, Ta.Error.NOT_RUNNING):
+                raise RunnerNotRunningError(error.message) from None
+            raise
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.result
+
+    def create_task(self, awaitable, task_creation_timeout=USE_DEFAULT_TIMEOUT):
+        """Runs a coroutine (or any awaitable) on the runner's asyncio loop.
+
+        Returns at once with a :class:`BackgroundTask`. Any thread, the
+        runner's own included.
+        """
+        if not inspect.isawaitable(awaitable):
+            raise TypeError(f'An awaitable is required, not {awaitable!r}')
+        if not Ta.Runner.is_running(self):
+            _close_unused(awaitable)
+            self._assert_running()
+        task = BackgroundTask(self, awaitable)
+        state = self._ta_state()
+        with state.lock:
+            state.pending.add(task)
+        try:
+            task._task = Ta.Runner.spawn(self, task._name, task._start, None, None)
+        except GLib.Error as error:
+            task._settle_failed_start()
+            raise RunnerNotRunningError(error.message) from None
+        return task
+
+    def run(self, awaitable, timeout=USE_DEFAULT_TIMEOUT):
+        """Runs an awaitable on the runner and waits for its result.
+
+        A timeout raises :class:`EventLoopTimeoutError` and leaves the task
+        running (it is cancelled when the runner stops).
+        """
+        if self.in_runner_loop:
+            _close_unused(awaitable)
+            raise RuntimeError('Cannot run and wait on the runner loop: await instead')
+        return self.create_task(awaitable).wait(timeout)
+
+    def wait_for_next_eventloop_iteration(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Waits until the asyncio loop went through what was queued so far."""
+        try:
+            self.run(asyncio.sleep(0), timeout=timeout)
+        except EventLoopTimeoutError:
+            loop = self._ta_state().loop
+            current = asyncio.current_task(loop) if loop is not None else None
+            busy = f'busy running {current.get_name()}' if current else ''
+            raise EventLoopTimeoutError(
+                f'the event loop of runner {self.props.name!r}',
+                self._resolve_timeout(timeout), busy) from None
+
+    def _catch_up(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Waits until the loop has nothing ready left to run."""
+        if not Ta.Runner.is_running(self) or self.in_runner_loop:
+            return
+        try:
+            Ta.Runner.wait_idle(self, _to_us(timeout))
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.TIMEOUT):
+                raise EventLoopTimeoutError(
+                    f'the event loop of runner {self.props.name!r}',
+                    self._resolve_timeout(timeout), error.message) from None
+            if not _ta_error(error, Ta.Error.NOT_RUNNING):
+                raise
+
+
+Runner = override(Runner)
+__all__.append('Runner')
+
+
+# ---------------------------------------------------------------------------
+# Event, Future, Queue
+# ---------------------------------------------------------------------------
+
+def _check_not_on_loop(runner, what):
+    if runner is not None and runner.in_runner_loop:
+        raise RuntimeError(f'{what} would block the runner loop: await instead')
+
+
+def _raise_wait_error(error, what, runner, timeout):
+    if _ta_error(error, Ta.Error.TIMEOUT):
+        resolved = runner._resolve_timeout(timeout) if runner is not None else timeout
+        raise EventLoopTimeoutError(what, resolved) from None
+    if _ta_error(error, Ta.Error.CLOSED):
+        raise QueueClosedError(error.message) from None
+    raise error
+
+
+class _AsyncEvent(asyncio.Event):
+    """The awaitable face of a :class:`Event`, for coroutines."""
+
+    def __init__(self, event, runner):
+        super().__init__()
+        self._ta_event = event
+        self._ta_runner = runner
+
+    def is_set(self):
+        return Ta.Event.is_set(self._ta_event)
+
+    def set(self):
+        Ta.Event.set(self._ta_event)
+
+    def clear(self):
+        Ta.Event.clear(self._ta_event)
+
+    async def wait(self):
+        event = self._ta_event
+        if not Ta.Event.is_set(event):
+            await _gio_await(self._ta_runner,
+                             lambda c, cb: Ta.Event.wait_async(event, c, cb),
+                             lambda result: Ta.Event.wait_finish(event, result))
+        return True
+
+
+class Event(Ta.Event):
+    """An event that threads and coroutines on a runner wait on together.
+
+    ``set()`` and ``clear()`` work from any thread; ``wait()`` blocks a
+    thread; coroutines ``await event.as_async_event().wait()``, on the
+    runner or on any other asyncio loop.
+    """
+
+    _runner = None
+    _async_event = None
+
+    def __init__(self, runner=None, timeout=USE_DEFAULT_TIMEOUT):
+        Ta.Event.__init__(self)
+        self._runner = runner
+
+    def set(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Sets the event, waking every waiter."""
+        Ta.Event.set(self)
+
+    def clear(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Clears the event."""
+        Ta.Event.clear(self)
+
+    def is_set(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Whether the event is set, once the runner's loop has caught up."""
+        if self._runner is not None:
+            self._runner._catch_up(timeout)
+        return Ta.Event.is_set(self)
+
+    def wait(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Blocks until the event is set."""
+        _check_not_on_loop(self._runner, 'Event.wait()')
+        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
+            timeout = None
+        try:
+            Ta.Event.wait(self, _to_us(timeout))
+        except GLib.Error as error:
+            _raise_wait_error(error, 'Event.wait()', self._runner, timeout)
+        return True
+
+    def as_async_event(self):
+        """An ``asyncio.Event`` to await in coroutines."""
+        if self._runner is None:
+            raise RuntimeError('An Event needs a runner to be awaited')
+        if self._async_event is None:
+            self._async_event = _AsyncEvent(self, self._runner)
+        return self._async_event
+
+
+Event = override(Event)
+__all__.append('Event')
+
+
+class Future(Ta.Future, typing.Generic[T]):
+    """A one-shot result or exception, set and awaited from anywhere.
+
+    ``set_result()`` / ``set_exception()`` from any thread, once;
+    ``result_wait()`` blocks a thread; ``await future.result()`` from a
+    coroutine on the runner or on another asyncio loop.
+    """
+
+    _runner = None
+    _exception = None
+    _set_lock = threading.Lock()
+
+    def __init__(self, runner=None):
+        Ta.Future.__init__(self)
+        self._runner = runner
+
+    def set_result(self, result):
+        """Sets the result; a second set raises ``InvalidStateError``."""
+        with Future._set_lock:
+            if Ta.Future.is_done(self):
+                raise asyncio.InvalidStateError('The future is already done')
+            Ta.Future.set_value(self, _box(result))
+
+    def set_exception(self, exception):
+        """Sets an exception for waiters to raise."""
+        if isinstance(exception, type):
+            exception = exception()
+        with Future._set_lock:
+            if Ta.Future.is_done(self):
+                raise asyncio.InvalidStateError('The future is already done')
+            self._exception = exception
+            Ta.Future.set_error(self, GLib.Error.new_literal(
+                _ERROR_QUARK, f'{type(exception).__name__}: {exception}',
+                Ta.Error.FAILED))
+
+    def done(self):
+        """Whether a result or an exception was set."""
+        return Ta.Future.is_done(self)
+
+    def _result(self):
+        try:
+            ok, value = Ta.Future.get_value(self)
+        except GLib.Error as error:
+            if self._exception is not None:
+                raise self._exception from None
+            raise
+        return value[0] if isinstance(value, tuple) and len(value) == 1 else value
+
+    def result_wait(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Blocks until the future is done; returns the result or raises."""
+        _check_not_on_loop(self._runner, 'Future.result_wait()')
+        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
+            timeout = None
+        try:
+            Ta.Future.wait(self, _to_us(timeout))
+        except GLib.Error as error:
+            # A wait that ends in the future's own error is a done future.
+            if not Ta.Future.is_done(self):
+                _raise_wait_error(error, 'Future.result_wait()', self._runner, timeout)
+        return self._result()
+
+    async def result(self):
+        """Waits for the future, on any asyncio loop; returns or raises."""
+        if not Ta.Future.is_done(self):
+            if self._runner is None:
+                raise RuntimeError('A Future needs a runner to be awaited')
+            try:
+                await _gio_await(self._runner,
+                                 lambda c, cb: Ta.Future.wait_async(self, c, cb),
+                                 lambda result: Ta.Future.wait_finish(self, result))
+            except GLib.Error:
+                if not Ta.Future.is_done(self):
+                    raise
+        return self._result()
+
+
+Future = override(Future)
+__all__.append('Future')
+
+
+class Queue(Ta.Queue, typing.Generic[T]):
+    """A FIFO queue between threads and coroutines; any Python object.
+
+    ``put_wait()`` / ``get_wait()`` block a thread (with timeouts);
+    ``await put()`` / ``await get()`` suspend a coroutine, on the runner or
+    on another asyncio loop. ``maxsize`` > 0 bounds it. A cancelled
+    ``get()`` never loses an item.
+    """
+
+    _runner = None
+
+    def __init__(self, runner=None, maxsize=0):
+        Ta.Queue.__init__(self, max_size=maxsize)
+        self._runner = runner
+
+    @property
+    def maxsize(self):
+        """The bound, or 0."""
+        return Ta.Queue.get_max_size(self)
+
+    def _timeout(self, timeout):
+        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
+            return None
+        return timeout
+
+    def put_wait(self, item, timeout=USE_DEFAULT_TIMEOUT):
+        """Puts an item, blocking while the queue is full."""
+        _check_not_on_loop(self._runner, 'Queue.put_wait()')
+        timeout = self._timeout(timeout)
+        try:
+            Ta.Queue.push_value(self, _box(item), _to_us(timeout))
+        except GLib.Error as error:
+            _raise_wait_error(error, 'Queue.put_wait()', self._runner, timeout)
+
+    def get_wait(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Removes and returns an item, blocking while the queue is empty."""
+        _check_not_on_loop(self._runner, 'Queue.get_wait()')
+        timeout = self._timeout(timeout)
+        try:
+            ok, value = Ta.Queue.pop_value(self, _to_us(timeout))
+        except GLib.Error as error:
+            _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
+        return value[0]
+
+    def put_nowait(self, item):
+        """Puts an item, or raises ``asyncio.QueueFull``."""
+        try:
+            Ta.Queue.try_push_value(self, _box(item))
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.WOULD_BLOCK):
+                raise asyncio.QueueFull() from None
+            _raise_wait_error(error, 'Queue.put_nowait()', self._runner, None)
+
+    def get_nowait(self):
+        """Removes and returns an item, or raises ``asyncio.QueueEmpty``."""
+        try:
+            ok, value = Ta.Queue.try_pop_value(self)
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.WOULD_BLOCK):
+                raise asyncio.QueueEmpty() from None
+            _raise_wait_error(error, 'Queue.get_nowait()', self._runner, None)
+        return value[0]
+
+    def _return(self, value):
+        Ta.Queue.push_front_value(self, _box(value[0]))
+
+    async def put(self, item):
+        """Puts an item, waiting while the queue is full."""
+        boxed = _box(item)
+        try:
+            Ta.Queue.try_push_value(self, boxed)
+            return
+        except GLib.Error as error:
+            if not _ta_error(error, Ta.Error.WOULD_BLOCK):
+                _raise_wait_error(error, 'Queue.put()', self._runner, None)
+        try:
+            await _gio_await(self._runner,
+                             lambda c, cb: Ta.Queue.push_value_async(self, boxed, c, cb),
+                             lambda result: Ta.Queue.push_value_finish(self, result))
+        except GLib.Error as error:
+            _raise_wait_error(error, 'Queue.put()', self._runner, None)
+
+    async def get(self):
+        """Removes and returns an item, waiting while the queue is empty."""
+        try:
+            ok, value = Ta.Queue.try_pop_value(self)
+            return value[0]
+        except GLib.Error as error:
+            if not _ta_error(error, Ta.Error.WOULD_BLOCK):
+                _raise_wait_error(error, 'Queue.get()', self._runner, None)
+        try:
+            ok, value = await _gio_await(
+                self._runner,
+                lambda c, cb: Ta.Queue.pop_value_async(self, c, cb),
+                lambda result: Ta.Queue.pop_value_finish(self, result),
+                orphan=lambda outcome: self._return(outcome[1]))
+        except GLib.Error as error:
+            _raise_wait_error(error, 'Queue.get()', self._runner, None)
+        return value[0]
+
+    def empty(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Whether the queue is empty, once the runner's loop caught up."""
+        if self._runner is not None:
+            self._runner._catch_up(timeout)
+        return Ta.Queue.is_empty(self)
+
+    def full(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Whether the queue is full, once the runner's loop caught up."""
+        if self._runner is not None:
+            self._runner._catch_up(timeout)
+        return Ta.Queue.is_full(self)
+
+    def qsize(self, timeout=USE_DEFAULT_TIMEOUT):
+        """How many items wait, once the runner's loop caught up."""
+        if self._runner is not None:
+            self._runner._catch_up(timeout)
+        return Ta.Queue.get_length(self)
+
+
+Queue = override(Queue)
+__all__.append('Queue')
+
+
+# ---------------------------------------------------------------------------
+# Control inversion
+# ---------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ExecutionRequest(typing.Generic[T]):
+    """What a client asked: a function and its arguments."""
+    fun: typing.Callable[..., T]
+    args: tuple
+    kw_args: dict
+
+
+class RequestFuture(typing.Generic[T]):
+    """How a server handler answers a request: now, or later, from any thread."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def set_result(self, result):
+        """Answers the request with a result."""
+        self._answer((True, result))
+
+    def set_exception(self, exception):
+        """Answers the request with an exception for the client to raise."""
+        if isinstance(exception, type):
+            exception = exception()
+        self._answer((False, exception))
+
+    def done(self):
+        """Whether the request was answered."""
+        return self._request.is_answered()
+
+    def _answer(self, outcome):
+        if self._request.is_answered():
+            raise asyncio.InvalidStateError('The request was answered already')
+        self._request.return_value(GObject.Value(_PYOBJECT, outcome))
+
+
+__all__ += ['ExecutionRequest', 'RequestFuture']
+
+
+class Client:
+    """The client side of control inversion: coroutines on the runner.
+
+    Subclass it to give requests names, as in ``threaded_async``::
+
+        class Stub(Ta.Client):
+            async def increment(self, number):
+                return await self.execute(Stub.increment, number)
+    """
+
+    def __init__(self, server):
+        self._server = server
+        self._client = Ta.Server.create_client(server)
+
+    async def execute(self, fun, *args, **kwargs):
+        """Asks the server to run ``fun(*args, **kwargs)``; returns its answer."""
+        client = self._client
+        payload = GObject.Value(_PYOBJECT, (fun, args, kwargs))
+        method = _describe(fun)
+        try:
+            ok, outcome = await _gio_await(
+                self._server._runner,
+                lambda c, cb: client.execute_async(method, None, payload, c, cb),
+                client.execute_finish)
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.CLOSED) or _ta_error(error, Ta.Error.NOT_RUNNING):
+                raise RunnerNotRunningError(error.message) from None
+            raise
+        succeeded, value = outcome
+        if not succeeded:
+            raise value
+        return value
+
+
+__all__.append('Client')
+
+
+def _server_handle_request(server, request):
+    ok, payload = request.get_payload()
+    fun, args, kwargs = payload
+    future = RequestFuture(request)
+    try:
+        server._handle_request(ExecutionRequest(fun, args, kwargs), future)
+    except BaseException as error:  # noqa: B036
+        if not future.done():
+            future.set_exception(error)
+        server._handler_errors.append(error)
+    return True
+
+
+class Server(Ta.Server):
+    """The deciding side of control inversion, on a thread of your choice.
+
+    Subclass it and define ``_handle_request(request, future)``; call
+    :meth:`process` from your thread (a game loop's update, say) to handle
+    one pending request at a time.
+    """
+
+    def __init__(self, queue_size=10, runner=None, event_loop_timeout=None,
+                 event_loop_exit_timeout=1.0):
+        self._owns_runner = runner is None
+        if runner is None:
+            runner = Runner(exit_timeout=event_loop_exit_timeout,
+                            call_in_loop_timeout=event_loop_timeout)
+        Ta.Server.__init__(self, runner=runner, queue_size=queue_size)
+        self._runner = runner
+        self._handler_errors = []
+        self.connect('handle-request', _server_handle_request)
+
+    @property
+    def runner(self):
+        """The runner the clients run on."""
+        return self._runner
+
+    @property
+    def event_loop_timeout(self):
+        """Default timeout of waits on the loop, in seconds (None: none)."""
+        return self._runner.call_in_loop_timeout
+
+    @event_loop_timeout.setter
+    def event_loop_timeout(self, timeout):
+        self._runner.call_in_loop_timeout = timeout
+
+    @property
+    def event_loop_exit_timeout(self):
+        """How long stopping may take, in seconds."""
+        return self._runner.exit_timeout
+
+    @event_loop_exit_timeout.setter
+    def event_loop_exit_timeout(self, timeout):
+        self._runner.exit_timeout = timeout
+
+    def _handle_request(self, request, future):
+        """Handles a request: override it. Answer through ``future``."""
+        raise NotImplementedError(f'{type(self).__name__} does not handle requests')
+
+    def create_future(self):
+        """A future on the server's runner."""
+        return Future(self._runner)
+
+    def create_client(self):
+        """A client of this server."""
+        return Client(self)
+
+    def create_background_task(self, awaitable, timeout=USE_DEFAULT_TIMEOUT):
+        """Runs a client coroutine; returns once the loop caught up with it.
+
+        So the coroutine's first request is already queued on return.
+        """
+        task = self._runner.create_task(awaitable)
+        self._runner._catch_up(timeout)
+        return task
+
+    def process(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Handles at most one pending request; says whether there was one.
+
+        Waits (up to ``timeout``) for the loop to catch up first, never for a
+        request to arrive.
+        """
+        try:
+            handled = Ta.Server.process(self, _to_us(timeout))
+        except GLib.Error as error:
+            if _ta_error(error, Ta.Error.TIMEOUT):
+                raise EventLoopTimeoutError(
+                    'Server.process()', self._runner._resolve_timeout(timeout),
+                    error.message) from None
+            raise
+        if self._handler_errors:
+            raise self._handler_errors.pop(0)
+        return handled
+
+    def start(self):
+        if self._owns_runner:
+            self._runner.start()
+        Ta.Server.start(self)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def stop(self):
+        try:
+            if self._owns_runner:
+                self._runner.stop()
+        finally:
+            Ta.Server.stop(self)
+
+    def __exit__(self, exc_type, exc_value, tb):
+        self.stop()
+
+
+Server = override(Server)
+__all__.append('Server')
