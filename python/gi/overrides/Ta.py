@@ -66,11 +66,6 @@ def _ta_error(error, code):
     return isinstance(error, GLib.Error) and error.matches(_ERROR_QUARK, code)
 
 
-def _cancelled_error(error):
-    return isinstance(error, GLib.Error) and error.matches(
-        Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
-
-
 def _box(item):
     """Wraps any Python object (None included) in a GValue."""
     return GObject.Value(_PYOBJECT, (item,))
@@ -201,6 +196,9 @@ class _NonBlockingSelector(selectors.DefaultSelector):
         return super().select(0)
 
 
+_GUEST_PASSES = 4
+
+
 class _GuestEventLoop(asyncio.SelectorEventLoop):
     """An asyncio loop that runs one iteration at a time, when told to."""
 
@@ -212,7 +210,13 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
     def _ta_iterate(self, *unused):
         self._ta_iterating = True
         try:
-            self._run_once()
+            # What one pass makes ready (a task's next step, a done
+            # callback) runs now rather than a GLib iteration later; the
+            # bound keeps the GLib sources of the thread served.
+            for _ in range(_GUEST_PASSES):
+                self._run_once()
+                if not self._ready:
+                    break
         except ForcedThreadShutdown:
             return -1
         except BaseException:  # noqa: B036 - never into GLib
@@ -266,6 +270,7 @@ class _RunnerState:
         self.bridges = set()      # _Bridge awaited on other loops
         self.forced = None        # ShutdownType once a force stop was tried
         self.stopped = False
+        self.stopping = False     # no new task starts once set
         self.hook_error = None
 
     # The runner thread's first and last Python.
@@ -318,8 +323,9 @@ def _stop_runners_at_exit():
                   f'with: {error!r}', file=sys.stderr)
 
 
-async def _cancel_everything():
+async def _cancel_everything(state):
     """On the runner: cancels every other task and waits for them."""
+    state.stopping = True
     current = asyncio.current_task()
     tasks = [t for t in asyncio.all_tasks() if t is not current]
     for task in tasks:
@@ -470,12 +476,10 @@ class BackgroundTask(typing.Generic[T]):
         self._state = runner._ta_state()
         self._awaitable = awaitable
         self._name = _describe(awaitable)
-        self._outcome = None          # set on the runner thread, then final
-        self._task = None             # the library's Ta.Task
-        self._gtask = None
-        self._asyncio_task = None
+        self._outcome = None          # final once set, under state.lock
+        self._done = Ta.Event.new()   # set once _outcome is
+        self._asyncio_task = None     # the runner thread's
         self._cancel_requested = False
-        self._started = False
         self._running = False
 
     def __repr__(self):
@@ -484,51 +488,34 @@ class BackgroundTask(typing.Generic[T]):
 
     # -- on the runner thread -----------------------------------------------
 
-    def _start(self, gtask, cancellable, *unused):
-        self._gtask = gtask
-        self._started = True
+    def _start(self):
+        if self._state.stopping:
+            self._settle(_Outcome(cancelled=asyncio.CancelledError()))
+            return
         try:
-            loop = self._state.loop
-            self._asyncio_task = loop.create_task(self._run(), name=self._name)
-            # Cancelled before its first step, _run() never runs its body.
-            self._asyncio_task.add_done_callback(self._asyncio_task_done)
-            if self._cancel_requested:
-                self._asyncio_task.cancel()
+            task = self._state.loop.create_task(self._run(), name=self._name)
         except BaseException as error:  # noqa: B036
-            self._finish(_Outcome(error=error))
+            self._settle(_Outcome(error=error))
+            return
+        self._asyncio_task = task
+        # Cancelled before its first step, _run() never runs its body.
+        task.add_done_callback(self._asyncio_task_done)
+        if self._cancel_requested:
+            task.cancel()
 
     async def _run(self):
         self._running = True
         try:
             result = await self._awaitable
-        except asyncio.CancelledError as error:
-            self._finish(_Outcome(cancelled=error))
-        except ForcedThreadShutdown as error:
-            self._finish(_Outcome(cancelled=error))
+        except (asyncio.CancelledError, ForcedThreadShutdown) as error:
+            self._settle(_Outcome(cancelled=error))
         except BaseException as error:  # noqa: B036
-            self._finish(_Outcome(error=error))
+            self._settle(_Outcome(error=error))
         else:
-            self._finish(_Outcome(result=result))
+            self._settle(_Outcome(result=result))
 
     def _asyncio_task_done(self, asyncio_task):
-        if self._outcome is None:
-            if not self._running:
-                _close_unused(self._awaitable)
-            self._finish(_Outcome(cancelled=asyncio.CancelledError()))
-
-    def _finish(self, outcome):
-        state = self._state
-        self._awaitable = None
-        with state.lock:
-            # Unless a stop gave up on the task already.
-            if self._outcome is None:
-                self._outcome = outcome
-                state.pending.discard(self)
-                if outcome.error is not None:
-                    state.failed[self] = None
-        gtask, self._gtask = self._gtask, None
-        if gtask is not None:
-            gtask.return_boolean(True)
+        self._settle(_Outcome(cancelled=asyncio.CancelledError()))
 
     def _request_cancel(self):
         if self._asyncio_task is not None:
@@ -538,17 +525,20 @@ class BackgroundTask(typing.Generic[T]):
 
     # -- from anywhere --------------------------------------------------------
 
-    def _settle_failed_start(self):
-        """The library failed the task: it never started, or was given up."""
-        with self._state.lock:
+    def _settle(self, outcome):
+        """Sets the outcome, once: the first one wins."""
+        state = self._state
+        with state.lock:
             if self._outcome is not None:
                 return
-            self._outcome = _Outcome(cancelled=asyncio.CancelledError())
-            self._state.pending.discard(self)
-            started = self._started
-        if not started:
-            _close_unused(self._awaitable)
-            self._awaitable = None
+            self._outcome = outcome
+            state.pending.discard(self)
+            if outcome.error is not None:
+                state.failed[self] = None
+            awaitable, self._awaitable = self._awaitable, None
+        if not self._running:
+            _close_unused(awaitable)
+        Ta.Event.set(self._done)
 
     def _take(self):
         outcome = self._outcome
@@ -574,17 +564,15 @@ class BackgroundTask(typing.Generic[T]):
             raise RuntimeError('Cannot wait for task in runner loop: await it')
         if self._outcome is None:
             try:
-                self._task.wait(_to_us(timeout))
-            except GLib.Error as error:
-                if _ta_error(error, Ta.Error.TIMEOUT):
-                    raise EventLoopTimeoutError(
-                        self._name, runner._resolve_timeout(timeout)) from None
-                self._settle_failed_start()
+                Ta.Event.wait(self._done, runner._timeout_us(timeout))
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    self._name, runner._resolve_timeout(timeout)) from None
         return self._take()
 
     def done(self):
         """Whether the task is done (returned, raised or was cancelled)."""
-        return self._outcome is not None or self._task.is_done()
+        return self._outcome is not None
 
     def cancel(self, timeout=USE_DEFAULT_TIMEOUT):
         """Asks the task to stop: ``asyncio.CancelledError`` is raised in it.
@@ -594,25 +582,20 @@ class BackgroundTask(typing.Generic[T]):
         """
         if self._outcome is not None:
             return
-        loop = self._state.loop
         if self._runner.in_runner_loop:
             self._request_cancel()
             return
         try:
-            loop.call_soon_threadsafe(self._request_cancel)
+            self._state.loop.call_soon_threadsafe(self._request_cancel)
         except RuntimeError:
-            pass  # the loop is gone: the runner stopped, which cancelled it
-        self._task.cancel()
+            pass  # the loop is gone: the stop settled the task
 
     async def _wait_async(self):
         if self._outcome is None:
-            task = self._task
-            try:
-                await _gio_await(self._runner,
-                                 lambda c, cb: task.wait_async(c, cb),
-                                 task.wait_finish)
-            except GLib.Error:
-                self._settle_failed_start()
+            done = self._done
+            await _gio_await(self._runner,
+                             lambda c, cb: Ta.Event.wait_async(done, c, cb),
+                             lambda result: Ta.Event.wait_finish(done, result))
         return self._take()
 
     def __await__(self):
@@ -675,6 +658,10 @@ class Runner(Ta.Runner):
 
     def _resolve_timeout(self, timeout):
         return self.call_in_loop_timeout if timeout == USE_DEFAULT_TIMEOUT else timeout
+
+    def _timeout_us(self, timeout):
+        """A timeout in seconds, the default resolved, as a C timeout."""
+        return _to_us(self._resolve_timeout(timeout))
 
     @property
     def loop(self):
@@ -763,7 +750,8 @@ class Runner(Ta.Runner):
         # quarters of the time; the library's stop gets the rest.
         if Ta.Runner.is_running(self) and state.loop is not None:
             try:
-                self.run(_cancel_everything(), timeout=deadline.remaining(0.75))
+                self._create_task(_cancel_everything(state), True).wait(
+                    deadline.remaining(0.75))
             except (EventLoopTimeoutError, RunnerNotRunningError):
                 pass
             except BaseException:  # noqa: B036
@@ -786,7 +774,7 @@ class Runner(Ta.Runner):
             self.props.exit_timeout = saved
 
         if stuck is not None:
-            self._force_stop(state, stuck, exit_timeout)
+            self._force_stop(state, exit_timeout)
 
         # Other loops awaiting what this runner will never answer now.
         with state.lock:
@@ -798,25 +786,35 @@ class Runner(Ta.Runner):
         # Errors of the library's own tasks (spawned from Python with a
         # task function), then those of coroutines.
         errors.extend(Ta.Runner.dup_unretrieved_errors(self))
+        # Tasks that never started, or that a stuck loop still holds.
+        state.stopping = True
+        with state.lock:
+            pending = list(state.pending)
+        for task in pending:
+            task._settle(_Outcome(cancelled=asyncio.CancelledError()))
         with state.lock:
             failed = list(state.failed)
             state.failed.clear()
-            unstarted = list(state.pending)
-        for task in unstarted:
-            task._settle_failed_start()
         errors.extend(task._outcome.error for task in failed)
         if errors:
             raise BaseExceptionGroup(  # noqa: F821
                 f'{len(errors)} background task error(s) of runner '
                 f'{self.props.name!r} were not retrieved', errors)
 
-    def _force_stop(self, state, stuck, exit_timeout):
+    def _force_stop(self, state, exit_timeout):
+        """Raises ForcedThreadShutdown on a stuck runner thread."""
+        loop = state.loop
+        current = asyncio.current_task(loop) if loop is not None else None
+        stuck_in = f'task {current.get_name()!r}' if current is not None else 'a callback'
         state.forced = ShutdownType.FAILED_FORCE_STOPPED
         if state.thread_id is not None and not state.thread_exited.is_set():
             _set_async_exc(state.thread_id, ForcedThreadShutdown)
         if state.thread_exited.wait(exit_timeout):
             state.forced = ShutdownType.FORCE_STOPPED
-        warnings.warn(f'{stuck}; {state.forced.name}', RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f'Runner {self.props.name!r} did not stop within {exit_timeout} s: its loop '
+            f'was stuck in {stuck_in}; shutdown type {state.forced.name}',
+            RuntimeWarning, stacklevel=3)
 
     # -- work ---------------------------------------------------------------------
 
@@ -866,20 +864,26 @@ class Runner(Ta.Runner):
         Returns at once with a :class:`BackgroundTask`. Any thread, the
         runner's own included.
         """
+        return self._create_task(awaitable, False)
+
+    def _create_task(self, awaitable, stopping):
         if not inspect.isawaitable(awaitable):
             raise TypeError(f'An awaitable is required, not {awaitable!r}')
-        if not Ta.Runner.is_running(self):
+        state = self.__dict__.get('_ta')
+        if state is None or state.loop is None or (state.stopped and not stopping):
             _close_unused(awaitable)
-            self._assert_running()
+            raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running')
         task = BackgroundTask(self, awaitable)
-        state = self._ta_state()
         with state.lock:
             state.pending.add(task)
+        if self.in_runner_loop:
+            task._start()
+            return task
         try:
-            task._task = Ta.Runner.spawn(self, task._name, task._start, None, None)
-        except GLib.Error as error:
-            task._settle_failed_start()
-            raise RunnerNotRunningError(error.message) from None
+            state.loop.call_soon_threadsafe(task._start)
+        except RuntimeError:
+            task._settle(_Outcome(cancelled=asyncio.CancelledError()))
+            raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running') from None
         return task
 
     def run(self, awaitable, timeout=USE_DEFAULT_TIMEOUT):
@@ -927,6 +931,13 @@ __all__.append('Runner')
 # ---------------------------------------------------------------------------
 # Event, Future, Queue
 # ---------------------------------------------------------------------------
+
+def _wait_us(runner, timeout):
+    """A wait's C timeout: the default is the runner's, or none at all."""
+    if runner is None:
+        return _to_us(None if timeout == USE_DEFAULT_TIMEOUT else timeout)
+    return runner._timeout_us(timeout)
+
 
 def _check_not_on_loop(runner, what):
     if runner is not None and runner.in_runner_loop:
@@ -1000,10 +1011,8 @@ class Event(Ta.Event):
     def wait(self, timeout=USE_DEFAULT_TIMEOUT):
         """Blocks until the event is set."""
         _check_not_on_loop(self._runner, 'Event.wait()')
-        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
-            timeout = None
         try:
-            Ta.Event.wait(self, _to_us(timeout))
+            Ta.Event.wait(self, _wait_us(self._runner, timeout))
         except GLib.Error as error:
             _raise_wait_error(error, 'Event.wait()', self._runner, timeout)
         return True
@@ -1072,10 +1081,8 @@ class Future(Ta.Future, typing.Generic[T]):
     def result_wait(self, timeout=USE_DEFAULT_TIMEOUT):
         """Blocks until the future is done; returns the result or raises."""
         _check_not_on_loop(self._runner, 'Future.result_wait()')
-        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
-            timeout = None
         try:
-            Ta.Future.wait(self, _to_us(timeout))
+            Ta.Future.wait(self, _wait_us(self._runner, timeout))
         except GLib.Error as error:
             # A wait that ends in the future's own error is a done future.
             if not Ta.Future.is_done(self):
@@ -1121,26 +1128,19 @@ class Queue(Ta.Queue, typing.Generic[T]):
         """The bound, or 0."""
         return Ta.Queue.get_max_size(self)
 
-    def _timeout(self, timeout):
-        if self._runner is None and timeout == USE_DEFAULT_TIMEOUT:
-            return None
-        return timeout
-
     def put_wait(self, item, timeout=USE_DEFAULT_TIMEOUT):
         """Puts an item, blocking while the queue is full."""
         _check_not_on_loop(self._runner, 'Queue.put_wait()')
-        timeout = self._timeout(timeout)
         try:
-            Ta.Queue.push_value(self, _box(item), _to_us(timeout))
+            Ta.Queue.push_value(self, _box(item), _wait_us(self._runner, timeout))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.put_wait()', self._runner, timeout)
 
     def get_wait(self, timeout=USE_DEFAULT_TIMEOUT):
         """Removes and returns an item, blocking while the queue is empty."""
         _check_not_on_loop(self._runner, 'Queue.get_wait()')
-        timeout = self._timeout(timeout)
         try:
-            ok, value = Ta.Queue.pop_value(self, _to_us(timeout))
+            ok, value = Ta.Queue.pop_value(self, _wait_us(self._runner, timeout))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
         return value[0]
