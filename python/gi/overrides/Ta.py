@@ -1072,7 +1072,7 @@ class Future(Ta.Future, typing.Generic[T]):
     def _result(self):
         try:
             ok, value = Ta.Future.get_value(self)
-        except GLib.Error as error:
+        except GLib.Error:
             if self._exception is not None:
                 raise self._exception from None
             raise
