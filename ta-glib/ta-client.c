@@ -46,6 +46,7 @@
 
 #include "ta-error.h"
 #include "ta-request-private.h"
+#include "ta-value-private.h"
 #include "ta-server-private.h"
 
 struct _TaClient
@@ -282,7 +283,8 @@ ta_client_execute_async (TaClient            *self,
  * ta_client_execute_finish:
  * @self: a client
  * @result: the result given to the callback
- * @value: (out caller-allocates): an uninitialized #GValue for the answer
+ * @value: (out caller-allocates): a #GValue for the answer (what it held
+ *   is released); on failure it holds a %NULL pointer
  * @error: return location for a #GError
  *
  * Finishes [method@Ta.Client.execute_async].
@@ -304,5 +306,12 @@ ta_client_execute_finish (TaClient      *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_client_execute_async, FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
 
-  return g_task_propagate_value (G_TASK (result), value, error);
+  ta_value_out_reset (value);
+  if (!g_task_propagate_value (G_TASK (result), value, error))
+    {
+      ta_value_out_fail (value);
+      return FALSE;
+    }
+
+  return TRUE;
 }

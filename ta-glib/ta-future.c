@@ -510,7 +510,8 @@ ta_future_steal_pointer (TaFuture *self)
 /**
  * ta_future_get_value:
  * @self: a future that is done
- * @value: (out caller-allocates): an uninitialized #GValue to fill
+ * @value: (out caller-allocates): a #GValue to fill (what it held is
+ *   released); on failure it holds a %NULL pointer
  * @error: return location for a #GError
  *
  * Gets a copy of the value result. It may be called again and gives an
@@ -531,10 +532,12 @@ ta_future_get_value (TaFuture  *self,
   g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  ta_value_out_fail (value);
   ta_monitor_lock (&self->monitor);
   switch (self->state)
     {
     case TA_FUTURE_VALUE:
+      g_value_unset (value);
       g_value_init (value, G_VALUE_TYPE (&self->value));
       g_value_copy (&self->value, value);
       ta_monitor_unlock (&self->monitor);

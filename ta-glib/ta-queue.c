@@ -1351,7 +1351,10 @@ ta_queue_move_value (GValue *item,
                      GValue *value)
 {
   if (item == NULL)
-    return FALSE;
+    {
+      ta_value_out_fail (value);
+      return FALSE;
+    }
 
   *value = *item;
   g_free (item);
@@ -1362,7 +1365,8 @@ ta_queue_move_value (GValue *item,
 /**
  * ta_queue_pop_value:
  * @self: a queue of values
- * @value: (out caller-allocates): an uninitialized #GValue for the item
+ * @value: (out caller-allocates): a #GValue for the item (what it held is
+ *   released); on failure it holds a %NULL pointer
  * @timeout_us: how long to wait for an item, in microseconds, 0 not to
  *   wait, or %TA_TIMEOUT_INFINITE (%TA_TIMEOUT_DEFAULT means the same)
  * @error: return location for a #GError
@@ -1381,18 +1385,20 @@ ta_queue_pop_value (TaQueue  *self,
                     GError  **error)
 {
   g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
-  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
   TA_QUEUE_CHECK_VALUES (self, FALSE);
 
+  ta_value_out_reset (value);
   return ta_queue_move_value (ta_queue_pop_internal (self, timeout_us, error), value);
 }
 
 /**
  * ta_queue_try_pop_value:
  * @self: a queue of values
- * @value: (out caller-allocates): an uninitialized #GValue for the item
+ * @value: (out caller-allocates): a #GValue for the item (what it held is
+ *   released); on failure it holds a %NULL pointer
  * @error: return location for a #GError
  *
  * Removes the first value if there is one, without waiting.
@@ -1442,7 +1448,8 @@ ta_queue_pop_value_async (TaQueue             *self,
  * ta_queue_pop_value_finish:
  * @self: a queue of values
  * @result: the result given to the callback
- * @value: (out caller-allocates): an uninitialized #GValue for the item
+ * @value: (out caller-allocates): a #GValue for the item (what it held is
+ *   released); on failure it holds a %NULL pointer
  * @error: return location for a #GError
  *
  * Finishes [method@Ta.Queue.pop_value_async].
@@ -1461,7 +1468,8 @@ ta_queue_pop_value_finish (TaQueue       *self,
   g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_queue_pop_async, FALSE);
-  g_return_val_if_fail (value != NULL && !G_IS_VALUE (value), FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
 
+  ta_value_out_reset (value);
   return ta_queue_move_value (g_task_propagate_pointer (G_TASK (result), error), value);
 }

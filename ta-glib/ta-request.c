@@ -165,7 +165,8 @@ ta_request_get_parameters (TaRequest *self)
 /**
  * ta_request_get_payload:
  * @self: a request
- * @value: (out caller-allocates): an uninitialized #GValue
+ * @value: (out caller-allocates): a #GValue for the payload (what it held
+ *   is released); without a payload it holds a %NULL pointer
  *
  * Gets a copy of the payload the client attached, if any.
  *
@@ -181,8 +182,12 @@ ta_request_get_payload (TaRequest *self,
   g_return_val_if_fail (value != NULL, FALSE);
 
   if (!G_IS_VALUE (&self->payload))
-    return FALSE;
+    {
+      ta_value_out_fail (value);
+      return FALSE;
+    }
 
+  ta_value_out_reset (value);
   g_value_init (value, G_VALUE_TYPE (&self->payload));
   g_value_copy (&self->payload, value);
 

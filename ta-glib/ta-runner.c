@@ -1366,7 +1366,9 @@ ta_runner_new (const char *name)
  * Sets a function that the runner thread calls with %TRUE when it starts,
  * before its loop first iterates, and with %FALSE when it ends, after its
  * loop has quit. A thread abandoned while stuck never makes the second
- * call. Setting it once the runner started is a programmer error.
+ * call. Setting it once the runner started is a programmer error, and so
+ * is a JavaScript hook (it could only run on the runner thread): both are
+ * refused with a critical.
  *
  * Any thread, before [method@Ta.Runner.start]. @hook runs on the runner
  * thread.

@@ -80,6 +80,7 @@
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-task-private.h"
+#include "ta-value-private.h"
 #include "ta-waiter-private.h"
 
 G_DEFINE_FINAL_TYPE (TaTask, ta_task, G_TYPE_OBJECT)
@@ -1219,7 +1220,8 @@ ta_task_propagate_int (TaTask  *self,
 /**
  * ta_task_propagate_value:
  * @self: a task that is done
- * @value: (out caller-allocates): an uninitialized #GValue to fill
+ * @value: (out caller-allocates): a #GValue to fill (what it held is
+ *   released); on failure it holds a %NULL pointer
  * @error: return location for a #GError
  *
  * Gets a copy of the value the task returned with g_task_return_value().
@@ -1241,6 +1243,7 @@ ta_task_propagate_value (TaTask   *self,
   g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  ta_value_out_fail (value);
   if (!ta_task_propagate_begin (self, error))
     return FALSE;
   if (!ta_task_check_kind_locked (self, TA_RESULT_VALUE, G_STRFUNC))
@@ -1258,6 +1261,7 @@ ta_task_propagate_value (TaTask   *self,
         }
       self->result_kind = TA_RESULT_VALUE;
     }
+  g_value_unset (value);
   g_value_init (value, G_VALUE_TYPE (&self->result_value));
   g_value_copy (&self->result_value, value);
   ta_monitor_unlock (&self->monitor);

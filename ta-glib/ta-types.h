@@ -88,8 +88,7 @@ typedef void (*TaRunnerFunc) (gpointer user_data);
  * per-thread state, such as a thread state kept for the thread's life.
  *
  * From GJS such a function cannot be written: JavaScript runs only on its
- * main thread, so a JavaScript function given here is refused with
- * %TA_ERROR_WRONG_THREAD.
+ * main thread, so a JavaScript hook is refused with a critical.
  *
  * Runs on the runner thread.
  */

@@ -99,3 +99,32 @@ ta_value_free (gpointer value)
   g_value_unset (value);
   g_free (value);
 }
+
+/*
+ * ta_value_out_reset:
+ *
+ * Readies an `(out caller-allocates)` value for a function to fill: a
+ * value still holding something from before is released first, so that a
+ * caller may reuse one GValue across calls.
+ */
+void
+ta_value_out_reset (GValue *value)
+{
+  if (G_IS_VALUE (value))
+    g_value_unset (value);
+}
+
+/*
+ * ta_value_out_fail:
+ *
+ * What an `(out caller-allocates)` value holds when its function fails: a
+ * %NULL pointer. It owns nothing, and bindings that convert out values
+ * before they look at the error (gjs does) convert it to null instead of
+ * choking on an unset value and losing the error.
+ */
+void
+ta_value_out_fail (GValue *value)
+{
+  ta_value_out_reset (value);
+  g_value_init (value, G_TYPE_POINTER);
+}

@@ -236,6 +236,24 @@ test_queue_values (void)
   g_value_unset (&value);
   g_assert_false (ta_queue_try_pop_value (queue, &value, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+
+  /* A failed pop leaves a NULL pointer, which bindings can convert; the
+   * same GValue is reused as is, and a filled one is released first. */
+  g_assert_true (G_VALUE_HOLDS_POINTER (&value));
+  g_assert_null (g_value_get_pointer (&value));
+  g_value_unset (&value);
+  g_value_init (&value, G_TYPE_STRING);
+  g_value_set_string (&value, "stale");
+  g_assert_true (ta_queue_try_pop_value (queue, &value, &error) || error != NULL);
+  g_clear_error (&error);
+  g_value_unset (&value);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, 5);
+  g_assert_true (ta_queue_try_push_value (queue, &value, NULL));
+  g_assert_true (ta_queue_try_pop_value (queue, &value, NULL));
+  g_assert_cmpint (g_value_get_int (&value), ==, 5);
+  g_value_unset (&value);
 }
 
 static void
