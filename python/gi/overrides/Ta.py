@@ -25,6 +25,7 @@ callbacks.
 
 import asyncio
 import atexit
+import collections
 import ctypes
 import dataclasses
 import enum
@@ -206,10 +207,16 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         super().__init__(_NonBlockingSelector())
         self._ta_guest = None
         self._ta_iterating = False
+        # Tasks submitted from other threads: appended there, then a wake
+        # of the guest loop; started here, first thing in an iteration.
+        self._ta_submitted = collections.deque()
 
     def _ta_iterate(self, *unused):
         self._ta_iterating = True
         try:
+            submitted = self._ta_submitted
+            while submitted:
+                submitted.popleft()._start()
             # What one pass makes ready (a task's next step, a done
             # callback) runs now rather than a GLib iteration later; the
             # bound keeps the GLib sources of the thread served.
@@ -498,13 +505,15 @@ class BackgroundTask(typing.Generic[T]):
             self._settle(_Outcome(error=error))
             return
         self._asyncio_task = task
-        # Cancelled before its first step, _run() never runs its body.
+        # Cancelled before its first step, _run() never runs its body: a
+        # done callback settles the task then, and only then.
         task.add_done_callback(self._asyncio_task_done)
         if self._cancel_requested:
             task.cancel()
 
     async def _run(self):
         self._running = True
+        self._asyncio_task.remove_done_callback(self._asyncio_task_done)
         try:
             result = await self._awaitable
         except (asyncio.CancelledError, ForcedThreadShutdown) as error:
@@ -640,20 +649,21 @@ class Runner(Ta.Runner):
     @property
     def exit_timeout(self):
         """Seconds that stopping may take before the loop counts as stuck."""
-        return _from_us(self.props.exit_timeout)
+        return _from_us(Ta.Runner.get_exit_timeout(self))
 
     @exit_timeout.setter
     def exit_timeout(self, timeout):
-        self.props.exit_timeout = Ta.TIMEOUT_INFINITE if timeout is None else _to_us(timeout)
+        Ta.Runner.set_exit_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
+                                   else _to_us(timeout))
 
     @property
     def call_in_loop_timeout(self):
         """Default timeout, in seconds, of waits on the loop (None: none)."""
-        return _from_us(self.props.default_call_timeout)
+        return _from_us(Ta.Runner.get_default_call_timeout(self))
 
     @call_in_loop_timeout.setter
     def call_in_loop_timeout(self, timeout):
-        self.props.default_call_timeout = (Ta.TIMEOUT_INFINITE if timeout is None
+        Ta.Runner.set_default_call_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
                                            else _to_us(timeout))
 
     def _resolve_timeout(self, timeout):
@@ -879,11 +889,12 @@ class Runner(Ta.Runner):
         if self.in_runner_loop:
             task._start()
             return task
-        try:
-            state.loop.call_soon_threadsafe(task._start)
-        except RuntimeError:
-            task._settle(_Outcome(cancelled=asyncio.CancelledError()))
-            raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running') from None
+        state.loop._ta_submitted.append(task)
+        guest = state.guest
+        if guest is None:
+            # Gone meanwhile: the stop settles what it finds pending.
+            raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running')
+        guest.wake()
         return task
 
     def run(self, awaitable, timeout=USE_DEFAULT_TIMEOUT):
@@ -1185,12 +1196,14 @@ class Queue(Ta.Queue, typing.Generic[T]):
 
     async def get(self):
         """Removes and returns an item, waiting while the queue is empty."""
-        try:
-            ok, value = Ta.Queue.try_pop_value(self)
-            return value[0]
-        except GLib.Error as error:
-            if not _ta_error(error, Ta.Error.WOULD_BLOCK):
-                _raise_wait_error(error, 'Queue.get()', self._runner, None)
+        # Looking first spares the common empty case an exception.
+        if not Ta.Queue.is_empty(self):
+            try:
+                ok, value = Ta.Queue.try_pop_value(self)
+                return value[0]
+            except GLib.Error as error:
+                if not _ta_error(error, Ta.Error.WOULD_BLOCK):
+                    _raise_wait_error(error, 'Queue.get()', self._runner, None)
         try:
             ok, value = await _gio_await(
                 self._runner,
