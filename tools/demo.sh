@@ -15,3 +15,16 @@ meson compile -C _build
 echo
 echo "== The cookbook in C (examples/cookbook.c) =="
 ./_build/examples/cookbook
+
+# The same recipes from Python and GJS, against the build tree.
+export GI_TYPELIB_PATH="$PWD/_build/ta-glib:$PWD/_build/tests/gjs"
+export LD_LIBRARY_PATH="$PWD/_build/ta-glib:$PWD/_build/tests/gjs"
+export PYTHONPATH="$PWD/python"
+
+echo
+echo "== The cookbook in Python (examples/python/cookbook.py) =="
+/usr/bin/python3 examples/python/cookbook.py
+
+echo
+echo "== The cookbook in GJS (examples/gjs/cookbook.js) =="
+gjs -m examples/gjs/cookbook.js
