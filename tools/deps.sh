@@ -8,7 +8,7 @@ ta_packages=(
   gcc meson ninja-build pkg-config
   libglib2.0-dev libglib2.0-bin
   gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0
-  python3 python3-gi python3-pytest python3-gbulb
+  python3 python3-gi python3-pytest
   gjs
   valgrind
 )
