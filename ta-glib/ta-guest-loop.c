@@ -48,6 +48,7 @@
 #include "ta-callback-private.h"
 #include "ta-error.h"
 #include "ta-guest-loop.h"
+#include "ta-monitor-private.h"
 #include "ta-runner-private.h"
 
 typedef struct
@@ -75,6 +76,9 @@ ta_guest_source_prepare (GSource *source,
                          gint    *timeout)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
+
+  /* Made on another thread, published by GLib's attach. */
+  ta_tsan_acquire (guest);
 
   /* The descriptor and the ready time are GLib's to watch. */
   *timeout = -1;
@@ -235,6 +239,7 @@ ta_guest_loop_new (TaRunner         *runner,
     g_source_add_unix_fd ((GSource *) guest, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback ((GSource *) guest, (GSourceFunc) (void (*) (void)) func,
                          user_data, user_data_destroy);
+  ta_tsan_release (guest);
   g_source_attach ((GSource *) guest, self->context);
 
   return self;
@@ -297,7 +302,7 @@ ta_guest_loop_wake (TaGuestLoop *self)
 
   /* The runner thread is not polling while it runs this. */
   if (!ta_runner_core_is_current (self->source->core))
-    g_main_context_wakeup (self->context);
+    ta_runner_core_kick (self->source->core);
 }
 
 /**

@@ -52,5 +52,11 @@ gboolean    ta_inbox_is_closed     (TaInbox      *self);
 TaWorkItem *ta_inbox_steal_all     (TaInbox      *self);
 void        ta_work_item_discard_list (TaWorkItem *list);
 GSource    *ta_inbox_get_source    (TaInbox      *self);
+void        ta_inbox_kick          (TaInbox      *self);
+gint        ta_inbox_poll          (TaInbox      *self,
+                                    gboolean      spin,
+                                    GPollFD      *fds,
+                                    guint         nfds,
+                                    gint          timeout);
 
 G_END_DECLS

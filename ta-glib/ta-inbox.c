@@ -7,6 +7,7 @@
 
 #include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
+#include "ta-spin-private.h"
 
 /* How many items one dispatch runs before it lets other sources in. */
 #define TA_INBOX_BATCH 256
@@ -26,6 +27,13 @@ struct _TaInbox
   gint          n_items;   /* atomic; written under mutex */
   GMainContext *context;   /* immutable, strong */
   GSource      *source;    /* immutable, strong */
+
+  /* The runner's idle wait (ta_inbox_poll()) and the threads that wake it
+   * (ta_inbox_kick()) meet here: a kick only costs a system call when the
+   * runner is really asleep in poll(). */
+  gint          parked;    /* atomic: the runner sleeps in poll() */
+  gint          kicked;    /* atomic: there is news since it last looked */
+  TaSpinBudget  budget;    /* the runner thread's */
 };
 
 static TaWorkItem *
@@ -165,7 +173,7 @@ ta_inbox_push (TaInbox    *self,
   /* The runner checks the inbox on every iteration; it only needs waking
    * when it may have gone to sleep believing the inbox empty. */
   if (was_empty)
-    g_main_context_wakeup (self->context);
+    ta_inbox_kick (self);
 
   return TRUE;
 }
@@ -197,7 +205,100 @@ ta_inbox_push_local (TaInbox    *self,
   ta_mutex_unlock (&self->mutex);
 
   if (was_empty)
+    ta_inbox_kick (self);
+}
+
+/*
+ * ta_inbox_kick:
+ *
+ * Tells the runner that something it should look at changed (the inbox,
+ * or another of its sources, such as a guest loop woken from afar). Any
+ * thread; whatever changed must be published before the kick.
+ */
+void
+ta_inbox_kick (TaInbox *self)
+{
+  /* Paired with ta_inbox_poll(): the runner marks itself parked, then
+   * looks for kicks; a kicker marks its kick, then looks whether the
+   * runner is parked. One of the two always sees the other. */
+  g_atomic_int_set (&self->kicked, 1);
+  if (g_atomic_int_get (&self->parked))
     g_main_context_wakeup (self->context);
+}
+
+static gboolean
+ta_inbox_has_news (TaInbox *self)
+{
+  return g_atomic_int_get (&self->kicked) || g_atomic_int_get (&self->n_items) > 0;
+}
+
+/*
+ * ta_inbox_poll:
+ * @spin: whether the runner may spin before it sleeps
+ *
+ * The runner's poll function, the one place where its thread sleeps:
+ * g_poll() for what its context watches, after a bounded spin that
+ * watches for kicks and, now and then, for the descriptors themselves.
+ * Runner thread only.
+ */
+gint
+ta_inbox_poll (TaInbox  *self,
+               gboolean  spin,
+               GPollFD  *fds,
+               guint     nfds,
+               gint      timeout)
+{
+  gint ret;
+
+  if (timeout == 0)
+    return g_poll (fds, nfds, 0);
+
+  if (spin && ta_spin_allowed ())
+    {
+      gint64 now = g_get_monotonic_time ();
+      gint64 spin_end = now + ta_spin_budget_ns (&self->budget) / 1000 + 1;
+
+      if (timeout > 0)
+        spin_end = MIN (spin_end, now + (gint64) timeout * 1000);
+
+      for (guint i = 1; ; i++)
+        {
+          if (ta_inbox_has_news (self))
+            {
+              g_atomic_int_set (&self->kicked, 0);
+              ta_spin_budget_feedback (&self->budget, TRUE);
+              return g_poll (fds, nfds, 0);
+            }
+          ta_cpu_relax ();
+          if (i % 64 == 0)
+            {
+              /* Other threads' sources and descriptors wake the context
+               * through its own file descriptor. */
+              ret = g_poll (fds, nfds, 0);
+              if (ret != 0)
+                {
+                  ta_spin_budget_feedback (&self->budget, TRUE);
+                  return ret;
+                }
+              if (g_get_monotonic_time () >= spin_end)
+                break;
+            }
+        }
+      ta_spin_budget_feedback (&self->budget, FALSE);
+    }
+
+  g_atomic_int_set (&self->parked, 1);
+  if (g_atomic_int_exchange (&self->kicked, 0) || g_atomic_int_get (&self->n_items) > 0)
+    {
+      g_atomic_int_set (&self->parked, 0);
+      return g_poll (fds, nfds, 0);
+    }
+  ret = g_poll (fds, nfds, timeout);
+  g_atomic_int_set (&self->parked, 0);
+  /* Whatever kicked us is published: the check that follows sees it. */
+  g_atomic_int_set (&self->kicked, 0);
+
+  return ret;
 }
 
 GSource *

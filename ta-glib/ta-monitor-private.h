@@ -62,7 +62,9 @@ ta_mutex_unlock (GMutex *mutex)
  * TaMonitor is a mutex paired with a condition that counts its sleepers.
  * Every blocking wait in ta-glib (task waits, calls, start and stop, the
  * primitives) goes through ta_monitor_wait_until(), so the policy of how a
- * thread waits (and, later, how long it spins before it sleeps) lives here.
+ * thread waits lives here: it spins briefly on a broadcast counter before
+ * it sleeps (see ta-spin-private.h), and a broadcast that finds nobody
+ * asleep costs no system call.
  *
  * Usage follows the usual predicate loop:
  *
@@ -80,6 +82,7 @@ typedef struct _TaMonitor
   GMutex mutex;
   GCond  cond;
   guint  n_sleepers;   /* guarded by mutex */
+  gint   seq;          /* atomic, written under mutex: counts broadcasts */
 } TaMonitor;
 
 void      ta_monitor_init       (TaMonitor *self);

@@ -6,7 +6,11 @@
 #include "config.h"
 
 #include "ta-monitor-private.h"
+#include "ta-spin-private.h"
 #include "ta-types.h"
+
+/* Each waiting thread learns how long its waits tend to be. */
+static _Thread_local TaSpinBudget wait_budget;
 
 void
 ta_monitor_init (TaMonitor *self)
@@ -14,6 +18,7 @@ ta_monitor_init (TaMonitor *self)
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
   self->n_sleepers = 0;
+  self->seq = 0;
 }
 
 /* Called first in a finalizer: whatever was written under the monitor, on
@@ -42,6 +47,29 @@ ta_monitor_clear (TaMonitor *self)
  * may return early (spurious wake-ups), so callers re-check their
  * predicate. Returns %FALSE only when @end_time has passed.
  */
+/* Called unlocked: spins until @self broadcasts, the budget runs out or
+ * @end_time passes. TRUE if it saw a broadcast. */
+static gboolean
+ta_monitor_spin (TaMonitor *self,
+                 gint       seq,
+                 gint64     budget_ns,
+                 gint64     end_time)
+{
+  gint64 spin_end = g_get_monotonic_time () + budget_ns / 1000 + 1;
+
+  if (end_time >= 0)
+    spin_end = MIN (spin_end, end_time);
+
+  for (guint i = 1; ; i++)
+    {
+      if (g_atomic_int_get (&self->seq) != seq)
+        return TRUE;
+      ta_cpu_relax ();
+      if (i % 32 == 0 && g_get_monotonic_time () >= spin_end)
+        return FALSE;
+    }
+}
+
 gboolean
 ta_monitor_wait_until (TaMonitor *self,
                        gint64     end_time)
@@ -50,6 +78,23 @@ ta_monitor_wait_until (TaMonitor *self,
 
   if (end_time >= 0 && g_get_monotonic_time () >= end_time)
     return FALSE;
+
+  if (ta_spin_allowed ())
+    {
+      gint seq = g_atomic_int_get (&self->seq);
+      gboolean woken;
+
+      ta_monitor_unlock (self);
+      woken = ta_monitor_spin (self, seq, ta_spin_budget_ns (&wait_budget), end_time);
+      ta_monitor_lock (self);
+      /* A broadcast between the spin and the lock counts too. */
+      woken = woken || g_atomic_int_get (&self->seq) != seq;
+      ta_spin_budget_feedback (&wait_budget, woken);
+      if (woken)
+        return TRUE;
+      if (end_time >= 0 && g_get_monotonic_time () >= end_time)
+        return FALSE;
+    }
 
   self->n_sleepers++;
   ta_tsan_release (&self->mutex);
@@ -67,6 +112,8 @@ ta_monitor_wait_until (TaMonitor *self,
 void
 ta_monitor_broadcast (TaMonitor *self)
 {
+  /* Spinners watch the counter; only sleepers need the futex. */
+  g_atomic_int_inc (&self->seq);
   if (self->n_sleepers > 0)
     g_cond_broadcast (&self->cond);
 }

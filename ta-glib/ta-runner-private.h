@@ -68,6 +68,7 @@ struct _TaRunnerCore
 
   gint64           default_call_timeout;  /* atomic */
   gint64           exit_timeout;          /* atomic */
+  gint             spin;                  /* atomic */
 
   /* Set before the thread starts, then the thread's. */
   TaThreadHookFunc thread_hook;
@@ -112,5 +113,8 @@ char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
 GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
                                                GString      *report);
 gboolean      ta_runner_context_is_dead       (GMainContext *context);
+gboolean      ta_runner_context_post          (GMainContext *context,
+                                               TaWorkItem   *item);
+void          ta_runner_core_kick             (TaRunnerCore *core);
 
 G_END_DECLS

@@ -57,6 +57,11 @@ TA_AVAILABLE_IN_ALL
 void            ta_runner_set_exit_timeout        (TaRunner        *self,
                                                    gint64           timeout_us);
 TA_AVAILABLE_IN_ALL
+gboolean        ta_runner_get_spin                (TaRunner        *self);
+TA_AVAILABLE_IN_ALL
+void            ta_runner_set_spin                (TaRunner        *self,
+                                                   gboolean         spin);
+TA_AVAILABLE_IN_ALL
 gboolean        ta_runner_invoke                  (TaRunner        *self,
                                                    TaRunnerFunc     func,
                                                    gpointer         user_data,

@@ -161,6 +161,7 @@ typedef enum {
 
 typedef struct
 {
+  TaWorkItem      item;          /* when posted to a runner's inbox */
   GTask          *task;
   TaReturnKind    kind;
   gboolean        boolean;
@@ -210,18 +211,21 @@ ta_return_free (gpointer data)
 }
 
 static void
+ta_return_item_func (TaWorkItem *item,
+                     gboolean    run)
+{
+  TaReturn *r = (TaReturn *) item;
+
+  if (run)
+    ta_return_dispatch (r);
+  ta_return_free (r);
+}
+
+static void
 ta_task_return_in_context (TaReturn *r)
 {
   GMainContext *context = g_task_get_context (r->task);
   GSource *source;
-
-  /* A runner that has stopped will never dispatch it: drop it now rather
-   * than let it keep the context alive. */
-  if (ta_runner_context_is_dead (context))
-    {
-      ta_return_free (r);
-      return;
-    }
 
   if (g_main_context_is_owner (context))
     {
@@ -229,6 +233,13 @@ ta_task_return_in_context (TaReturn *r)
       ta_return_free (r);
       return;
     }
+
+  /* A runner's context: through its inbox, which also drops it if the
+   * runner has stopped and will never dispatch it. */
+  r->item.func = ta_return_item_func;
+  ta_tsan_release (r);
+  if (ta_runner_context_post (context, &r->item))
+    return;
 
   source = g_idle_source_new ();
   g_source_set_static_name (source, "[ta-glib] complete in the caller's context");

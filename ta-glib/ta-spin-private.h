@@ -1,0 +1,53 @@
+/* ta-spin-private.h: spinning briefly before sleeping
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * A thread about to sleep until another thread acts (a waiter blocked on a
+ * result, a runner about to block in poll()) first spins for a while: if
+ * the other thread acts meanwhile, the hand-off costs a fraction of a
+ * microsecond instead of a sleep and a wake-up (tens of microseconds
+ * between the CPUs of a virtual machine), and the other side skips its
+ * wake-up system call too.
+ *
+ * Spinning is bounded and adaptive: a TaSpinBudget doubles after a spin
+ * that paid off and halves after one that did not, between a floor and a
+ * ceiling, so a thread whose waits are long stops spinning after a few.
+ * Nobody spins when it cannot pay: when the calling thread may only run on
+ * one CPU (the other side would need that very CPU), under valgrind, or
+ * when TA_SPIN=0 is set in the environment.
+ */
+
+#define TA_SPIN_MIN_NS    250
+#define TA_SPIN_MAX_NS  40000
+
+typedef struct
+{
+  gint64 budget_ns;   /* 0 until first used */
+} TaSpinBudget;
+
+gboolean ta_spin_allowed        (void);
+gint64   ta_spin_budget_ns      (TaSpinBudget *budget);
+void     ta_spin_budget_feedback (TaSpinBudget *budget,
+                                  gboolean      paid_off);
+
+static inline void
+ta_cpu_relax (void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause ();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__ ("yield" ::: "memory");
+#else
+  __asm__ __volatile__ ("" ::: "memory");
+#endif
+}
+
+G_END_DECLS

@@ -1,0 +1,111 @@
+/* ta-spin.c: spinning briefly before sleeping
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdlib.h>
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+# include <valgrind/valgrind.h>
+#endif
+
+#include "ta-spin-private.h"
+
+/* How often a thread looks at its CPU affinity again: it can change, as
+ * when a program pins itself after it started. */
+#define TA_SPIN_AFFINITY_RECHECK_US (100 * 1000)
+
+enum {
+  TA_SPIN_UNKNOWN,
+  TA_SPIN_YES,
+  TA_SPIN_NO,
+};
+
+static gboolean
+ta_spin_globally_allowed (void)
+{
+  /* Racing first callers compute the same answer: no lock needed. */
+  static gint state = TA_SPIN_UNKNOWN;
+  gint current = g_atomic_int_get (&state);
+
+  if (current == TA_SPIN_UNKNOWN)
+    {
+      const char *env = g_getenv ("TA_SPIN");
+      gboolean allowed = env == NULL || g_strcmp0 (env, "0") != 0;
+
+#ifdef RUNNING_ON_VALGRIND
+      /* Valgrind runs one thread at a time: a spinner only delays the
+       * thread it waits for. */
+      if (RUNNING_ON_VALGRIND)
+        allowed = FALSE;
+#endif
+      if (g_get_num_processors () < 2)
+        allowed = FALSE;
+      current = allowed ? TA_SPIN_YES : TA_SPIN_NO;
+      g_atomic_int_set (&state, current);
+    }
+
+  return current == TA_SPIN_YES;
+}
+
+typedef struct
+{
+  gint64   checked_at;
+  gboolean several_cpus;
+} TaSpinAffinity;
+
+static _Thread_local TaSpinAffinity thread_affinity;
+
+/*
+ * ta_spin_allowed:
+ *
+ * Whether the calling thread should spin before it sleeps.
+ */
+gboolean
+ta_spin_allowed (void)
+{
+  TaSpinAffinity *affinity = &thread_affinity;
+  gint64 now;
+
+  if (!ta_spin_globally_allowed ())
+    return FALSE;
+
+  now = g_get_monotonic_time ();
+  if (affinity->checked_at == 0 ||
+      now - affinity->checked_at > TA_SPIN_AFFINITY_RECHECK_US)
+    {
+      cpu_set_t set;
+
+      CPU_ZERO (&set);
+      affinity->several_cpus = sched_getaffinity (0, sizeof set, &set) != 0 ||
+                               CPU_COUNT (&set) > 1;
+      affinity->checked_at = now;
+    }
+
+  return affinity->several_cpus;
+}
+
+/* How long to spin this time. */
+gint64
+ta_spin_budget_ns (TaSpinBudget *budget)
+{
+  if (budget->budget_ns == 0)
+    budget->budget_ns = TA_SPIN_MAX_NS;
+
+  return budget->budget_ns;
+}
+
+/* Learns from a spin: more next time if it paid off, less if not. */
+void
+ta_spin_budget_feedback (TaSpinBudget *budget,
+                         gboolean      paid_off)
+{
+  if (paid_off)
+    budget->budget_ns = MIN (budget->budget_ns * 2, TA_SPIN_MAX_NS);
+  else
+    budget->budget_ns = MAX (budget->budget_ns / 2, TA_SPIN_MIN_NS);
+}
