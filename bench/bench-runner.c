@@ -9,105 +9,13 @@
  */
 
 #include "bench-common.h"
+#include "bench-raw.h"
 
 #include <ta-glib.h>
 
 /* ---------------------------------------------------------------------- */
-/* A raw loop thread                                                       */
-/* ---------------------------------------------------------------------- */
-
-typedef struct
-{
-  GMainContext *context;
-  GMainLoop    *loop;
-  GThread      *thread;
-  GMutex        mutex;
-  GCond         cond;
-  gboolean      running;
-} RawLoop;
-
-static gboolean
-raw_loop_started_cb (gpointer data)
-{
-  RawLoop *raw = data;
-
-  g_mutex_lock (&raw->mutex);
-  raw->running = TRUE;
-  g_cond_signal (&raw->cond);
-  g_mutex_unlock (&raw->mutex);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gpointer
-raw_loop_thread (gpointer data)
-{
-  RawLoop *raw = data;
-  GSource *source = g_idle_source_new ();
-
-  g_main_context_push_thread_default (raw->context);
-  g_source_set_callback (source, raw_loop_started_cb, raw, NULL);
-  g_source_attach (source, raw->context);
-  g_source_unref (source);
-  g_main_loop_run (raw->loop);
-  g_main_context_pop_thread_default (raw->context);
-
-  return NULL;
-}
-
-static RawLoop *
-raw_loop_new (void)
-{
-  RawLoop *raw = g_new0 (RawLoop, 1);
-
-  g_mutex_init (&raw->mutex);
-  g_cond_init (&raw->cond);
-  raw->context = g_main_context_new ();
-  raw->loop = g_main_loop_new (raw->context, FALSE);
-  raw->thread = g_thread_new ("raw-loop", raw_loop_thread, raw);
-  g_mutex_lock (&raw->mutex);
-  while (!raw->running)
-    g_cond_wait (&raw->cond, &raw->mutex);
-  g_mutex_unlock (&raw->mutex);
-
-  return raw;
-}
-
-static void
-raw_loop_free (RawLoop *raw)
-{
-  g_main_loop_quit (raw->loop);
-  g_thread_join (raw->thread);
-  g_main_loop_unref (raw->loop);
-  g_main_context_unref (raw->context);
-  g_mutex_clear (&raw->mutex);
-  g_cond_clear (&raw->cond);
-  g_free (raw);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Round trip                                                              */
 /* ---------------------------------------------------------------------- */
-
-typedef struct
-{
-  GMutex   mutex;
-  GCond    cond;
-  gboolean done;
-} RawCall;
-
-static gboolean
-raw_call_func (gpointer data)
-{
-  RawCall *call = data;
-
-  g_mutex_lock (&call->mutex);
-  call->done = TRUE;
-  g_cond_signal (&call->cond);
-  g_mutex_unlock (&call->mutex);
-
-  return G_SOURCE_REMOVE;
-}
 
 static double
 raw_round_trip_us (RawLoop *raw,
@@ -116,20 +24,11 @@ raw_round_trip_us (RawLoop *raw,
   RawCall call;
   gint64 start;
 
-  g_mutex_init (&call.mutex);
-  g_cond_init (&call.cond);
+  raw_call_init (&call);
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
-    {
-      call.done = FALSE;
-      g_main_context_invoke (raw->context, raw_call_func, &call);
-      g_mutex_lock (&call.mutex);
-      while (!call.done)
-        g_cond_wait (&call.cond, &call.mutex);
-      g_mutex_unlock (&call.mutex);
-    }
-  g_mutex_clear (&call.mutex);
-  g_cond_clear (&call.cond);
+    raw_call (raw, &call);
+  raw_call_clear (&call);
 
   return (g_get_monotonic_time () - start) / (double) n;
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include "test-common.h"
 
@@ -1318,6 +1319,116 @@ test_runner_thread_hook_after_start (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Waiting costs no CPU                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The idle span: long against any spin, short for a test. */
+#define IDLE_SPAN_MS 300
+
+static double
+thread_cpu_s (void)
+{
+  struct rusage usage;
+
+  g_assert_cmpint (getrusage (RUSAGE_THREAD, &usage), ==, 0);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
+         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+static void
+read_thread_cpu (gpointer data)
+{
+  *(double *) data = thread_cpu_s ();
+}
+
+/* A burst of round trips: the waiting thread's and the runner's spinning
+ * have just paid off, so both are at their most eager. */
+static void
+make_spinning_eager (TaRunner *runner)
+{
+  double ignored;
+
+  for (guint i = 0; i < 200; i++)
+    g_assert_true (ta_runner_call (runner, read_thread_cpu, &ignored, NULL,
+                                   TA_TIMEOUT_INFINITE, NULL));
+}
+
+static void
+test_runner_long_wait_does_not_spin (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("long-wait");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  double cpu;
+  gint64 waited;
+
+  make_spinning_eager (runner);
+  task = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (IDLE_SPAN_MS),
+                          NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  waited = g_get_monotonic_time ();
+  cpu = thread_cpu_s ();
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, &error));
+  g_assert_no_error (error);
+  cpu = thread_cpu_s () - cpu;
+  waited = g_get_monotonic_time () - waited;
+
+  /* A spinner would have burned the whole wait; a bounded spin followed
+   * by sleep costs next to nothing. The bound is generous on purpose. */
+  g_test_message ("waited %" G_GINT64_FORMAT " us using %.0f us of CPU", waited, cpu * 1e6);
+  g_assert_cmpfloat (cpu * 1e6, <, waited / 4.0);
+  stop_runner_ok (runner);
+}
+
+static void
+test_runner_idle_does_not_spin (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("idle");
+  double before = 0, after = 0;
+  gint64 idle;
+
+  make_spinning_eager (runner);
+  g_assert_true (ta_runner_call (runner, read_thread_cpu, &before, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  idle = g_get_monotonic_time ();
+  /* Not synchronisation: the runner is to have nothing to do meanwhile. */
+  g_usleep (IDLE_SPAN_MS * 1000);
+  g_assert_true (ta_runner_call (runner, read_thread_cpu, &after, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  idle = g_get_monotonic_time () - idle;
+
+  g_test_message ("idle for %" G_GINT64_FORMAT " us using %.0f us of CPU", idle,
+                  (after - before) * 1e6);
+  g_assert_cmpfloat ((after - before) * 1e6, <, idle / 4.0);
+  stop_runner_ok (runner);
+}
+
+static void
+test_runner_spin_property (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("spin");
+  guint notified = 0;
+  gboolean spin;
+
+  g_assert_true (ta_runner_get_spin (runner));
+  g_signal_connect (runner, "notify::spin", G_CALLBACK (count_notify_cb), &notified);
+  ta_runner_set_spin (runner, FALSE);
+  ta_runner_set_spin (runner, FALSE);
+  g_object_get (runner, "spin", &spin, NULL);
+  g_assert_false (spin);
+  g_assert_cmpuint (notified, ==, 1);
+
+  /* A runner that does not spin works the same, only slower to wake. */
+  g_assert_true (ta_runner_start (runner, NULL));
+  make_spinning_eager (runner);
+  g_object_set (runner, "spin", TRUE, NULL);
+  g_assert_cmpuint (notified, ==, 2);
+  make_spinning_eager (runner);
+  stop_runner_ok (runner);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Programmer errors                                                       */
 /* ---------------------------------------------------------------------- */
 
@@ -1374,6 +1485,9 @@ main (int   argc,
   g_test_add_func ("/ta/runner/start-twice", test_runner_start_twice);
   g_test_add_func ("/ta/runner/stop-never-started", test_runner_stop_never_started);
   g_test_add_func ("/ta/runner/thread", test_runner_thread);
+  g_test_add_func ("/ta/runner/long-wait-does-not-spin", test_runner_long_wait_does_not_spin);
+  g_test_add_func ("/ta/runner/idle-does-not-spin", test_runner_idle_does_not_spin);
+  g_test_add_func ("/ta/runner/spin-property", test_runner_spin_property);
   g_test_add_func ("/ta/runner/thread-hook", test_runner_thread_hook);
   g_test_add_func ("/ta/runner/thread-hook-never-started", test_runner_thread_hook_never_started);
   g_test_add_func ("/ta/runner/thread-hook-after-start", test_runner_thread_hook_after_start);
