@@ -228,6 +228,228 @@ ta_throughput_per_s (TaRunner *runner,
 }
 
 /* ---------------------------------------------------------------------- */
+/* One way: a plain thread feeds a loop thread                             */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  GAsyncQueue *queue;
+  guint        n;
+} RawFeedProducer;
+
+static gpointer
+raw_feed_producer_thread (gpointer data)
+{
+  RawFeedProducer *p = data;
+
+  for (guint i = 1; i <= p->n; i++)
+    g_async_queue_push (p->queue, GUINT_TO_POINTER (i));
+
+  return NULL;
+}
+
+static gpointer
+raw_consumer_thread (gpointer data)
+{
+  RawFeedProducer *p = data;
+
+  for (guint i = 1; i <= p->n; i++)
+    g_async_queue_pop (p->queue);
+
+  return NULL;
+}
+
+/* GAsyncQueue from one plain thread to another: the fastest hand-off a
+ * thread can make, but the consumer is no event loop. */
+static double
+raw_thread_to_thread_per_s (guint n)
+{
+  RawFeedProducer p = { g_async_queue_new (), n };
+  gint64 start = g_get_monotonic_time ();
+  GThread *consumer = g_thread_new ("raw-consumer", raw_consumer_thread, &p);
+  GThread *producer = g_thread_new ("raw-producer", raw_feed_producer_thread, &p);
+
+  g_thread_join (producer);
+  g_thread_join (consumer);
+  start = g_get_monotonic_time () - start;
+  g_async_queue_unref (p.queue);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+/* What a loop thread does by hand: a GSource that drains a GAsyncQueue,
+ * woken with g_main_context_wakeup() after every push. */
+typedef struct
+{
+  GSource      source;
+  GAsyncQueue *queue;
+  guint        received;
+  guint        n;
+  GMainLoop   *loop;
+} RawFeedSource;
+
+static gboolean
+raw_feed_prepare (GSource *source,
+                  gint    *timeout)
+{
+  *timeout = -1;
+  return g_async_queue_length (((RawFeedSource *) source)->queue) > 0;
+}
+
+static gboolean
+raw_feed_check (GSource *source)
+{
+  return g_async_queue_length (((RawFeedSource *) source)->queue) > 0;
+}
+
+static gboolean
+raw_feed_dispatch (GSource     *source,
+                   GSourceFunc  callback,
+                   gpointer     user_data)
+{
+  RawFeedSource *feed = (RawFeedSource *) source;
+
+  while (g_async_queue_try_pop (feed->queue) != NULL)
+    if (++feed->received == feed->n)
+      g_main_loop_quit (feed->loop);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs raw_feed_funcs = { raw_feed_prepare, raw_feed_check, raw_feed_dispatch, NULL, NULL, NULL };
+
+typedef struct
+{
+  GMainContext *context;
+  GAsyncQueue  *queue;
+  guint         n;
+} RawLoopFeed;
+
+static gpointer
+raw_loop_producer_thread (gpointer data)
+{
+  RawLoopFeed *f = data;
+
+  for (guint i = 1; i <= f->n; i++)
+    {
+      g_async_queue_push (f->queue, GUINT_TO_POINTER (i));
+      g_main_context_wakeup (f->context);
+    }
+
+  return NULL;
+}
+
+static double
+raw_thread_to_loop_per_s (guint n)
+{
+  RawLoopFeed f = { g_main_context_new (), g_async_queue_new (), n };
+  RawFeedSource *feed;
+  GThread *producer;
+  gint64 start;
+
+  feed = (RawFeedSource *) g_source_new (&raw_feed_funcs, sizeof (RawFeedSource));
+  feed->queue = f.queue;
+  feed->n = n;
+  feed->loop = g_main_loop_new (f.context, FALSE);
+  g_source_attach (&feed->source, f.context);
+
+  /* This thread is the loop thread. */
+  start = g_get_monotonic_time ();
+  producer = g_thread_new ("raw-producer", raw_loop_producer_thread, &f);
+  g_main_loop_run (feed->loop);
+  start = g_get_monotonic_time () - start;
+  g_thread_join (producer);
+
+  g_main_loop_unref (feed->loop);
+  g_source_destroy (&feed->source);
+  g_source_unref (&feed->source);
+  g_async_queue_unref (f.queue);
+  g_main_context_unref (f.context);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+/* TaQueue: a plain thread pushes, a task on the runner pops in batches. */
+typedef struct
+{
+  TaQueue *queue;
+  guint    n;
+  guint    received;
+} TaFeed;
+
+static void ta_feed_next (GTask *task);
+
+static void
+ta_feed_popped_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  TaFeed *feed = g_task_get_task_data (task);
+  GPtrArray *items = ta_queue_pop_batch_finish (TA_QUEUE (source), result, NULL);
+
+  feed->received += items->len;
+  g_ptr_array_unref (items);
+  if (feed->received == feed->n)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+    }
+  else
+    ta_feed_next (task);
+}
+
+static void
+ta_feed_next (GTask *task)
+{
+  TaFeed *feed = g_task_get_task_data (task);
+
+  ta_queue_pop_batch_async (feed->queue, 4096, NULL, ta_feed_popped_cb, task);
+}
+
+static void
+ta_feed_task (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  ta_feed_next (g_object_ref (task));
+}
+
+static gpointer
+ta_feed_producer_thread (gpointer data)
+{
+  TaFeed *feed = data;
+
+  for (guint i = 1; i <= feed->n; i++)
+    ta_queue_push (feed->queue, GUINT_TO_POINTER (i), TA_TIMEOUT_INFINITE, NULL);
+
+  return NULL;
+}
+
+static double
+ta_thread_to_loop_per_s (TaRunner *runner,
+                         guint     n)
+{
+  TaFeed feed = { ta_queue_new_full (0, NULL), n, 0 };
+  g_autoptr(TaTask) consumer = NULL;
+  GThread *producer;
+  gint64 start;
+
+  consumer = ta_runner_spawn (runner, "consumer", ta_feed_task, &feed, NULL, NULL, NULL);
+  ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, NULL);
+
+  start = g_get_monotonic_time ();
+  producer = g_thread_new ("ta-producer", ta_feed_producer_thread, &feed);
+  if (!ta_task_wait (consumer, TA_TIMEOUT_INFINITE, NULL))
+    g_error ("consumer failed");
+  start = g_get_monotonic_time () - start;
+  g_thread_join (producer);
+  g_object_unref (feed.queue);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+/* ---------------------------------------------------------------------- */
 
 static void
 run_all (const BenchOptions *options,
@@ -238,7 +460,8 @@ run_all (const BenchOptions *options,
   guint n_items = bench_count (options, 1000000);
   double *raw_values = g_new (double, options->runs);
   double *ta_values = g_new (double, options->runs);
-  double raw_median, ta_median;
+  double *extra_values = g_new (double, options->runs);
+  double raw_median, ta_median, extra_median;
 
   bench_set_pinned (pinned);
   runner = ta_runner_new ("bench");
@@ -274,10 +497,28 @@ run_all (const BenchOptions *options,
   bench_report ("TaQueue, async batch consumer on the runner", ta_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
 
+  for (guint r = 0; r < options->runs; r++)
+    {
+      raw_values[r] = raw_thread_to_loop_per_s (n_items);
+      extra_values[r] = raw_thread_to_thread_per_s (n_items);
+      ta_values[r] = ta_thread_to_loop_per_s (runner, n_items);
+    }
+  raw_median = bench_median (raw_values, options->runs);
+  extra_median = bench_median (extra_values, options->runs);
+  ta_median = bench_median (ta_values, options->runs);
+  g_print ("one way: %u items from a plain thread to a loop thread (median of %u runs)\n",
+           n_items, options->runs);
+  bench_report_baseline ("raw GLib: GAsyncQueue + a wake-up per push", raw_median / 1e6, "M/s");
+  bench_report ("raw GLib: GAsyncQueue thread to thread (no loop)", extra_median / 1e6, "M/s",
+                raw_median / 1e6, TRUE);
+  bench_report ("TaQueue to a batch consumer on the runner", ta_median / 1e6, "M/s",
+                raw_median / 1e6, TRUE);
+
   ta_runner_stop (runner, NULL);
   bench_set_pinned (FALSE);
   g_free (raw_values);
   g_free (ta_values);
+  g_free (extra_values);
 }
 
 int

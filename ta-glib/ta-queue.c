@@ -312,6 +312,13 @@ ta_queue_answer_locked (TaQueue        *self,
 }
 
 static gboolean
+ta_queue_is_batch_popper (TaWaiter *waiter)
+{
+  return waiter->task != NULL &&
+         g_task_get_source_tag (waiter->task) == ta_queue_pop_batch_async;
+}
+
+static gboolean
 ta_queue_has_room_locked (TaQueue *self)
 {
   return self->max_size == 0 || self->items.length < self->max_size;
@@ -330,7 +337,20 @@ ta_queue_push_locked (TaQueue        *self,
   /* Someone is waiting: the queue is empty, the item goes straight on. */
   if ((link = g_queue_peek_head_link (&self->poppers)) != NULL)
     {
-      ta_queue_answer_locked (self, link->data, item, FALSE, answers);
+      TaWaiter *popper = link->data;
+
+      /* A batch popper is told to come and collect, in its own context,
+       * everything that has arrived by then: a fast producer fills its
+       * next batch while the news travels, instead of paying for a
+       * completion per item. */
+      if (ta_queue_is_batch_popper (popper))
+        {
+          g_queue_push_tail (&self->items, item);
+          ta_queue_answer_locked (self, popper, NULL, FALSE, answers);
+          return TA_QUEUE_OK;
+        }
+
+      ta_queue_answer_locked (self, popper, item, FALSE, answers);
       return TA_QUEUE_OK;
     }
 
@@ -391,6 +411,47 @@ ta_queue_pop_batch_locked (TaQueue        *self,
   return batch;
 }
 
+static void ta_queue_unlock_and_complete (TaQueue        *self,
+                                          TaQueueAnswers *answers);
+
+/* In a batch popper's context, told that items arrived: takes what is
+ * there now, up to the batch size. Items stay in the queue until then, so
+ * a pop cancelled meanwhile loses none. */
+static void
+ta_queue_collect_batch (GTask    *task,
+                        gpointer  data)
+{
+  TaQueue *self = data;
+  TaQueueAnswers answers = TA_QUEUE_ANSWERS_INIT;
+  guint max_items = GPOINTER_TO_UINT (g_task_get_task_data (task));
+  GPtrArray *batch = NULL;
+  gboolean closed = FALSE;
+
+  /* @task is borrowed: the posted call holds it. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (self);
+      return;
+    }
+
+  ta_monitor_lock (&self->monitor);
+  if (!g_queue_is_empty (&self->items))
+    batch = ta_queue_pop_batch_locked (self, max_items, &answers);
+  else if (self->closed)
+    closed = TRUE;
+  else
+    /* Taken by someone else meanwhile: wait again, as a new arrival. */
+    ta_waiter_new_locked (G_OBJECT (self), &self->monitor, &self->poppers, task);
+  ta_queue_unlock_and_complete (self, &answers);
+
+  if (batch != NULL)
+    g_task_return_pointer (task, batch, (GDestroyNotify) g_ptr_array_unref);
+  else if (closed)
+    g_task_return_new_error (task, TA_ERROR, TA_ERROR_CLOSED,
+                             "The queue is closed and empty");
+  g_object_unref (self);
+}
+
 /* Unlocks, then completes the asynchronous waiters answered. */
 static void
 ta_queue_unlock_and_complete (TaQueue        *self,
@@ -431,10 +492,8 @@ ta_queue_unlock_and_complete (TaQueue        *self,
         }
       else if (tag == ta_queue_pop_batch_async)
         {
-          GPtrArray *batch = g_ptr_array_new_full (1, self->item_destroy);
-
-          g_ptr_array_add (batch, c->item);
-          ta_waiter_complete_pointer (waiter, batch, (GDestroyNotify) g_ptr_array_unref);
+          ta_waiter_complete_call (waiter, ta_queue_collect_batch, g_object_ref (self),
+                                   g_object_unref);
         }
       else
         {
@@ -706,6 +765,7 @@ ta_queue_pop_async_internal (TaQueue             *self,
   gboolean closed = FALSE;
 
   task = ta_queue_task_new (self, source_tag, name, cancellable, callback, user_data);
+  g_task_set_task_data (task, GUINT_TO_POINTER (max_items), NULL);
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -1147,6 +1207,12 @@ ta_queue_pop_finish (TaQueue       *self,
  * Removes up to @max_items items at once, waiting without blocking until
  * there is at least one: a consumer that keeps up with a fast producer
  * pays for one wake-up per batch instead of one per item.
+ *
+ * While it waits, the first item pushed does not go to it directly: it is
+ * told to come and collect, and takes, in its own context, all that has
+ * arrived by then (up to @max_items). Until it has, the items stay in the
+ * queue: a pop cancelled meanwhile takes none, and if others took them
+ * first, it waits on.
  *
  * Any thread. The callback runs in the thread-default main context of the
  * caller, never from within this call.

@@ -80,6 +80,17 @@ void      ta_task_return_pointer_in_context (GTask          *task,
 void      ta_task_return_error_in_context   (GTask          *task,
                                              GError         *error);
 
+/* Runs @func on @task in the task's context, for work that must happen
+ * there before it returns (collecting a batch, say); @data_destroy frees
+ * @data if the context never runs it. */
+typedef void (*TaTaskCallFunc) (GTask    *task,
+                                gpointer  data);
+
+void      ta_task_call_in_context           (GTask          *task,
+                                             TaTaskCallFunc  func,
+                                             gpointer        data,
+                                             GDestroyNotify  data_destroy);
+
 /*
  * Completes an asynchronous waiter that the caller unlinked, consuming the
  * caller's reference: the waiter is released first, then the return is
@@ -94,6 +105,10 @@ void      ta_waiter_complete_pointer (TaWaiter       *self,
                                       GDestroyNotify  result_destroy);
 void      ta_waiter_complete_error   (TaWaiter       *self,
                                       GError         *error);
+void      ta_waiter_complete_call    (TaWaiter       *self,
+                                      TaTaskCallFunc  func,
+                                      gpointer        data,
+                                      GDestroyNotify  data_destroy);
 
 /* Unlinks every waiter of @queue (monitor held) into a plain GList of
  * waiters that the caller completes after unlocking. */

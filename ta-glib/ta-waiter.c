@@ -157,6 +157,7 @@ typedef enum {
   TA_RETURN_BOOLEAN,
   TA_RETURN_POINTER,
   TA_RETURN_ERROR,
+  TA_RETURN_CALL,
 } TaReturnKind;
 
 typedef struct
@@ -168,6 +169,7 @@ typedef struct
   gpointer        pointer;
   GDestroyNotify  pointer_destroy;
   GError         *error;
+  TaTaskCallFunc  call;
 } TaReturn;
 
 static gboolean
@@ -184,6 +186,11 @@ ta_return_dispatch (gpointer data)
 
     case TA_RETURN_POINTER:
       g_task_return_pointer (r->task, g_steal_pointer (&r->pointer), r->pointer_destroy);
+      r->pointer_destroy = NULL;
+      break;
+
+    case TA_RETURN_CALL:
+      r->call (r->task, g_steal_pointer (&r->pointer));
       r->pointer_destroy = NULL;
       break;
 
@@ -286,6 +293,34 @@ ta_task_return_error_in_context (GTask  *task,
   r->kind = TA_RETURN_ERROR;
   r->error = error;
   ta_task_return_in_context (r);
+}
+
+void
+ta_task_call_in_context (GTask          *task,
+                         TaTaskCallFunc  func,
+                         gpointer        data,
+                         GDestroyNotify  data_destroy)
+{
+  TaReturn *r = g_new0 (TaReturn, 1);
+
+  r->task = task;  /* the caller's reference */
+  r->kind = TA_RETURN_CALL;
+  r->call = func;
+  r->pointer = data;
+  r->pointer_destroy = data_destroy;
+  ta_task_return_in_context (r);
+}
+
+void
+ta_waiter_complete_call (TaWaiter       *self,
+                         TaTaskCallFunc  func,
+                         gpointer        data,
+                         GDestroyNotify  data_destroy)
+{
+  GTask *task = g_steal_pointer (&self->task);
+
+  ta_waiter_release (self);
+  ta_task_call_in_context (task, func, data, data_destroy);
 }
 
 void

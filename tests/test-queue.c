@@ -725,6 +725,134 @@ test_queue_pop_batch (void)
   g_main_context_pop_thread_default (context);
 }
 
+typedef struct
+{
+  TaQueue *queue;
+  guint    n;
+} Pusher;
+
+static gpointer
+push_items_thread (gpointer data)
+{
+  Pusher *p = data;
+
+  for (guint i = 0; i < p->n; i++)
+    g_assert_true (ta_queue_push (p->queue, item_new (), 0, NULL));
+
+  return NULL;
+}
+
+/* Pushes @n new items from another thread, and waits until it is done. */
+static void
+push_from_thread (TaQueue *queue,
+                  guint    n)
+{
+  Pusher p = { queue, n };
+
+  g_thread_join (g_thread_new ("pusher", push_items_thread, &p));
+}
+
+static void
+test_queue_batch_collects_what_arrived (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  BatchOp op = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+
+  /* The first push tells the waiting popper; what arrives before it gets
+   * to collect goes in the same batch. */
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  push_from_thread (queue, 5);
+  test_iterate_until (context, &op.done);
+  g_assert_no_error (op.error);
+  g_assert_cmpuint (op.batch->len, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, i);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+
+  /* No more than the batch size, though: the rest stays. */
+  op.done = FALSE;
+  ta_queue_pop_batch_async (queue, 2, NULL, batch_cb, &op);
+  push_from_thread (queue, 3);
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 2);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, 7);
+
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_queue_batch_cancelled_before_collecting (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BatchOp op = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+
+  /* Told, then cancelled before it collected: the items never left the
+   * queue, and stay there. */
+  ta_queue_pop_batch_async (queue, 100, cancellable, batch_cb, &op);
+  push_from_thread (queue, 3);
+  g_cancellable_cancel (cancellable);
+  test_iterate_until (context, &op.done);
+  g_assert_error (op.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&op.error);
+  g_assert_null (op.batch);
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, i);
+
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
+static void
+test_queue_batch_collects_nothing_waits_again (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  BatchOp op = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+
+  /* Someone else takes the item before the popper collects it: the
+   * popper waits on, for the next one. */
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  push_from_thread (queue, 1);
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, 0);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_false (op.done);
+
+  push_from_thread (queue, 1);
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 1);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 1);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+
+  /* Told, then closed: it still gets what is there. */
+  op.done = FALSE;
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  push_from_thread (queue, 1);
+  ta_queue_close (queue);
+  test_iterate_until (context, &op.done);
+  g_assert_cmpuint (op.batch->len, ==, 1);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
 /* ---------------------------------------------------------------------- */
 /* The cookbook: loop to loop, thread to loop and back                     */
 /* ---------------------------------------------------------------------- */
@@ -1148,6 +1276,9 @@ main (int   argc,
   g_test_add_func ("/ta/queue/cancel-async-push-frees-item", test_queue_cancel_async_push_frees_item);
   g_test_add_func ("/ta/queue/async-push-waits-for-room", test_queue_async_push_waits_for_room);
   g_test_add_func ("/ta/queue/pop-batch", test_queue_pop_batch);
+  g_test_add_func ("/ta/queue/batch-collects-what-arrived", test_queue_batch_collects_what_arrived);
+  g_test_add_func ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
+  g_test_add_func ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
   g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
   g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
   g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);
