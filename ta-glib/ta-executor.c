@@ -94,9 +94,10 @@ typedef struct
   TaRunnerCore    *core;          /* immutable: the jobs' book-keeping */
   TaQueue         *jobs;          /* immutable: TaTask, queued to start */
 
+  gint             n_idle;        /* atomic: workers waiting for a job */
+
   TaMonitor        monitor;       /* guards the fields below */
   guint            n_workers;
-  guint            n_idle;
   GPtrArray       *threads;       /* GThread, to join */
   GPtrArray       *contexts;      /* GMainContext of live workers, to wake */
   gboolean         stopping;
@@ -203,15 +204,9 @@ ta_worker_thread (gpointer data)
     {
       TaTask *task;
 
-      ta_monitor_lock (&pool->monitor);
-      pool->n_idle++;
-      ta_monitor_unlock (&pool->monitor);
-
+      g_atomic_int_inc (&pool->n_idle);
       task = ta_queue_pop (pool->jobs, TA_TIMEOUT_INFINITE, NULL);
-
-      ta_monitor_lock (&pool->monitor);
-      pool->n_idle--;
-      ta_monitor_unlock (&pool->monitor);
+      g_atomic_int_add (&pool->n_idle, -1);
 
       /* Closed and drained: the pool is shutting down. */
       if (task == NULL)
@@ -256,8 +251,15 @@ ta_worker_thread (gpointer data)
 static void
 ta_pool_maybe_grow (TaPool *pool)
 {
+  /* The common case, without the lock: a worker is free. A worker about
+   * to go idle is counted once it waits; one that was busy a moment ago
+   * takes the job when done, and the pool grows on the next one. */
+  if (g_atomic_int_get (&pool->n_idle) > 0)
+    return;
+
   ta_monitor_lock (&pool->monitor);
-  if (!pool->stopping && pool->n_idle == 0 && pool->n_workers < pool->max_workers)
+  if (!pool->stopping && g_atomic_int_get (&pool->n_idle) == 0 &&
+      pool->n_workers < pool->max_workers)
     {
       g_autofree char *thread_name = g_strdup_printf ("%s-%u", pool->name, pool->threads->len);
       GThread *thread = g_thread_try_new (thread_name, ta_worker_thread,
@@ -649,21 +651,6 @@ ta_executor_run (TaExecutor     *self,
   return g_steal_pointer (&task);
 }
 
-static void
-ta_executor_run_done_cb (GObject      *source,
-                         GAsyncResult *result,
-                         gpointer      user_data)
-{
-  g_autoptr(GTask) run = user_data;
-  TaTask *task = TA_TASK (source);
-  GError *error = NULL;
-
-  if (!ta_task_wait_finish (task, result, &error))
-    g_task_return_error (run, error);
-  else
-    g_task_return_pointer (run, g_object_ref (task), g_object_unref);
-}
-
 /**
  * ta_executor_run_async:
  * @self: an executor
@@ -713,7 +700,9 @@ ta_executor_run_async (TaExecutor          *self,
       return;
     }
 
-  ta_task_wait_async (task, cancellable, ta_executor_run_done_cb, g_steal_pointer (&run));
+  /* The run is itself the wait on the job: one GTask, one completion. */
+  g_task_set_task_data (run, g_object_ref (task), g_object_unref);
+  ta_task_wait_with_gtask (task, run);
 }
 
 /**
@@ -735,11 +724,23 @@ ta_executor_run_finish (TaExecutor    *self,
                         GAsyncResult  *result,
                         GError       **error)
 {
+  TaTask *task;
+
   g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_executor_run_async, NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  task = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    {
+      /* No job at all (refused), or a job that failed: then its error
+       * was seen. */
+      if (task != NULL)
+        ta_task_wait_failed (task, g_task_get_cancellable (G_TASK (result)));
+      return NULL;
+    }
+
+  return g_object_ref (task);
 }
 
 /* Wakes the workers, blocked in their contexts on jobs just failed. */

@@ -38,7 +38,8 @@ struct _TaTask
   TaInbox         *core_inbox;      /* immutable; alive while the task runs */
   void           (*core_defer_publish) (TaTask *task);  /* immutable */
   char            *name;            /* immutable */
-  GCancellable    *cancellable;     /* immutable, always our own */
+  GCancellable    *cancellable;     /* atomic, made when first needed, then
+                                     * immutable; always our own */
   GCancellable    *user_cancellable;/* immutable, chained to cancellable */
   gulong           user_cancel_id;
 
@@ -73,6 +74,10 @@ TaTask *ta_task_new_internal   (TaRunnerCore   *core,
 void    ta_task_force_complete (TaTask         *self,
                                 const GError   *error);
 GError *ta_task_take_failed_for_report (TaTask *self);
+void    ta_task_wait_with_gtask        (TaTask         *self,
+                                        GTask          *wait_task);
+void    ta_task_wait_failed            (TaTask         *self,
+                                        GCancellable   *wait_cancellable);
 void    ta_task_mark_retrieved         (TaTask *self);
 
 /* Runs (or discards) what the task has queued, its start or its

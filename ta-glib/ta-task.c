@@ -77,6 +77,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-task-private.h"
@@ -138,6 +140,54 @@ ta_task_finalize (GObject *object)
   G_OBJECT_CLASS (ta_task_parent_class)->finalize (object);
 }
 
+/*
+ * The task's own cancellable is made when first needed: to cancel the task,
+ * to hand it out, or when the task starts (on the runner or worker thread,
+ * which spares the spawning thread the cost). Any thread.
+ */
+static GCancellable *
+ta_task_ensure_cancellable (TaTask *self)
+{
+  GCancellable *cancellable = g_atomic_pointer_get (&self->cancellable);
+
+  if (G_UNLIKELY (cancellable == NULL))
+    {
+      GCancellable *fresh = g_cancellable_new ();
+
+      if (!g_atomic_pointer_compare_and_exchange (&self->cancellable, NULL, fresh))
+        g_object_unref (fresh);
+      cancellable = g_atomic_pointer_get (&self->cancellable);
+    }
+
+  return cancellable;
+}
+
+/* "task-N", without the cost of printf. */
+static char *
+ta_task_default_name (guint64 id)
+{
+  char digits[24];
+  guint n = 0;
+
+  do
+    {
+      digits[n++] = '0' + id % 10;
+      id /= 10;
+    }
+  while (id > 0);
+
+  {
+    char *name = g_malloc (5 + n + 1);
+
+    memcpy (name, "task-", 5);
+    for (guint i = 0; i < n; i++)
+      name[5 + i] = digits[n - 1 - i];
+    name[5 + n] = '\0';
+
+    return name;
+  }
+}
+
 static void
 ta_task_get_property (GObject    *object,
                       guint       prop_id,
@@ -153,7 +203,7 @@ ta_task_get_property (GObject    *object,
       break;
 
     case PROP_CANCELLABLE:
-      g_value_set_object (value, self->cancellable);
+      g_value_set_object (value, ta_task_ensure_cancellable (self));
       break;
 
     default:
@@ -231,8 +281,7 @@ ta_task_new_internal (TaRunnerCore   *core,
   if (name != NULL)
     self->name = g_strdup (name);
   else
-    self->name = g_strdup_printf ("task-%" G_GUINT64_FORMAT,
-                                  (guint64) __atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED));
+    self->name = ta_task_default_name (__atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED));
   self->func = func;
   self->user_data = user_data;
   self->user_data_destroy = user_data_destroy;
@@ -240,14 +289,13 @@ ta_task_new_internal (TaRunnerCore   *core,
 
   /* The task always has a cancellable of its own, so that stopping the
    * runner never cancels one the caller shares with other work. */
-  self->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
       self->user_cancellable = g_object_ref (cancellable);
       self->user_cancel_id =
         g_cancellable_connect (cancellable,
                                G_CALLBACK (ta_task_chain_cancel_cb),
-                               g_object_ref (self->cancellable),
+                               g_object_ref (ta_task_ensure_cancellable (self)),
                                g_object_unref);
     }
 
@@ -491,7 +539,7 @@ ta_task_start (TaTask *self)
   self->func = NULL;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
-  started = !g_cancellable_is_cancelled (self->cancellable);
+  started = !g_cancellable_is_cancelled (ta_task_ensure_cancellable (self));
   if (started)
     self->state = TA_TASK_RUNNING;
   ta_monitor_unlock (&self->monitor);
@@ -648,7 +696,7 @@ ta_task_get_cancellable (TaTask *self)
 {
   g_return_val_if_fail (TA_IS_TASK (self), NULL);
 
-  return self->cancellable;
+  return ta_task_ensure_cancellable (self);
 }
 
 /**
@@ -694,7 +742,7 @@ ta_task_cancel (TaTask *self)
 {
   g_return_if_fail (TA_IS_TASK (self));
 
-  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (ta_task_ensure_cancellable (self));
 }
 
 static gboolean
@@ -819,7 +867,6 @@ ta_task_wait_async (TaTask              *self,
                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  gboolean done;
 
   g_return_if_fail (TA_IS_TASK (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -828,30 +875,50 @@ ta_task_wait_async (TaTask              *self,
   g_task_set_source_tag (task, ta_task_wait_async);
   g_task_set_name (task, "[ta-glib] ta_task_wait_async");
 
+  ta_task_wait_with_gtask (self, task);
+}
+
+/*
+ * ta_task_wait_with_gtask:
+ * @wait_task: a GTask created in the waiting thread's context
+ *
+ * Returns %TRUE on @wait_task once the task succeeded, or the task's
+ * error; @wait_task's cancellable fails the wait with
+ * %G_IO_ERROR_CANCELLED. The return is posted to @wait_task's context,
+ * never made from within this call. Any thread.
+ */
+void
+ta_task_wait_with_gtask (TaTask *self,
+                         GTask  *wait_task)
+{
+  GError *error = NULL;
+  gboolean done;
+
   ta_monitor_lock (&self->monitor);
   done = self->state == TA_TASK_DONE;
   if (!done)
-    ta_waiter_new_locked (G_OBJECT (self), &self->monitor, &self->waiters, task);
+    ta_waiter_new_locked (G_OBJECT (self), &self->monitor, &self->waiters, wait_task);
+  else if (!ta_task_report_locked (self, &error))
+    done = TRUE;
   ta_monitor_unlock (&self->monitor);
 
   /* GTask defers this return to the next iteration of the caller's
    * context, so the callback never runs from within this call. */
-  if (done)
-    {
-      GError *error = NULL;
+  if (done && error != NULL)
+    g_task_return_error (wait_task, error);
+  else if (done)
+    g_task_return_boolean (wait_task, TRUE);
+}
 
-      ta_monitor_lock (&self->monitor);
-      if (!ta_task_report_locked (self, &error))
-        {
-          ta_monitor_unlock (&self->monitor);
-          g_task_return_error (task, error);
-        }
-      else
-        {
-          ta_monitor_unlock (&self->monitor);
-          g_task_return_boolean (task, TRUE);
-        }
-    }
+/* After a wait on @self failed: unless the wait itself was cancelled, the
+ * task's error was seen, and is not reported again. */
+void
+ta_task_wait_failed (TaTask       *self,
+                     GCancellable *wait_cancellable)
+{
+  if (ta_task_is_done (self) &&
+      (wait_cancellable == NULL || !g_cancellable_is_cancelled (wait_cancellable)))
+    ta_task_mark_retrieved (self);
 }
 
 /**
@@ -880,12 +947,8 @@ ta_task_wait_finish (TaTask        *self,
 
   if (!g_task_propagate_boolean (G_TASK (result), &local_error))
     {
-      GCancellable *wait_cancellable = g_task_get_cancellable (G_TASK (result));
-
       /* The wait's own cancellation says nothing about the task. */
-      if (ta_task_is_done (self) &&
-          (wait_cancellable == NULL || !g_cancellable_is_cancelled (wait_cancellable)))
-        ta_task_mark_retrieved (self);
+      ta_task_wait_failed (self, g_task_get_cancellable (G_TASK (result)));
       g_propagate_error (error, local_error);
       return FALSE;
     }

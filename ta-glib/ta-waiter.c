@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ta-cancel-private.h"
+#include "ta-post-private.h"
 #include "ta-runner-private.h"
 #include "ta-waiter-private.h"
 
@@ -232,7 +233,6 @@ static void
 ta_task_return_in_context (TaReturn *r)
 {
   GMainContext *context = g_task_get_context (r->task);
-  GSource *source;
 
   if (g_main_context_is_owner (context))
     {
@@ -242,19 +242,13 @@ ta_task_return_in_context (TaReturn *r)
     }
 
   /* A runner's context: through its inbox, which also drops it if the
-   * runner has stopped and will never dispatch it. */
+   * runner has stopped and will never dispatch it. Any other context:
+   * through its post source. Either way a burst of completions costs one
+   * wake-up. */
   r->item.func = ta_return_item_func;
   ta_tsan_release (r);
-  if (ta_runner_context_post (context, &r->item))
-    return;
-
-  source = g_idle_source_new ();
-  g_source_set_static_name (source, "[ta-glib] complete in the caller's context");
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, ta_return_dispatch, r, ta_return_free);
-  ta_tsan_release (r);
-  g_source_attach (source, context);
-  g_source_unref (source);
+  if (!ta_runner_context_post (context, &r->item))
+    ta_context_post (context, &r->item);
 }
 
 void

@@ -1,0 +1,172 @@
+/* ta-post.c: work for any GMainContext, one wake-up per batch
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "ta-monitor-private.h"
+#include "ta-post-private.h"
+
+/* How many items one dispatch runs before it lets other sources in. */
+#define TA_POST_BATCH 256
+
+typedef struct
+{
+  GSource       source;
+  GMutex        mutex;
+  TaWorkItem   *head;       /* guarded by mutex */
+  TaWorkItem   *tail;       /* guarded by mutex */
+  gint          n_items;    /* atomic, written under mutex */
+  GMainContext *context;    /* unowned: the source is attached to it */
+} TaPostSource;
+
+/*
+ * The source of each context, registered while it lives. The context owns
+ * its source (the reference of g_source_attach()); the source unregisters
+ * itself when the context lets it go. Lookups happen under the lock, which
+ * a finalizing source also takes, so a source found is valid while the
+ * lock is held.
+ */
+G_LOCK_DEFINE_STATIC (post_sources);
+static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
+
+static TaWorkItem *
+ta_post_source_pop (TaPostSource *self)
+{
+  TaWorkItem *item;
+
+  ta_mutex_lock (&self->mutex);
+  item = self->head;
+  if (item != NULL)
+    {
+      self->head = item->next;
+      if (self->head == NULL)
+        self->tail = NULL;
+      item->next = NULL;
+      g_atomic_int_add (&self->n_items, -1);
+    }
+  ta_mutex_unlock (&self->mutex);
+
+  return item;
+}
+
+static gboolean
+ta_post_source_prepare (GSource *source,
+                        gint    *timeout)
+{
+  *timeout = -1;
+  return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
+}
+
+static gboolean
+ta_post_source_check (GSource *source)
+{
+  return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
+}
+
+static gboolean
+ta_post_source_dispatch (GSource     *source,
+                         GSourceFunc  callback,
+                         gpointer     user_data)
+{
+  TaPostSource *self = (TaPostSource *) source;
+
+  for (guint i = 0; i < TA_POST_BATCH; i++)
+    {
+      TaWorkItem *item = ta_post_source_pop (self);
+
+      if (item == NULL)
+        break;
+      item->func (item, TRUE);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ta_post_source_finalize (GSource *source)
+{
+  TaPostSource *self = (TaPostSource *) source;
+  TaWorkItem *list;
+
+  G_LOCK (post_sources);
+  if (g_hash_table_lookup (post_sources, self->context) == self)
+    g_hash_table_remove (post_sources, self->context);
+  G_UNLOCK (post_sources);
+
+  /* Posted to a context that went away: never run, released here. */
+  ta_mutex_lock (&self->mutex);
+  list = self->head;
+  self->head = self->tail = NULL;
+  ta_mutex_unlock (&self->mutex);
+  ta_work_item_discard_list (list);
+
+  g_mutex_clear (&self->mutex);
+}
+
+static GSourceFuncs ta_post_source_funcs = {
+  .prepare = ta_post_source_prepare,
+  .check = ta_post_source_check,
+  .dispatch = ta_post_source_dispatch,
+  .finalize = ta_post_source_finalize,
+};
+
+/* Called with the registry locked. */
+static TaPostSource *
+ta_post_source_new_locked (GMainContext *context)
+{
+  TaPostSource *self;
+
+  self = (TaPostSource *) g_source_new (&ta_post_source_funcs, sizeof (TaPostSource));
+  g_mutex_init (&self->mutex);
+  self->context = context;
+  g_source_set_static_name ((GSource *) self, "[ta-glib] work posted from other threads");
+  g_source_set_priority ((GSource *) self, G_PRIORITY_DEFAULT);
+  g_source_set_can_recurse ((GSource *) self, TRUE);
+  ta_tsan_release (self);
+  g_source_attach ((GSource *) self, context);
+  /* The context's reference is the one that counts. */
+  g_source_unref ((GSource *) self);
+
+  if (post_sources == NULL)
+    post_sources = g_hash_table_new (NULL, NULL);
+  g_hash_table_insert (post_sources, context, self);
+
+  return self;
+}
+
+void
+ta_context_post (GMainContext *context,
+                 TaWorkItem   *item)
+{
+  TaPostSource *source;
+  gboolean was_empty;
+
+  item->next = NULL;
+  g_main_context_ref (context);
+
+  G_LOCK (post_sources);
+  source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
+  /* Destroyed with the context still alive (a worker thread sweeping its
+   * context on exit): a new one, attached to the same context. */
+  if (source == NULL || g_source_is_destroyed ((GSource *) source))
+    source = ta_post_source_new_locked (context);
+
+  ta_mutex_lock (&source->mutex);
+  was_empty = source->head == NULL;
+  if (source->tail != NULL)
+    source->tail->next = item;
+  else
+    source->head = item;
+  source->tail = item;
+  g_atomic_int_inc (&source->n_items);
+  ta_mutex_unlock (&source->mutex);
+  G_UNLOCK (post_sources);
+
+  /* The context's thread looks at the source on every iteration; it only
+   * needs waking when it may have gone to sleep believing it empty. */
+  if (was_empty)
+    g_main_context_wakeup (context);
+  g_main_context_unref (context);
+}
