@@ -525,9 +525,9 @@ ta_server_spawn (TaServer       *self,
  *   [property@Ta.Runner:default-call-timeout]
  * @error: return location for a #GError
  *
- * Handles at most one pending request: lets the runner's loop catch up
- * (so that clients have reacted to earlier answers), then takes the
- * oldest queued request, if there is one, and emits
+ * Handles at most one pending request: takes the oldest queued request
+ * — when none is queued, after letting the runner's loop catch up, so
+ * that clients have reacted to what happened since — and emits
  * [signal@Ta.Server::handle-request] for it on this thread. It never
  * waits for a request to arrive: with none queued, it returns %FALSE.
  *
@@ -563,12 +563,23 @@ ta_server_process (TaServer  *self,
 
   priv = ta_server_get_instance_private (self);
 
-  if (!ta_runner_wait_idle (priv->runner, timeout_us, error))
-    return FALSE;
+  /* A request already queued needs no catching up to be seen: the
+   * previous call caught up after its answer. Only an empty queue waits
+   * for the loop, to see requests that are on their way. */
+  if (!ta_queue_is_empty (priv->queue) &&
+      ta_runner_is_running (priv->runner) &&
+      !ta_runner_is_runner_thread (priv->runner))
+    request = ta_queue_try_pop (priv->queue, NULL);
 
-  request = ta_queue_try_pop (priv->queue, NULL);
   if (request == NULL)
-    return FALSE;
+    {
+      if (!ta_runner_wait_idle (priv->runner, timeout_us, error))
+        return FALSE;
+
+      request = ta_queue_try_pop (priv->queue, NULL);
+      if (request == NULL)
+        return FALSE;
+    }
 
   g_signal_emit (self, signals[HANDLE_REQUEST], 0, request, &handled);
 
