@@ -6,6 +6,8 @@
  *    wait for it. Baseline: g_main_context_invoke() + GMutex/GCond.
  * 2. Spawn 100,000 trivial tasks and wait for all. Baselines:
  *    g_main_context_invoke_full() with a counter, and one GTask per job.
+ *    Beside them, the same jobs submitted fire-and-forget with
+ *    ta_runner_invoke() and counted: batched submission without handles.
  */
 
 #include "bench-common.h"
@@ -148,6 +150,32 @@ raw_gtask_per_s (RawLoop *raw,
 }
 
 static void
+count_invoked (gpointer data)
+{
+  count_func (data);
+}
+
+static double
+ta_invoke_per_s (TaRunner *runner,
+                 guint     n)
+{
+  Counter counter = { .target = n };
+  gint64 start;
+
+  g_mutex_init (&counter.mutex);
+  g_cond_init (&counter.cond);
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < n; i++)
+    if (!ta_runner_invoke (runner, count_invoked, &counter, NULL, NULL))
+      g_error ("invoke failed");
+  counter_wait (&counter);
+  g_mutex_clear (&counter.mutex);
+  g_cond_clear (&counter.cond);
+
+  return n / ((g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+}
+
+static void
 trivial_task (GTask        *task,
               GCancellable *cancellable,
               gpointer      data)
@@ -189,7 +217,8 @@ run_all (const BenchOptions *options,
   double *raw_values = g_new (double, options->runs);
   double *ta_values = g_new (double, options->runs);
   double *extra_values = g_new (double, options->runs);
-  double raw_median, ta_median, extra_median;
+  double *invoke_values = g_new (double, options->runs);
+  double raw_median, ta_median, extra_median, invoke_median;
 
   bench_set_pinned (pinned);
   raw = raw_loop_new ();
@@ -218,10 +247,12 @@ run_all (const BenchOptions *options,
       raw_values[r] = raw_invoke_full_per_s (raw, n_spawn);
       extra_values[r] = raw_gtask_per_s (raw, n_spawn);
       ta_values[r] = ta_spawn_per_s (runner, n_spawn);
+      invoke_values[r] = ta_invoke_per_s (runner, n_spawn);
     }
   raw_median = bench_median (raw_values, options->runs);
   extra_median = bench_median (extra_values, options->runs);
   ta_median = bench_median (ta_values, options->runs);
+  invoke_median = bench_median (invoke_values, options->runs);
   g_print ("spawn %u trivial jobs and wait for all (median of %u runs)\n",
            n_spawn, options->runs);
   bench_report_baseline ("raw GLib: g_main_context_invoke_full + counter",
@@ -230,6 +261,8 @@ run_all (const BenchOptions *options,
                 raw_median / 1e6, TRUE);
   bench_report ("ta_runner_spawn + ta_task_wait", ta_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
+  bench_report ("ta_runner_invoke + counter (no handles)", invoke_median / 1e6, "M/s",
+                raw_median / 1e6, TRUE);
 
   ta_runner_stop (runner, NULL);
   raw_loop_free (raw);
@@ -237,6 +270,7 @@ run_all (const BenchOptions *options,
   g_free (raw_values);
   g_free (ta_values);
   g_free (extra_values);
+  g_free (invoke_values);
 }
 
 int

@@ -110,7 +110,16 @@ typedef struct
   TaPool       *pool;
   GMainContext *context;
   GPtrArray    *to_publish;       /* TaTask whose GTask returned */
+  GSource      *job_source;       /* calls the job function */
+  TaTask       *job;              /* the job it calls */
+  TaTaskStart  *job_start;        /* NULL once it did */
 } TaWorker;
+
+typedef struct
+{
+  GSource   source;
+  TaWorker *worker;
+} TaJobSource;
 
 static GPrivate current_worker;
 
@@ -186,11 +195,65 @@ ta_worker_publish (TaWorker *worker)
   g_ptr_array_set_size (worker->to_publish, 0);
 }
 
+/* The job function runs in a dispatch: its GTask, made before, returns
+ * at once instead of through an idle source (see ta_task_begin()). */
+static gboolean
+ta_job_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  TaWorker *worker = ((TaJobSource *) source)->worker;
+  TaTaskStart *start = g_steal_pointer (&worker->job_start);
+
+  g_source_set_ready_time (source, -1);
+  if (start != NULL)
+    ta_task_call (worker->job, start);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs ta_job_source_funcs = {
+  .dispatch = ta_job_source_dispatch,
+};
+
+/* Starts @task, the queue's reference, and keeps its GTask's context
+ * running until the job is done: published here, or failed by a
+ * shutdown. */
+static void
+ta_worker_run_job (TaWorker *worker,
+                   TaTask   *task)
+{
+  TaTaskStart start;
+
+  if (ta_task_begin (task, &start))
+    {
+      worker->job = task;
+      worker->job_start = &start;
+      g_source_set_ready_time (worker->job_source, 0);
+      while (worker->job_start != NULL)
+        g_main_context_iteration (worker->context, TRUE);
+      worker->job = NULL;
+    }
+
+  ta_worker_publish (worker);
+  while (!ta_task_is_done (task))
+    {
+      g_main_context_iteration (worker->context, TRUE);
+      ta_worker_publish (worker);
+    }
+  g_object_unref (task);
+}
+
 static gpointer
 ta_worker_thread (gpointer data)
 {
   TaPool *pool = data;  /* the thread's reference */
-  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new () };
+  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, NULL };
+
+  worker.job_source = g_source_new (&ta_job_source_funcs, sizeof (TaJobSource));
+  ((TaJobSource *) worker.job_source)->worker = &worker;
+  g_source_set_static_name (worker.job_source, "[ta-glib] executor job");
+  g_source_attach (worker.job_source, worker.context);
 
   g_private_set (&current_worker, &worker);
   ta_runner_core_set_current (pool->core);
@@ -212,17 +275,7 @@ ta_worker_thread (gpointer data)
       if (task == NULL)
         break;
 
-      /* Starts the job, then keeps its GTask's context running until the
-       * job is done: published here, or failed by a shutdown. */
-      g_object_ref (task);
-      ta_task_run_item (task, TRUE);
-      ta_worker_publish (&worker);
-      while (!ta_task_is_done (task))
-        {
-          g_main_context_iteration (worker.context, TRUE);
-          ta_worker_publish (&worker);
-        }
-      g_object_unref (task);
+      ta_worker_run_job (&worker, task);
     }
 
   /* Whatever jobs left behind runs out or goes, on this thread. */
@@ -237,6 +290,8 @@ ta_worker_thread (gpointer data)
   ta_monitor_broadcast (&pool->monitor);
   ta_monitor_unlock (&pool->monitor);
 
+  g_source_destroy (worker.job_source);
+  g_source_unref (worker.job_source);
   g_main_context_pop_thread_default (worker.context);
   g_main_context_unref (worker.context);
   g_ptr_array_unref (worker.to_publish);

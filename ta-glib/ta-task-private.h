@@ -80,6 +80,20 @@ void    ta_task_wait_failed            (TaTask         *self,
                                         GCancellable   *wait_cancellable);
 void    ta_task_mark_retrieved         (TaTask *self);
 
+/* A task's start in two halves; see ta_task_begin(). */
+typedef struct
+{
+  TaRunnerCore *core;
+  GTask        *gtask;
+  TaTaskFunc    func;
+  gpointer      user_data;
+} TaTaskStart;
+
+gboolean ta_task_begin (TaTask      *self,
+                        TaTaskStart *start);
+void     ta_task_call  (TaTask      *self,
+                        TaTaskStart *start);
+
 /* Runs (or discards) what the task has queued, its start or its
  * publication, consuming the queue's reference. */
 static inline void

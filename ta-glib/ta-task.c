@@ -514,27 +514,38 @@ ta_task_new_stopped_error (TaTask *self)
                       self->name);
 }
 
-/* Runner thread, inside the inbox's dispatch. */
-static void
-ta_task_start (TaTask *self)
+/*
+ * ta_task_begin:
+ *
+ * Runner or worker thread. The first half of a task's start: takes the
+ * task function and makes the GTask it gets, or fails the task if it was
+ * cancelled before it started. GLib completes a GTask without an idle
+ * source of its own when it returns in a later main-loop iteration than
+ * the one that made it, and one made outside any dispatch counts as
+ * older than every iteration; a worker makes it there, then calls the
+ * function inside a dispatch, so a job that returns at once completes at
+ * once.
+ *
+ * Returns: %TRUE if @start holds the GTask and function to call with
+ *   ta_task_call(), %FALSE if the task will not run
+ */
+gboolean
+ta_task_begin (TaTask      *self,
+               TaTaskStart *start)
 {
-  TaRunnerCore *core;
-  TaTaskFunc func;
-  gpointer user_data;
   GDestroyNotify user_data_destroy;
-  TaActivity previous;
   gboolean started;
-  GTask *gtask;
 
   ta_monitor_lock (&self->monitor);
   if (self->state != TA_TASK_PENDING || self->completing)
     {
       ta_monitor_unlock (&self->monitor);
-      return;
+      return FALSE;
     }
-  core = self->core;
-  func = self->func;
-  user_data = self->user_data;
+  /* Not a reference: the core outlives the thread that runs its tasks. */
+  start->core = self->core;
+  start->func = self->func;
+  start->user_data = self->user_data;
   user_data_destroy = self->user_data_destroy;
   self->func = NULL;
   self->user_data = NULL;
@@ -547,27 +558,37 @@ ta_task_start (TaTask *self)
   if (!started)
     {
       if (user_data_destroy != NULL)
-        user_data_destroy (user_data);
+        user_data_destroy (start->user_data);
       ta_task_complete (self, NULL,
                         g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                      "Task “%s” was cancelled before it started",
                                      self->name));
-      return;
+      return FALSE;
     }
 
-  gtask = g_task_new (NULL, self->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
-  g_task_set_source_tag (gtask, ta_task_start);
-  g_task_set_name (gtask, self->name);
-  g_task_set_task_data (gtask, user_data, user_data_destroy);
+  start->gtask = g_task_new (NULL, self->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
+  g_task_set_source_tag (start->gtask, ta_task_begin);
+  g_task_set_name (start->gtask, self->name);
+  g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
-  g_task_set_check_cancellable (gtask, FALSE);
-  g_object_weak_ref (G_OBJECT (gtask), ta_task_gtask_finalized_cb, self);
+  g_task_set_check_cancellable (start->gtask, FALSE);
+  g_object_weak_ref (G_OBJECT (start->gtask), ta_task_gtask_finalized_cb, self);
 
-  previous = ta_runner_core_push_activity (core, "task “", self->name, "”");
-  func (gtask, self->cancellable, user_data);
-  ta_runner_core_pop_activity (core, previous);
+  return TRUE;
+}
 
-  g_object_unref (gtask);
+/* The second half: calls the task function, on the same thread. */
+void
+ta_task_call (TaTask      *self,
+              TaTaskStart *start)
+{
+  TaActivity previous;
+
+  previous = ta_runner_core_push_activity (start->core, "task “", self->name, "”");
+  start->func (start->gtask, self->cancellable, start->user_data);
+  ta_runner_core_pop_activity (start->core, previous);
+
+  g_clear_object (&start->gtask);
 }
 
 static void
@@ -577,7 +598,12 @@ ta_task_item_func (TaWorkItem *item,
   TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, item));
 
   if (run)
-    ta_task_start (self);
+    {
+      TaTaskStart start;
+
+      if (ta_task_begin (self, &start))
+        ta_task_call (self, &start);
+    }
   else
     ta_task_force_complete (self, NULL);
 
