@@ -178,3 +178,22 @@ def test_foreign_await_ends_when_runner_stops():
     runner.stop()
     thread.join(HANG)
     assert outcome == ['released']
+
+
+@pytest.mark.parametrize('awaitable', ['event', 'future'])
+def test_cancelled_await_does_not_wait_for_a_busy_runner(runner, blocker, awaitable):
+    event, future = Ta.Event(runner), Ta.Future(runner)
+
+    async def main():
+        pending = asyncio.ensure_future(event.as_async_event().wait() if awaitable == 'event'
+                                        else future.result())
+        await asyncio.sleep(0)
+        runner.wait_for_next_eventloop_iteration()
+        runner.create_task(blocker.block())
+        assert blocker.entered.wait(HANG)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(pending, 0.05)
+        # Cancelled while the runner is still blocked: nothing waited for it.
+        return blocker.release.is_set()
+
+    assert run_in_foreign_loop(main()) is False

@@ -365,3 +365,34 @@ def test_queue_without_runner_from_threads():
     queue = Ta.Queue()
     queue.put_wait('plain')
     assert queue.get_wait() == 'plain'
+
+
+def test_blocking_waits_end_when_the_runner_stops():
+    runner = Ta.Runner(name='stopping')
+    runner.start()
+    queue, event, future = Ta.Queue(runner), Ta.Event(runner), Ta.Future(runner)
+    waits = {'get_wait': lambda: queue.get_wait(None),
+             'wait': lambda: event.wait(None),
+             'result_wait': lambda: future.result_wait(None)}
+    outcome = {}
+
+    def wait(name):
+        try:
+            waits[name]()
+            outcome[name] = 'returned'
+        except BaseException as error:  # noqa: B036
+            outcome[name] = error
+
+    threads = [threading.Thread(target=wait, args=(name,)) for name in waits]
+    for t in threads:
+        t.start()
+    # Blocked or not yet: either way the stop ends each wait.
+    runner.stop()
+    for t in threads:
+        t.join(HANG)
+        assert not t.is_alive()
+    for name in waits:
+        assert isinstance(outcome[name], Ta.RunnerNotRunningError), (name, outcome[name])
+    # A wait that starts after the stop does not block either.
+    with pytest.raises(Ta.RunnerNotRunningError):
+        queue.get_wait(None)

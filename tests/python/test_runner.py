@@ -531,6 +531,64 @@ def test_stuck_loop_force_stop_can_fail():
     assert runner._ta_state().thread_exited.wait(HANG)
 
 
+def test_forced_thread_shutdown_is_not_system_exit():
+    # A callback's error handler must not take it for a request to exit.
+    assert issubclass(Ta.ForcedThreadShutdown, BaseException)
+    assert not issubclass(Ta.ForcedThreadShutdown, (SystemExit, Exception))
+
+
+def test_stuck_glib_callback_force_stop_does_not_exit():
+    spinning = threading.Event()
+
+    def spin_in_callback():
+        spinning.set()
+        while True:
+            pass
+
+    runner = Ta.Runner(exit_timeout=0.5)
+    with pytest.warns(RuntimeWarning, match='stuck in a callback'):
+        with runner:
+            source = GLib.idle_source_new()
+            source.set_callback(lambda *unused: spin_in_callback())
+            runner.call_in_loop(lambda: source.attach(runner.get_context()))
+            assert spinning.wait(HANG)
+    assert runner.shutdown_type == Ta.ShutdownType.FORCE_STOPPED
+    # The thread ended; the interpreter was not asked to exit.
+    assert runner._ta_state().thread_exited.wait(HANG)
+    assert threading.main_thread().is_alive()
+
+
+def test_stuck_stop_with_warnings_as_errors_still_settles():
+    spinning = threading.Event()
+
+    async def fail():
+        raise ValueError('nobody looked')
+
+    async def spin():
+        spinning.set()
+        while True:
+            pass
+
+    runner = Ta.Runner(exit_timeout=0.5)
+    runner.start()
+    failing = runner.create_task(fail())
+    runner.wait_for_next_eventloop_iteration()
+    assert failing.done()
+    runner.create_task(spin())
+    assert spinning.wait(HANG)
+    queued = runner.create_task(asyncio.sleep(0))  # never starts
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', RuntimeWarning)
+        with pytest.raises(ExceptionGroup) as info:
+            runner.stop()
+    kinds = sorted(type(e).__name__ for e in info.value.exceptions)
+    assert kinds == ['RuntimeWarning', 'ValueError']
+    # The rest of the stop happened all the same.
+    assert queued.done()
+    with pytest.raises(asyncio.CancelledError):
+        queued.wait(HANG)
+
+
 def test_runners_stopped_at_exit():
     script = textwrap.dedent('''
         import asyncio, gi

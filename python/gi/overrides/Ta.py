@@ -113,8 +113,13 @@ class QueueClosedError(Exception):
     """The queue is closed: nothing more can be put, nothing is left to get."""
 
 
-class ForcedThreadShutdown(SystemExit):
-    """Raised on a stuck runner thread to bring it down."""
+class ForcedThreadShutdown(BaseException):
+    """Raised on a stuck runner thread to bring it down.
+
+    A ``BaseException`` like ``KeyboardInterrupt``, so that ordinary
+    ``except Exception`` clauses let it through; not a ``SystemExit``, which
+    a callback's error handler would take for a request to end the program.
+    """
 
 
 ExceptionGroup = ExceptionGroup  # noqa: F821,A001 - the built-in, for porting
@@ -159,7 +164,9 @@ def _to_us(timeout):
     if timeout < 0:
         raise ValueError(
             f'timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, not {timeout}')
-    return min(int(timeout * 1_000_000), 1 << 62)
+    if timeout >= (1 << 62) / 1_000_000:
+        return Ta.TIMEOUT_INFINITE
+    return int(timeout * 1_000_000)
 
 
 def _from_us(timeout_us):
@@ -271,6 +278,7 @@ class _RunnerState:
         self.thread_id = None
         self.gil_state = None
         self.thread_exited = threading.Event()
+        self.thread_leaving = False   # guarded by lock
         self.lock = threading.Lock()
         self.failed = {}          # BackgroundTask -> None, in failure order
         self.pending = set()      # BackgroundTask not finished
@@ -295,6 +303,8 @@ class _RunnerState:
             return
 
         try:
+            with self.lock:
+                self.thread_leaving = True
             loop = self.loop
             if loop is not None:
                 loop._ta_guest = None
@@ -394,13 +404,26 @@ class _Bridge:
         _deliver(self.future, value, error, self.orphan)
 
 
-async def _gio_await(runner, start, finish, orphan=None):
+def _settled_despite_cancel(future):
+    """After a cancelled await settled: whether the operation succeeded all
+    the same. Then the cancellation is asked for again, for the caller's
+    next await, and the success is what the await returns."""
+    if future.cancelled() or future.exception() is not None:
+        return False
+    asyncio.current_task().cancel()
+    return True
+
+
+async def _gio_await(runner, start, finish, orphan=None, settle=False):
     """Awaits ``start(cancellable, callback)`` / ``finish(result)``.
 
     The operation is started on the runner thread, whose context completes
     it; the outcome reaches the awaiting loop, this one or another. A value
     that arrives for a waiter that was cancelled meanwhile goes to
-    ``orphan`` instead of being lost.
+    ``orphan`` instead of being lost. With ``settle``, a cancelled await
+    waits for the operation to end: one that succeeded all the same
+    returns normally (the cancellation comes at the caller's next await),
+    as a cancelled ``asyncio.Queue.put()`` either put the item or not.
     """
     loop = asyncio.get_running_loop()
     state = runner._ta_state()
@@ -417,6 +440,19 @@ async def _gio_await(runner, start, finish, orphan=None):
             _deliver(future, value, error, orphan)
 
         start(cancellable, callback)
+        if settle:
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                cancellable.cancel()
+                while not future.done():
+                    try:
+                        await asyncio.shield(future)
+                    except asyncio.CancelledError:
+                        pass
+                if _settled_despite_cancel(future):
+                    return future.result()
+                raise
         try:
             return await future
         except asyncio.CancelledError:
@@ -443,15 +479,23 @@ async def _gio_await(runner, start, finish, orphan=None):
         raise
 
     try:
-        return await bridge.future
+        return await (asyncio.shield(bridge.future) if settle else bridge.future)
     except asyncio.CancelledError:
         cancellable.cancel()
+        # Only an answer that must not be lost is worth waiting for: the
+        # runner may be busy for long.
+        if orphan is None and not settle:
+            raise
         while not bridge.settled.done():
             try:
                 await asyncio.shield(bridge.settled)
             except asyncio.CancelledError:
                 pass
         future = bridge.future
+        if settle:
+            if _settled_despite_cancel(future):
+                return future.result()
+            raise
         if (orphan is not None and future.done() and not future.cancelled()
                 and future.exception() is None):
             orphan(future.result())
@@ -573,7 +617,9 @@ class BackgroundTask(typing.Generic[T]):
             raise RuntimeError('Cannot wait for task in runner loop: await it')
         if self._outcome is None:
             try:
-                Ta.Event.wait(self._done, runner._timeout_us(timeout))
+                # The stop settles every task: no need to watch the runner.
+                _blocking_wait(None, runner._timeout_us(timeout), 'Task.wait()',
+                               lambda us: Ta.Event.wait(self._done, us))
             except GLib.Error:
                 raise EventLoopTimeoutError(
                     self._name, runner._resolve_timeout(timeout)) from None
@@ -783,8 +829,9 @@ class Runner(Ta.Runner):
         finally:
             self.props.exit_timeout = saved
 
+        stuck_warning = None
         if stuck is not None:
-            self._force_stop(state, exit_timeout)
+            stuck_warning = self._force_stop(state, exit_timeout)
 
         # Other loops awaiting what this runner will never answer now.
         with state.lock:
@@ -806,25 +853,35 @@ class Runner(Ta.Runner):
             failed = list(state.failed)
             state.failed.clear()
         errors.extend(task._outcome.error for task in failed)
+
+        # Last, once everything is settled: warnings may be errors.
+        if stuck_warning is not None:
+            try:
+                warnings.warn(stuck_warning, RuntimeWarning, stacklevel=2)
+            except Exception as error:
+                if not errors:
+                    raise
+                errors.append(error)
         if errors:
             raise BaseExceptionGroup(  # noqa: F821
                 f'{len(errors)} background task error(s) of runner '
                 f'{self.props.name!r} were not retrieved', errors)
 
     def _force_stop(self, state, exit_timeout):
-        """Raises ForcedThreadShutdown on a stuck runner thread."""
+        """Raises ForcedThreadShutdown on a stuck runner thread; returns
+        what to warn about."""
         loop = state.loop
         current = asyncio.current_task(loop) if loop is not None else None
         stuck_in = f'task {current.get_name()!r}' if current is not None else 'a callback'
         state.forced = ShutdownType.FAILED_FORCE_STOPPED
-        if state.thread_id is not None and not state.thread_exited.is_set():
-            _set_async_exc(state.thread_id, ForcedThreadShutdown)
+        with state.lock:
+            # Not once the thread runs its last Python: that must finish.
+            if state.thread_id is not None and not state.thread_leaving:
+                _set_async_exc(state.thread_id, ForcedThreadShutdown)
         if state.thread_exited.wait(exit_timeout):
             state.forced = ShutdownType.FORCE_STOPPED
-        warnings.warn(
-            f'Runner {self.props.name!r} did not stop within {exit_timeout} s: its loop '
-            f'was stuck in {stuck_in}; shutdown type {state.forced.name}',
-            RuntimeWarning, stacklevel=3)
+        return (f'Runner {self.props.name!r} did not stop within {exit_timeout} s: its '
+                f'loop was stuck in {stuck_in}; shutdown type {state.forced.name}')
 
     # -- work ---------------------------------------------------------------------
 
@@ -950,6 +1007,42 @@ def _wait_us(runner, timeout):
     return runner._timeout_us(timeout)
 
 
+# The longest a blocking wait stays in C at a time. Between two slices the
+# thread sees the runner it waits on stop, and the main thread runs its
+# signal handlers: Ctrl-C interrupts these waits as it does threading's.
+_WAIT_SLICE_US = 100_000
+
+
+def _blocking_wait(runner, timeout_us, what, attempt):
+    """Returns ``attempt(slice_us)``, called again while it times out and
+    ``timeout_us`` has not passed. Its other errors, and its timeout error
+    at the end, are raised as they are; :class:`RunnerNotRunningError`
+    once ``runner`` (if any) stopped."""
+    end = None if timeout_us < 0 else GLib.get_monotonic_time() + timeout_us
+    while True:
+        if end is None:
+            slice_us = _WAIT_SLICE_US
+        else:
+            slice_us = max(0, min(_WAIT_SLICE_US, end - GLib.get_monotonic_time()))
+        try:
+            return attempt(slice_us)
+        except GLib.Error as error:
+            if not _ta_error(error, Ta.Error.TIMEOUT):
+                raise
+            if end is not None and GLib.get_monotonic_time() >= end:
+                raise
+        except RuntimeError as error:
+            # PyGObject's report of a signal handler that raised (Ctrl-C)
+            # while it converted the wait's error; it printed the original.
+            if (str(error) == 'Converting the GError failed'
+                    and threading.current_thread() is threading.main_thread()):
+                raise KeyboardInterrupt() from None
+            raise
+        if runner is not None and not Ta.Runner.is_running(runner):
+            raise RunnerNotRunningError(
+                f'Runner {runner.props.name!r} stopped during {what}')
+
+
 def _check_not_on_loop(runner, what):
     if runner is not None and runner.in_runner_loop:
         raise RuntimeError(f'{what} would block the runner loop: await instead')
@@ -1023,7 +1116,8 @@ class Event(Ta.Event):
         """Blocks until the event is set."""
         _check_not_on_loop(self._runner, 'Event.wait()')
         try:
-            Ta.Event.wait(self, _wait_us(self._runner, timeout))
+            _blocking_wait(self._runner, _wait_us(self._runner, timeout), 'Event.wait()',
+                           lambda us: Ta.Event.wait(self, us))
         except GLib.Error as error:
             _raise_wait_error(error, 'Event.wait()', self._runner, timeout)
         return True
@@ -1093,7 +1187,8 @@ class Future(Ta.Future, typing.Generic[T]):
         """Blocks until the future is done; returns the result or raises."""
         _check_not_on_loop(self._runner, 'Future.result_wait()')
         try:
-            Ta.Future.wait(self, _wait_us(self._runner, timeout))
+            _blocking_wait(self._runner, _wait_us(self._runner, timeout),
+                           'Future.result_wait()', lambda us: Ta.Future.wait(self, us))
         except GLib.Error as error:
             # A wait that ends in the future's own error is a done future.
             if not Ta.Future.is_done(self):
@@ -1142,8 +1237,10 @@ class Queue(Ta.Queue, typing.Generic[T]):
     def put_wait(self, item, timeout=USE_DEFAULT_TIMEOUT):
         """Puts an item, blocking while the queue is full."""
         _check_not_on_loop(self._runner, 'Queue.put_wait()')
+        boxed = _box(item)
         try:
-            Ta.Queue.push_value(self, _box(item), _wait_us(self._runner, timeout))
+            _blocking_wait(self._runner, _wait_us(self._runner, timeout), 'Queue.put_wait()',
+                           lambda us: Ta.Queue.push_value(self, boxed, us))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.put_wait()', self._runner, timeout)
 
@@ -1151,7 +1248,8 @@ class Queue(Ta.Queue, typing.Generic[T]):
         """Removes and returns an item, blocking while the queue is empty."""
         _check_not_on_loop(self._runner, 'Queue.get_wait()')
         try:
-            ok, value = Ta.Queue.pop_value(self, _wait_us(self._runner, timeout))
+            ok, value = _blocking_wait(self._runner, _wait_us(self._runner, timeout),
+                                       'Queue.get_wait()', lambda us: Ta.Queue.pop_value(self, us))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
         return value[0]
@@ -1190,7 +1288,8 @@ class Queue(Ta.Queue, typing.Generic[T]):
         try:
             await _gio_await(self._runner,
                              lambda c, cb: Ta.Queue.push_value_async(self, boxed, c, cb),
-                             lambda result: Ta.Queue.push_value_finish(self, result))
+                             lambda result: Ta.Queue.push_value_finish(self, result),
+                             settle=True)
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.put()', self._runner, None)
 
@@ -1394,8 +1493,9 @@ class Server(Ta.Server):
     def process(self, timeout=USE_DEFAULT_TIMEOUT):
         """Handles at most one pending request; says whether there was one.
 
-        Waits (up to ``timeout``) for the loop to catch up first, never for a
-        request to arrive.
+        With no request queued, waits (up to ``timeout``) for the loop to
+        catch up first; never for a request to arrive. Raises
+        :class:`RunnerNotRunningError` once the runner stopped.
         """
         try:
             handled = Ta.Server.process(self, _to_us(timeout))
@@ -1404,6 +1504,8 @@ class Server(Ta.Server):
                 raise EventLoopTimeoutError(
                     'Server.process()', self._runner._resolve_timeout(timeout),
                     error.message) from None
+            if _ta_error(error, Ta.Error.NOT_RUNNING):
+                raise RunnerNotRunningError(error.message) from None
             raise
         if self._handler_errors:
             raise self._handler_errors.pop(0)
