@@ -784,10 +784,12 @@ class Runner(Ta.Runner):
     def stop(self):
         """Stops the runner: cancels its tasks, stops its loops, reports.
 
-        Takes at most ``exit_timeout``. Raises an ``ExceptionGroup`` of the
-        errors of background tasks that nobody retrieved. A loop stuck in a
-        coroutine that never yields is brought down and reported with a
-        warning; :attr:`shutdown_type` says how that went.
+        Takes at most ``exit_timeout``, or twice that for a stuck loop:
+        one ``exit_timeout`` to find it stuck, one for the thread to come
+        down. Raises an ``ExceptionGroup`` of the errors of background
+        tasks that nobody retrieved. A loop stuck in a coroutine that never
+        yields is brought down and reported with a warning;
+        :attr:`shutdown_type` says how that went.
         """
         if self.in_runner_loop or Ta.Runner.is_runner_thread(self):
             raise RuntimeError(f'Runner {self.props.name!r} cannot be stopped from '
