@@ -143,8 +143,11 @@ ta_context_post (GMainContext *context,
   TaPostSource *source;
   gboolean was_empty;
 
+  /* @item keeps @context alive (through its GTask) for as long as it is
+   * queued: the context's thread cannot take it before the mutex is
+   * released, so no reference of our own is needed, and none can be the
+   * last one, finalizing the context on this thread. */
   item->next = NULL;
-  g_main_context_ref (context);
 
   G_LOCK (post_sources);
   source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
@@ -154,6 +157,7 @@ ta_context_post (GMainContext *context,
     source = ta_post_source_new_locked (context);
 
   ta_mutex_lock (&source->mutex);
+  G_UNLOCK (post_sources);
   was_empty = source->head == NULL;
   if (source->tail != NULL)
     source->tail->next = item;
@@ -161,12 +165,11 @@ ta_context_post (GMainContext *context,
     source->head = item;
   source->tail = item;
   g_atomic_int_inc (&source->n_items);
-  ta_mutex_unlock (&source->mutex);
-  G_UNLOCK (post_sources);
 
   /* The context's thread looks at the source on every iteration; it only
-   * needs waking when it may have gone to sleep believing it empty. */
+   * needs waking when it may have gone to sleep believing it empty.
+   * Waking takes no lock of GLib's. */
   if (was_empty)
     g_main_context_wakeup (context);
-  g_main_context_unref (context);
+  ta_mutex_unlock (&source->mutex);
 }

@@ -84,6 +84,7 @@ void    ta_task_mark_retrieved         (TaTask *self);
 typedef struct
 {
   TaRunnerCore *core;
+  GCancellable *cancellable;   /* the task's own, alive with the task */
   GTask        *gtask;
   TaTaskFunc    func;
   gpointer      user_data;

@@ -550,7 +550,9 @@ ta_task_begin (TaTask      *self,
   self->func = NULL;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
-  started = !g_cancellable_is_cancelled (ta_task_ensure_cancellable (self));
+  /* Read once, through the atomic: another thread may have just made it. */
+  start->cancellable = ta_task_ensure_cancellable (self);
+  started = !g_cancellable_is_cancelled (start->cancellable);
   if (started)
     self->state = TA_TASK_RUNNING;
   ta_monitor_unlock (&self->monitor);
@@ -566,7 +568,7 @@ ta_task_begin (TaTask      *self,
       return FALSE;
     }
 
-  start->gtask = g_task_new (NULL, self->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
+  start->gtask = g_task_new (NULL, start->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
   g_task_set_source_tag (start->gtask, ta_task_begin);
   g_task_set_name (start->gtask, self->name);
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
@@ -585,7 +587,7 @@ ta_task_call (TaTask      *self,
   TaActivity previous;
 
   previous = ta_runner_core_push_activity (start->core, "task “", self->name, "”");
-  start->func (start->gtask, self->cancellable, start->user_data);
+  start->func (start->gtask, start->cancellable, start->user_data);
   ta_runner_core_pop_activity (start->core, previous);
 
   g_clear_object (&start->gtask);
