@@ -39,7 +39,27 @@ struct _TaWorkItem
  */
 typedef struct _TaInbox TaInbox;
 
+/*
+ * TaInboxClaimFunc:
+ *
+ * Called with the inbox locked, for an item whose turn is coming: returns
+ * a reference on something to prepare outside the lock, or %NULL.
+ */
+typedef gpointer (*TaInboxClaimFunc)   (TaWorkItem *item);
+
+/*
+ * TaInboxPrepareFunc:
+ * @claimed: (transfer full): what the claim function returned
+ *
+ * Called on the runner thread outside any dispatch (in the inbox source's
+ * prepare and check), with no lock held. It must not run user code.
+ */
+typedef void     (*TaInboxPrepareFunc) (gpointer    claimed);
+
 TaInbox    *ta_inbox_new           (GMainContext *context);
+void        ta_inbox_set_prepare   (TaInbox            *self,
+                                    TaInboxClaimFunc    claim,
+                                    TaInboxPrepareFunc  prepare);
 void        ta_inbox_free          (TaInbox      *self);
 void        ta_inbox_open          (TaInbox      *self);
 gboolean    ta_inbox_push          (TaInbox      *self,

@@ -145,6 +145,7 @@ ta_runner_core_new (const char *name)
   g_main_context_set_poll_func (core->context, ta_runner_poll);
   core->loop = g_main_loop_new (core->context, FALSE);
   core->inbox = ta_inbox_new (core->context);
+  ta_inbox_set_prepare (core->inbox, ta_task_claim_item, ta_task_prepare_claimed);
   ta_monitor_init (&core->monitor);
   core->state = TA_CORE_NEW;
   g_queue_init (&core->tasks);

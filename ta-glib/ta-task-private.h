@@ -26,6 +26,16 @@ typedef enum {
   TA_RESULT_VALUE,
 } TaResultKind;
 
+/* A task's start in two halves; see ta_task_begin(). */
+typedef struct
+{
+  TaRunnerCore *core;
+  GCancellable *cancellable;   /* the task's own, alive with the task */
+  GTask        *gtask;
+  TaTaskFunc    func;
+  gpointer      user_data;
+} TaTaskStart;
+
 struct _TaTask
 {
   GObject          parent_instance;
@@ -37,7 +47,8 @@ struct _TaTask
   guint64          core_serial;     /* immutable: the runner's identity */
   TaInbox         *core_inbox;      /* immutable; alive while the task runs */
   void           (*core_defer_publish) (TaTask *task);  /* immutable */
-  char            *name;            /* immutable */
+  char            *name;            /* immutable; default_name or owned */
+  char             default_name[26];/* "task-N" */
   GCancellable    *cancellable;     /* atomic, made when first needed, then
                                      * immutable; always our own */
   GCancellable    *user_cancellable;/* immutable, chained to cancellable */
@@ -53,6 +64,8 @@ struct _TaTask
   TaRunnerCore    *failed_core;     /* strong while in core->failed */
   TaTaskState      state;
   gboolean         completing;      /* a completion is under way */
+  TaTaskStart      prepared;        /* RUNNING: begun by ta_task_prepare(),
+                                     * its function not called yet */
   GTask           *pending_gtask;   /* runner thread: returned, not published */
   GError          *pending_error;   /* runner thread: ditto */
   GError          *error;           /* DONE with an error */
@@ -80,20 +93,13 @@ void    ta_task_wait_failed            (TaTask         *self,
                                         GCancellable   *wait_cancellable);
 void    ta_task_mark_retrieved         (TaTask *self);
 
-/* A task's start in two halves; see ta_task_begin(). */
-typedef struct
-{
-  TaRunnerCore *core;
-  GCancellable *cancellable;   /* the task's own, alive with the task */
-  GTask        *gtask;
-  TaTaskFunc    func;
-  gpointer      user_data;
-} TaTaskStart;
-
 gboolean ta_task_begin (TaTask      *self,
                         TaTaskStart *start);
 void     ta_task_call  (TaTask      *self,
                         TaTaskStart *start);
+
+gpointer ta_task_claim_item    (TaWorkItem *item);
+void     ta_task_prepare_claimed (gpointer  claimed);
 
 /* Runs (or discards) what the task has queued, its start or its
  * publication, consuming the queue's reference. */

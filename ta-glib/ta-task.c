@@ -122,6 +122,7 @@ ta_task_finalize (GObject *object)
   g_assert (g_queue_is_empty (&self->waiters));
   g_assert (self->core == NULL || self->state == TA_TASK_PENDING);
   g_assert (self->failed_core == NULL);
+  g_assert (self->prepared.gtask == NULL);
 
   /* A task that never started still owns its data. */
   if (self->user_data_destroy != NULL)
@@ -134,7 +135,8 @@ ta_task_finalize (GObject *object)
     g_value_unset (&self->result_value);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->user_cancellable);
-  g_free (self->name);
+  if (self->name != self->default_name)
+    g_free (self->name);
   ta_monitor_clear (&self->monitor);
 
   G_OBJECT_CLASS (ta_task_parent_class)->finalize (object);
@@ -162,12 +164,16 @@ ta_task_ensure_cancellable (TaTask *self)
   return cancellable;
 }
 
-/* "task-N", without the cost of printf. */
-static char *
-ta_task_default_name (guint64 id)
+/* "task-N" into the task itself, without the cost of printf or of an
+ * allocation of its own. */
+static void
+ta_task_set_default_name (TaTask  *self,
+                          guint64  id)
 {
-  char digits[24];
+  char digits[20];
   guint n = 0;
+
+  G_STATIC_ASSERT (sizeof self->default_name >= 5 + sizeof digits + 1);
 
   do
     {
@@ -176,16 +182,11 @@ ta_task_default_name (guint64 id)
     }
   while (id > 0);
 
-  {
-    char *name = g_malloc (5 + n + 1);
-
-    memcpy (name, "task-", 5);
-    for (guint i = 0; i < n; i++)
-      name[5 + i] = digits[n - 1 - i];
-    name[5 + n] = '\0';
-
-    return name;
-  }
+  memcpy (self->default_name, "task-", 5);
+  for (guint i = 0; i < n; i++)
+    self->default_name[5 + i] = digits[n - 1 - i];
+  self->default_name[5 + n] = '\0';
+  self->name = self->default_name;
 }
 
 static void
@@ -281,7 +282,7 @@ ta_task_new_internal (TaRunnerCore   *core,
   if (name != NULL)
     self->name = g_strdup (name);
   else
-    self->name = ta_task_default_name (__atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED));
+    ta_task_set_default_name (self, __atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED));
   self->func = func;
   self->user_data = user_data;
   self->user_data_destroy = user_data_destroy;
@@ -514,30 +515,49 @@ ta_task_new_stopped_error (TaTask *self)
                       self->name);
 }
 
+static GError *
+ta_task_new_not_started_error (TaTask *self)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                      "Task “%s” was cancelled before it started",
+                      self->name);
+}
+
 /*
- * ta_task_begin:
+ * ta_task_begin_full:
+ * @prepare: %TRUE to leave a task that was cancelled alone (it fails when
+ *   its turn comes), rather than fail it now
  *
  * Runner or worker thread. The first half of a task's start: takes the
  * task function and makes the GTask it gets, or fails the task if it was
  * cancelled before it started. GLib completes a GTask without an idle
  * source of its own when it returns in a later main-loop iteration than
  * the one that made it, and one made outside any dispatch counts as
- * older than every iteration; a worker makes it there, then calls the
- * function inside a dispatch, so a job that returns at once completes at
- * once.
+ * older than every iteration; so tasks are begun before the dispatch
+ * that calls them where possible (ta_task_prepare(), a worker's loop),
+ * and a function that returns at once completes at once.
  *
  * Returns: %TRUE if @start holds the GTask and function to call with
- *   ta_task_call(), %FALSE if the task will not run
+ *   ta_task_call(), %FALSE if the task will not run (now)
  */
-gboolean
-ta_task_begin (TaTask      *self,
-               TaTaskStart *start)
+static gboolean
+ta_task_begin_full (TaTask      *self,
+                    TaTaskStart *start,
+                    gboolean     prepare)
 {
   GDestroyNotify user_data_destroy;
-  gboolean started;
+  gboolean cancelled;
 
   ta_monitor_lock (&self->monitor);
   if (self->state != TA_TASK_PENDING || self->completing)
+    {
+      ta_monitor_unlock (&self->monitor);
+      return FALSE;
+    }
+  /* Read once, through the atomic: another thread may have just made it. */
+  start->cancellable = ta_task_ensure_cancellable (self);
+  cancelled = g_cancellable_is_cancelled (start->cancellable);
+  if (cancelled && prepare)
     {
       ta_monitor_unlock (&self->monitor);
       return FALSE;
@@ -550,21 +570,15 @@ ta_task_begin (TaTask      *self,
   self->func = NULL;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
-  /* Read once, through the atomic: another thread may have just made it. */
-  start->cancellable = ta_task_ensure_cancellable (self);
-  started = !g_cancellable_is_cancelled (start->cancellable);
-  if (started)
+  if (!cancelled)
     self->state = TA_TASK_RUNNING;
   ta_monitor_unlock (&self->monitor);
 
-  if (!started)
+  if (cancelled)
     {
       if (user_data_destroy != NULL)
         user_data_destroy (start->user_data);
-      ta_task_complete (self, NULL,
-                        g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                     "Task “%s” was cancelled before it started",
-                                     self->name));
+      ta_task_complete (self, NULL, ta_task_new_not_started_error (self));
       return FALSE;
     }
 
@@ -577,6 +591,74 @@ ta_task_begin (TaTask      *self,
   g_object_weak_ref (G_OBJECT (start->gtask), ta_task_gtask_finalized_cb, self);
 
   return TRUE;
+}
+
+gboolean
+ta_task_begin (TaTask      *self,
+               TaTaskStart *start)
+{
+  return ta_task_begin_full (self, start, FALSE);
+}
+
+/*
+ * Any thread: gets rid of a start whose function will not be called, the
+ * handle being complete already. GLib wants every GTask returned; its
+ * callback will find the handle done.
+ */
+static void
+ta_task_drop_start (TaTask      *self,
+                    TaTaskStart *start)
+{
+  g_task_return_error (start->gtask, ta_task_new_not_started_error (self));
+  g_clear_object (&start->gtask);
+}
+
+/*
+ * ta_task_claim_item:
+ *
+ * Called with the inbox locked, for an item that will run soon: a
+ * reference on its task if it is a task's start, else %NULL.
+ */
+gpointer
+ta_task_claim_item (TaWorkItem *item)
+{
+  if (item->func != ta_task_item_func)
+    return NULL;
+
+  return g_object_ref ((TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, item)));
+}
+
+/*
+ * ta_task_prepare_claimed:
+ * @claimed: (transfer full): what ta_task_claim_item() returned
+ *
+ * Runner thread, outside any dispatch (the inbox's prepare and check):
+ * begins a task whose turn is coming, for ta_task_item_func() to call. A
+ * task cancelled by then is left to fail in its turn.
+ */
+void
+ta_task_prepare_claimed (gpointer claimed)
+{
+  TaTask *self = claimed;
+  TaTaskStart start;
+  gboolean kept = FALSE;
+
+  if (ta_task_begin_full (self, &start, TRUE))
+    {
+      ta_monitor_lock (&self->monitor);
+      /* Unless a stop gave up on it in the meantime. */
+      if (self->state == TA_TASK_RUNNING && !self->completing)
+        {
+          self->prepared = start;
+          kept = TRUE;
+        }
+      ta_monitor_unlock (&self->monitor);
+
+      if (!kept)
+        ta_task_drop_start (self, &start);
+    }
+
+  g_object_unref (self);
 }
 
 /* The second half: calls the task function, on the same thread. */
@@ -603,7 +685,22 @@ ta_task_item_func (TaWorkItem *item,
     {
       TaTaskStart start;
 
-      if (ta_task_begin (self, &start))
+      ta_monitor_lock (&self->monitor);
+      start = self->prepared;
+      self->prepared.gtask = NULL;
+      ta_monitor_unlock (&self->monitor);
+
+      if (start.gtask == NULL)
+        {
+          if (ta_task_begin (self, &start))
+            ta_task_call (self, &start);
+        }
+      else if (g_cancellable_is_cancelled (start.cancellable))
+        {
+          ta_task_complete (self, NULL, ta_task_new_not_started_error (self));
+          ta_task_drop_start (self, &start);
+        }
+      else
         ta_task_call (self, &start);
     }
   else
@@ -628,12 +725,16 @@ ta_task_force_complete (TaTask       *self,
   GDestroyNotify user_data_destroy;
   gpointer user_data;
 
+  TaTaskStart prepared;
+
   ta_monitor_lock (&self->monitor);
   user_data = self->user_data;
   user_data_destroy = self->user_data_destroy;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
   self->func = NULL;
+  prepared = self->prepared;
+  self->prepared.gtask = NULL;
   ta_monitor_unlock (&self->monitor);
 
   if (user_data_destroy != NULL)
@@ -641,6 +742,9 @@ ta_task_force_complete (TaTask       *self,
 
   ta_task_complete (self, NULL,
                     error != NULL ? g_error_copy (error) : ta_task_new_stopped_error (self));
+
+  if (prepared.gtask != NULL)
+    ta_task_drop_start (self, &prepared);
 }
 
 /* Marks the error retrieved; drops the runner's record of it. */

@@ -824,6 +824,72 @@ test_runner_stuck_loop_abandoned (void)
   blocker_clear (&b);
 }
 
+static void
+release_after_gate (gpointer user_data)
+{
+  TestGate *gates = user_data;
+
+  test_gate_open (&gates[0]);
+  test_gate_wait (&gates[1]);
+}
+
+/*
+ * Tasks queued behind the one that hangs were already begun when the
+ * loop got stuck: an abandoning stop still fails them at once.
+ */
+static void
+test_runner_stuck_loop_abandons_begun_tasks (void)
+{
+  TaRunner *runner = start_runner ("stuck-begun");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(TaTask) queued = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate thread_exited;
+  TestGate gates[2];
+  TestData queued_data = { 0 };
+  Blocker b;
+
+  blocker_init (&b);
+  test_gate_init (&thread_exited);
+  test_gate_init (&gates[0]);
+  test_gate_init (&gates[1]);
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, 50 * 1000);
+
+  /* Both tasks are queued while the loop is busy, so they start
+   * together. */
+  g_assert_true (ta_runner_invoke (runner, release_after_gate, gates, NULL, NULL));
+  test_gate_wait (&gates[0]);
+  task = ta_runner_spawn (runner, "hang-forever", blocking_task, &b, NULL, NULL, &error);
+  g_assert_no_error (error);
+  queued = ta_runner_spawn (runner, "queued", blocking_task, &queued_data,
+                            test_data_destroy, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_open (&gates[1]);
+  test_gate_wait (&b.entered);
+
+  g_assert_false (ta_runner_stop (runner, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+  g_clear_error (&error);
+  g_assert_false (ta_task_wait (queued, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (queued_data.ran, ==, 0);
+
+  /* Its data is released once the thread is free again. */
+  g_object_unref (runner);
+  test_gate_open (&b.release);
+  test_gate_wait (&thread_exited);
+  g_assert_cmpint (queued_data.ran, ==, 0);
+  g_assert_cmpint (queued_data.destroyed, ==, 1);
+
+  test_gate_clear (&gates[0]);
+  test_gate_clear (&gates[1]);
+  test_gate_clear (&thread_exited);
+  blocker_clear (&b);
+}
+
 typedef struct
 {
   TaRunner *runner;
@@ -1508,6 +1574,8 @@ main (int   argc,
   g_test_add_func ("/ta/runner/unretrieved-errors", test_runner_unretrieved_errors);
   g_test_add_func ("/ta/runner/unretrieved-errors-immediate-stop", test_runner_unretrieved_errors_immediate_stop);
   g_test_add_func ("/ta/runner/stuck-loop-abandoned", test_runner_stuck_loop_abandoned);
+  g_test_add_func ("/ta/runner/stuck-loop-abandons-begun-tasks",
+                   test_runner_stuck_loop_abandons_begun_tasks);
   g_test_add_func ("/ta/runner/stuck-call-abandoned", test_runner_stuck_call_abandoned);
   g_test_add_func ("/ta/runner/finalize-running", test_runner_finalize_running);
   g_test_add_func ("/ta/runner/last-ref-on-runner-thread", test_runner_last_ref_on_runner_thread);

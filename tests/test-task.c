@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "test-common.h"
 
 static GThread *main_thread;
@@ -364,6 +366,62 @@ test_task_cancel_before_start (void)
   test_gate_clear (&gates[0]);
   test_gate_clear (&gates[1]);
   teardown_runner ();
+}
+
+/* Cancels the task its user data points to. */
+static void
+cancel_other_task (GTask        *task,
+                   GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  TaTask **other = user_data;
+
+  ta_task_cancel (*other);
+  g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * Tasks queued together are begun together, before the dispatch that
+ * runs them; one cancelled after that still never runs.
+ */
+static void
+test_task_cancel_after_prepare (void)
+{
+  g_autoptr(TaTask) canceller = NULL;
+  g_autoptr(TaTask) victim = NULL;
+  g_autoptr(TaTask) after = NULL;
+  g_autoptr(GError) error = NULL;
+  TestGate gates[2];
+  TestData td = { 0 };
+  TestData after_td = { 0 };
+
+  setup_runner ();
+  test_gate_init (&gates[0]);
+  test_gate_init (&gates[1]);
+  g_assert_true (ta_runner_invoke (runner, block_until_released, gates, NULL, NULL));
+  test_gate_wait (&gates[0]);
+
+  canceller = ta_runner_spawn (runner, NULL, cancel_other_task, &victim, NULL, NULL, NULL);
+  victim = ta_runner_spawn (runner, "victim", record_task, &td, test_data_destroy, NULL, NULL);
+  after = ta_runner_spawn (runner, NULL, record_task, &after_td, test_data_destroy, NULL, NULL);
+  test_gate_open (&gates[1]);
+
+  g_assert_true (ta_task_wait (canceller, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_false (ta_task_wait (victim, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (error->message, "before it started"));
+  g_assert_true (ta_task_wait (after, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (td.ran, ==, 0);
+  g_assert_cmpint (after_td.ran, ==, 1);
+  test_gate_clear (&gates[0]);
+  test_gate_clear (&gates[1]);
+  g_clear_object (&after);
+  teardown_runner ();
+
+  /* Its data went with its GTask, on the runner thread. */
+  g_assert_cmpint (td.destroyed, ==, 1);
+  g_assert_cmpint (after_td.destroyed, ==, 1);
 }
 
 static void
@@ -835,6 +893,7 @@ main (int   argc,
   g_test_add_func ("/ta/task/returns-cancelled", test_task_returns_cancelled);
   g_test_add_func ("/ta/task/cancel", test_task_cancel);
   g_test_add_func ("/ta/task/cancel-before-start", test_task_cancel_before_start);
+  g_test_add_func ("/ta/task/cancel-after-prepare", test_task_cancel_after_prepare);
   g_test_add_func ("/ta/task/user-cancellable", test_task_user_cancellable);
   g_test_add_func ("/ta/task/wait-after-shutdown", test_task_wait_after_shutdown);
   g_test_add_func ("/ta/task/wait-async", test_task_wait_async);
