@@ -196,7 +196,23 @@ ta_worker_publish (TaWorker *worker)
 }
 
 /* The job function runs in a dispatch: its GTask, made before, returns
- * at once instead of through an idle source (see ta_task_begin()). */
+ * at once instead of through an idle source (see ta_task_begin()). The
+ * source is ready while the worker has a job to call; it never changes
+ * its ready time, which would wake the context through its eventfd. */
+static gboolean
+ta_job_source_check (GSource *source)
+{
+  return ((TaJobSource *) source)->worker->job_start != NULL;
+}
+
+static gboolean
+ta_job_source_prepare (GSource *source,
+                       gint    *timeout)
+{
+  *timeout = -1;
+  return ta_job_source_check (source);
+}
+
 static gboolean
 ta_job_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -205,7 +221,6 @@ ta_job_source_dispatch (GSource     *source,
   TaWorker *worker = ((TaJobSource *) source)->worker;
   TaTaskStart *start = g_steal_pointer (&worker->job_start);
 
-  g_source_set_ready_time (source, -1);
   if (start != NULL)
     ta_task_call (worker->job, start);
 
@@ -213,8 +228,30 @@ ta_job_source_dispatch (GSource     *source,
 }
 
 static GSourceFuncs ta_job_source_funcs = {
+  .prepare = ta_job_source_prepare,
+  .check = ta_job_source_check,
   .dispatch = ta_job_source_dispatch,
 };
+
+/*
+ * The worker context's poll function. The iteration that calls a job has
+ * a ready source, so GLib polls without waiting: that poll is skipped,
+ * since the descriptors are polled again as soon as the worker waits for
+ * a job that did not return at once, and nothing else of the worker's
+ * context runs while it is idle anyway.
+ */
+static gint
+ta_worker_poll (GPollFD *fds,
+                guint    nfds,
+                gint     timeout)
+{
+  TaWorker *worker = g_private_get (&current_worker);
+
+  if (timeout == 0 && worker != NULL && worker->job_start != NULL)
+    return 0;
+
+  return g_poll (fds, nfds, timeout);
+}
 
 /* Starts @task, the queue's reference, and keeps its GTask's context
  * running until the job is done: published here, or failed by a
@@ -229,7 +266,6 @@ ta_worker_run_job (TaWorker *worker,
     {
       worker->job = task;
       worker->job_start = &start;
-      g_source_set_ready_time (worker->job_source, 0);
       while (worker->job_start != NULL)
         g_main_context_iteration (worker->context, TRUE);
       worker->job = NULL;
@@ -254,6 +290,7 @@ ta_worker_thread (gpointer data)
   ((TaJobSource *) worker.job_source)->worker = &worker;
   g_source_set_static_name (worker.job_source, "[ta-glib] executor job");
   g_source_attach (worker.job_source, worker.context);
+  g_main_context_set_poll_func (worker.context, ta_worker_poll);
 
   g_private_set (&current_worker, &worker);
   ta_runner_core_set_current (pool->core);
