@@ -37,6 +37,13 @@
  * A guest loop that blocks the runner thread is reported by name when
  * the runner cannot stop.
  *
+ * Guests are usually interpreters that run one thread at a time: a thread
+ * that a guest iteration wakes from a ta-glib wait (a queue pop, say)
+ * could only go back to sleep on the interpreter's lock until the
+ * iteration ends. So, where spinning is allowed, such a thread spins
+ * briefly (at most some tens of µs) for the iteration to end before it
+ * goes on; it never waits longer for an iteration that blocks.
+ *
  * ## Thread safety
  *
  * [method@Ta.GuestLoop.wake] and [method@Ta.GuestLoop.destroy] may be
@@ -112,7 +119,9 @@ ta_guest_source_dispatch (GSource     *source,
   g_atomic_int_set (&guest->wake, 0);
 
   previous = ta_runner_core_push_activity (guest->core, guest->activity, NULL, NULL);
+  ta_guest_iteration_begin ();
   next = func (user_data);
+  ta_guest_iteration_end ();
   ta_runner_core_pop_activity (guest->core, previous);
 
   g_source_set_ready_time (source, MAX (next, -1));

@@ -92,6 +92,11 @@ gboolean  ta_monitor_wait_until (TaMonitor *self,
                                  gint64     end_time);
 void      ta_monitor_broadcast  (TaMonitor *self);
 
+/* Around each iteration of a guest loop, on its thread: threads woken
+ * meanwhile let it finish (briefly) before they go on. */
+void      ta_guest_iteration_begin (void);
+void      ta_guest_iteration_end   (void);
+
 static inline void
 ta_monitor_lock (TaMonitor *self)
 {

@@ -70,6 +70,56 @@ ta_monitor_spin (TaMonitor *self,
     }
 }
 
+/*
+ * Guest loops (ta-guest-loop.c) run an interpreter's event loop on a
+ * runner thread, and an interpreter such as Python's lets one thread run
+ * at a time. A thread woken while a guest iteration runs would only go
+ * back to sleep on the interpreter's lock, and be woken again through a
+ * futex, once the iteration ends: it waits for that end here, spinning,
+ * for a bounded time. Without guest loops this costs one atomic read.
+ */
+static gint guests_iterating;                     /* atomic: how many */
+static _Thread_local gboolean in_guest_iteration;
+
+void
+ta_guest_iteration_begin (void)
+{
+  in_guest_iteration = TRUE;
+  g_atomic_int_inc (&guests_iterating);
+}
+
+void
+ta_guest_iteration_end (void)
+{
+  g_atomic_int_add (&guests_iterating, -1);
+  in_guest_iteration = FALSE;
+}
+
+/* Called locked, by a thread just woken; returns locked. */
+static void
+ta_monitor_let_guests_finish (TaMonitor *self,
+                              gint64     end_time)
+{
+  gint64 spin_end;
+
+  if (G_LIKELY (g_atomic_int_get (&guests_iterating) == 0) ||
+      in_guest_iteration || !ta_spin_allowed ())
+    return;
+
+  spin_end = g_get_monotonic_time () + TA_SPIN_MAX_NS / 1000;
+  if (end_time >= 0)
+    spin_end = MIN (spin_end, end_time);
+
+  ta_monitor_unlock (self);
+  for (guint i = 1; g_atomic_int_get (&guests_iterating) > 0; i++)
+    {
+      ta_cpu_relax ();
+      if (i % 32 == 0 && g_get_monotonic_time () >= spin_end)
+        break;
+    }
+  ta_monitor_lock (self);
+}
+
 gboolean
 ta_monitor_wait_until (TaMonitor *self,
                        gint64     end_time)
@@ -91,7 +141,10 @@ ta_monitor_wait_until (TaMonitor *self,
       woken = woken || g_atomic_int_get (&self->seq) != seq;
       ta_spin_budget_feedback (&wait_budget, woken);
       if (woken)
-        return TRUE;
+        {
+          ta_monitor_let_guests_finish (self, end_time);
+          return TRUE;
+        }
       if (end_time >= 0 && g_get_monotonic_time () >= end_time)
         return FALSE;
     }
@@ -104,6 +157,8 @@ ta_monitor_wait_until (TaMonitor *self,
     ret = g_cond_wait_until (&self->cond, &self->mutex, end_time);
   ta_tsan_acquire (&self->mutex);
   self->n_sleepers--;
+  if (ret)
+    ta_monitor_let_guests_finish (self, end_time);
 
   return ret;
 }

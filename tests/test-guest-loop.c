@@ -33,6 +33,7 @@ typedef struct
   gboolean     on_runner_thread;
   gint         n_wrong_thread;
   Blocker     *blocker;         /* block in the first iteration */
+  TaFuture    *to_set;          /* set in the first iteration, first */
 } Guest;
 
 static gint64
@@ -51,6 +52,9 @@ guest_iterate (gpointer user_data)
       while (read (g->read_fd, &byte, 1) == 1)
         ;
     }
+
+  if (count == 0 && g->to_set != NULL)
+    ta_future_set_pointer (g->to_set, GINT_TO_POINTER (1), NULL);
 
   if (count == 0 && g->blocker != NULL)
     {
@@ -440,6 +444,42 @@ test_guest_loop_stuck (void)
   test_gate_clear (&blocker.release);
 }
 
+/*
+ * A thread woken by a guest iteration lets the iteration finish before it
+ * goes on, but only briefly: one that blocks does not hold it up.
+ */
+static void
+test_guest_loop_wakes_thread_during_iteration (void)
+{
+  TaRunner *runner = start_runner ("guest-wakes");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(TaFuture) future = ta_future_new ();
+  g_autoptr(GError) error = NULL;
+  Blocker blocker;
+  Guest g;
+
+  test_gate_init (&blocker.entered);
+  test_gate_init (&blocker.release);
+  guest_init (&g, runner);
+  g.blocker = &blocker;
+  g.to_set = future;
+  guest = guest_loop_new_ok (&g, -1);
+
+  /* The iteration set the future, then blocks until this thread, woken,
+   * releases it. */
+  g_assert_true (ta_future_wait (future, TEST_HANG_US, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 0);
+  test_gate_open (&blocker.release);
+  test_gate_wait (&g.iterated);
+
+  stop_runner_ok (runner);
+  g_object_unref (runner);
+  guest_clear (&g);
+  test_gate_clear (&blocker.entered);
+  test_gate_clear (&blocker.release);
+}
+
 static void
 test_guest_loop_null_arguments (void)
 {
@@ -474,6 +514,8 @@ main (int   argc,
   g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
   g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
   g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
+  g_test_add_func ("/ta/guest-loop/wakes-thread-during-iteration",
+                   test_guest_loop_wakes_thread_during_iteration);
   g_test_add_func ("/ta/guest-loop/outlives-runner", test_guest_loop_outlives_runner);
   g_test_add_func ("/ta/guest-loop/not-running", test_guest_loop_not_running);
   g_test_add_func ("/ta/guest-loop/stuck", test_guest_loop_stuck);
