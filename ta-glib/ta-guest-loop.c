@@ -64,6 +64,10 @@ typedef struct
   TaRunnerCore *core;       /* strong, immutable */
   char         *activity;   /* immutable: what the runner is busy with */
   int           wake;       /* atomic: an iteration was asked for */
+  gpointer      fd_tag;     /* immutable once attached, or NULL */
+  /* Runner thread only: */
+  gboolean      iterating;  /* the function is running */
+  gboolean      fd_muted;   /* ... and a nested loop stopped watching */
 } TaGuestSource;
 
 struct _TaGuestLoop
@@ -78,6 +82,15 @@ struct _TaGuestLoop
 
 G_DEFINE_FINAL_TYPE (TaGuestLoop, ta_guest_loop, G_TYPE_OBJECT)
 
+/*
+ * The source may recurse, so that GLib does not stop watching its
+ * descriptor around each dispatch (which costs two wake-ups of the
+ * context through its eventfd, each time). The guest itself must not be
+ * re-entered: a loop nested in one of its iterations (a synchronous call
+ * that runs the runner's context) does not dispatch it, and stops
+ * watching the descriptor, which would otherwise keep that loop busy,
+ * until the iteration is over.
+ */
 static gboolean
 ta_guest_source_prepare (GSource *source,
                          gint    *timeout)
@@ -90,6 +103,16 @@ ta_guest_source_prepare (GSource *source,
   /* The descriptor and the ready time are GLib's to watch. */
   *timeout = -1;
 
+  if (guest->iterating)
+    {
+      if (guest->fd_tag != NULL && !guest->fd_muted)
+        {
+          g_source_modify_unix_fd (source, guest->fd_tag, 0);
+          guest->fd_muted = TRUE;
+        }
+      return FALSE;
+    }
+
   return g_atomic_int_get (&guest->wake) != 0;
 }
 
@@ -98,7 +121,7 @@ ta_guest_source_check (GSource *source)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
 
-  return g_atomic_int_get (&guest->wake) != 0;
+  return !guest->iterating && g_atomic_int_get (&guest->wake) != 0;
 }
 
 static gboolean
@@ -114,15 +137,32 @@ ta_guest_source_dispatch (GSource     *source,
   if (func == NULL)
     return G_SOURCE_REMOVE;
 
+  /* Its ready time came in a nested loop: the outer iteration goes again
+   * once it is over. */
+  if (guest->iterating)
+    {
+      g_source_set_ready_time (source, -1);
+      g_atomic_int_set (&guest->wake, 1);
+      return G_SOURCE_CONTINUE;
+    }
+
   /* Cleared before the iteration: a wake that comes during it asks for
    * another one. */
   g_atomic_int_set (&guest->wake, 0);
 
   previous = ta_runner_core_push_activity (guest->core, guest->activity, NULL, NULL);
+  guest->iterating = TRUE;
   ta_guest_iteration_begin ();
   next = func (user_data);
   ta_guest_iteration_end ();
+  guest->iterating = FALSE;
   ta_runner_core_pop_activity (guest->core, previous);
+
+  if (guest->fd_muted)
+    {
+      g_source_modify_unix_fd (source, guest->fd_tag, G_IO_IN | G_IO_HUP | G_IO_ERR);
+      guest->fd_muted = FALSE;
+    }
 
   g_source_set_ready_time (source, MAX (next, -1));
 
@@ -244,8 +284,9 @@ ta_guest_loop_new (TaRunner         *runner,
   self->source = guest;
 
   g_source_set_name ((GSource *) guest, guest->activity);
+  g_source_set_can_recurse ((GSource *) guest, TRUE);
   if (fd >= 0)
-    g_source_add_unix_fd ((GSource *) guest, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    guest->fd_tag = g_source_add_unix_fd ((GSource *) guest, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback ((GSource *) guest, (GSourceFunc) (void (*) (void)) func,
                          user_data, user_data_destroy);
   ta_tsan_release (guest);

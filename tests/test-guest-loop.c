@@ -34,7 +34,20 @@ typedef struct
   gint         n_wrong_thread;
   Blocker     *blocker;         /* block in the first iteration */
   TaFuture    *to_set;          /* set in the first iteration, first */
+  int          nest_write_fd;   /* >= 0: the first iteration makes its own
+                                 * descriptor readable, then runs a nested
+                                 * loop until a timeout fires */
+  guint        n_nested;        /* iterations that nested loop took */
+  gboolean     in_iteration;
+  gint         n_reentered;
 } Guest;
+
+static gboolean
+set_flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
 
 static gint64
 guest_iterate (gpointer user_data)
@@ -44,6 +57,9 @@ guest_iterate (gpointer user_data)
 
   if (!ta_runner_is_runner_thread (g->runner))
     g_atomic_int_inc (&g->n_wrong_thread);
+  if (g->in_iteration)
+    g->n_reentered++;
+  g->in_iteration = TRUE;
 
   if (g->read_fd >= 0)
     {
@@ -51,6 +67,23 @@ guest_iterate (gpointer user_data)
 
       while (read (g->read_fd, &byte, 1) == 1)
         ;
+    }
+
+  if (count == 0 && g->nest_write_fd >= 0)
+    {
+      GMainContext *context = ta_runner_get_context (g->runner);
+      gboolean fired = FALSE;
+      GSource *timeout = g_timeout_source_new (20);
+
+      g_assert_cmpint (write (g->nest_write_fd, "x", 1), ==, 1);
+      g_source_set_callback (timeout, set_flag_cb, &fired, NULL);
+      g_source_attach (timeout, context);
+      g_source_unref (timeout);
+      while (!fired)
+        {
+          g_main_context_iteration (context, TRUE);
+          g->n_nested++;
+        }
     }
 
   if (count == 0 && g->to_set != NULL)
@@ -68,6 +101,7 @@ guest_iterate (gpointer user_data)
       ta_guest_loop_wake (g->guest);
     }
 
+  g->in_iteration = FALSE;
   test_gate_open (&g->iterated);
 
   if (g->n_ready_now > 0)
@@ -107,6 +141,7 @@ guest_init (Guest    *g,
   test_gate_init (&g->guest_set);
   g->runner = runner;
   g->read_fd = -1;
+  g->nest_write_fd = -1;
 }
 
 static void
@@ -220,6 +255,47 @@ test_guest_loop_fd_readable (void)
 
   stop_runner_ok (runner);
   test_gate_wait (&g.destroyed);
+  close (fds[0]);
+  close (fds[1]);
+  guest_clear (&g);
+}
+
+/*
+ * A loop nested in an iteration (a synchronous call that runs the
+ * runner's context) neither re-enters the guest nor spins on its
+ * readable descriptor; the descriptor is watched again afterwards.
+ */
+static void
+test_guest_loop_nested_loop (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-nested");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  int fds[2];
+  Guest g;
+
+  g_assert_no_errno (pipe (fds));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+
+  guest_init (&g, runner);
+  g.read_fd = fds[0];
+  g.nest_write_fd = fds[1];
+  guest = guest_loop_new_ok (&g, fds[0]);
+  test_gate_wait (&g.iterated);
+
+  /* The nested loop slept until its timeout: a readable descriptor
+   * would have kept it going round (some wake-ups of the context may
+   * still end an iteration or two early). */
+  g_assert_cmpuint (g.n_nested, <=, 5);
+
+  /* The byte written in the first iteration, after it drained the
+   * descriptor, is still there: once that iteration is over, it asks for
+   * the next one. */
+  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  g_assert_cmpint (g.n_reentered, ==, 0);
+  g_assert_cmpint (g.n_wrong_thread, ==, 0);
+
   close (fds[0]);
   close (fds[1]);
   guest_clear (&g);
@@ -508,6 +584,7 @@ main (int   argc,
 
   g_test_add_func ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
   g_test_add_func ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
+  g_test_add_func ("/ta/guest-loop/nested-loop", test_guest_loop_nested_loop);
   g_test_add_func ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
   g_test_add_func ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
   g_test_add_func ("/ta/guest-loop/wake-during-iteration", test_guest_loop_wake_during_iteration);
