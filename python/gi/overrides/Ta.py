@@ -68,8 +68,12 @@ def _ta_error(error, code):
 
 
 def _box(item):
-    """Wraps any Python object (None included) in a GValue."""
-    return GObject.Value(_PYOBJECT, (item,))
+    """Wraps any Python object (None included) for a GValue argument.
+
+    PyGObject passes a tuple as a GValue holding that very tuple (type
+    ``PyObject``), which costs less than building a ``GObject.Value``.
+    """
+    return (item,)
 
 
 def _close_unused(awaitable):
@@ -283,6 +287,7 @@ class _RunnerState:
         self.failed = {}          # BackgroundTask -> None, in failure order
         self.pending = set()      # BackgroundTask not finished
         self.bridges = set()      # _Bridge awaited on other loops
+        self.cancellables = []    # runner thread: Gio.Cancellable to reuse
         self.forced = None        # ShutdownType once a force stop was tried
         self.stopped = False
         self.stopping = False     # no new task starts once set
@@ -414,6 +419,9 @@ def _settled_despite_cancel(future):
     return True
 
 
+_CANCELLABLE_POOL_SIZE = 16
+
+
 async def _gio_await(runner, start, finish, orphan=None, settle=False):
     """Awaits ``start(cancellable, callback)`` / ``finish(result)``.
 
@@ -427,9 +435,12 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
     """
     loop = asyncio.get_running_loop()
     state = runner._ta_state()
-    cancellable = Gio.Cancellable()
 
     if loop is state.loop:
+        # The operation lets go of its cancellable before it completes: one
+        # that was not cancelled serves again (the runner thread's pool).
+        pool = state.cancellables
+        cancellable = pool.pop() if pool else Gio.Cancellable()
         future = loop.create_future()
 
         def callback(source, result, *unused):
@@ -454,14 +465,18 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
                     return future.result()
                 raise
         try:
-            return await future
+            value = await future
         except asyncio.CancelledError:
             cancellable.cancel()
             if (orphan is not None and future.done() and not future.cancelled()
                     and future.exception() is None):
                 orphan(future.result())
             raise
+        if len(pool) < _CANCELLABLE_POOL_SIZE:
+            pool.append(cancellable)
+        return value
 
+    cancellable = Gio.Cancellable()
     bridge = _Bridge(loop, state, orphan)
 
     def foreign_callback(source, result, *unused):
@@ -1015,23 +1030,28 @@ def _wait_us(runner, timeout):
 _WAIT_SLICE_US = 100_000
 
 
+def _monotonic_us():
+    """GLib's monotonic clock (CLOCK_MONOTONIC), without a call through GI."""
+    return time.monotonic_ns() // 1000
+
+
 def _blocking_wait(runner, timeout_us, what, attempt):
     """Returns ``attempt(slice_us)``, called again while it times out and
     ``timeout_us`` has not passed. Its other errors, and its timeout error
     at the end, are raised as they are; :class:`RunnerNotRunningError`
     once ``runner`` (if any) stopped."""
-    end = None if timeout_us < 0 else GLib.get_monotonic_time() + timeout_us
+    end = None if timeout_us < 0 else _monotonic_us() + timeout_us
     while True:
         if end is None:
             slice_us = _WAIT_SLICE_US
         else:
-            slice_us = max(0, min(_WAIT_SLICE_US, end - GLib.get_monotonic_time()))
+            slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
         try:
             return attempt(slice_us)
         except GLib.Error as error:
             if not _ta_error(error, Ta.Error.TIMEOUT):
                 raise
-            if end is not None and GLib.get_monotonic_time() >= end:
+            if end is not None and _monotonic_us() >= end:
                 raise
         except RuntimeError as error:
             # PyGObject's report of a signal handler that raised (Ctrl-C)
