@@ -86,12 +86,111 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ta-error.h"
 #include "ta-monitor-private.h"
 #include "ta-queue.h"
 #include "ta-types.h"
 #include "ta-value-private.h"
 #include "ta-waiter-private.h"
+
+/*
+ * The items: a ring of pointers that grows by doubling, so that a push
+ * allocates nothing in the steady state (a list node per item would be
+ * allocated by the producer's thread and freed by the consumer's).
+ */
+typedef struct
+{
+  gpointer *slots;
+  guint     capacity;  /* 0 or a power of two */
+  guint     head;
+  guint     length;
+} TaRing;
+
+static void
+ta_ring_resize (TaRing *ring,
+                guint   capacity)
+{
+  gpointer *slots = g_new (gpointer, capacity);
+
+  for (guint i = 0; i < ring->length; i++)
+    slots[i] = ring->slots[(ring->head + i) & (ring->capacity - 1)];
+  g_free (ring->slots);
+  ring->slots = slots;
+  ring->capacity = capacity;
+  ring->head = 0;
+}
+
+static void
+ta_ring_grow (TaRing *ring)
+{
+  ta_ring_resize (ring, ring->capacity == 0 ? 16 : ring->capacity * 2);
+}
+
+static inline void
+ta_ring_push_tail (TaRing   *ring,
+                   gpointer  item)
+{
+  if (ring->length == ring->capacity)
+    ta_ring_grow (ring);
+  ring->slots[(ring->head + ring->length) & (ring->capacity - 1)] = item;
+  ring->length++;
+}
+
+static inline void
+ta_ring_push_head (TaRing   *ring,
+                   gpointer  item)
+{
+  if (ring->length == ring->capacity)
+    ta_ring_grow (ring);
+  ring->head = (ring->head - 1) & (ring->capacity - 1);
+  ring->slots[ring->head] = item;
+  ring->length++;
+}
+
+/* The ring must not be empty. */
+static inline gpointer
+ta_ring_pop_head (TaRing *ring)
+{
+  gpointer item = ring->slots[ring->head];
+
+  ring->head = (ring->head + 1) & (ring->capacity - 1);
+  ring->length--;
+
+  /* A queue that once held many items does not keep their room. */
+  if (G_UNLIKELY (ring->capacity > 4096 && ring->length < ring->capacity / 8))
+    ta_ring_resize (ring, ring->capacity / 2);
+
+  return item;
+}
+
+/* Moves the first @n items (at most the length) to @dest. */
+static void
+ta_ring_pop_many (TaRing   *ring,
+                  gpointer *dest,
+                  guint     n)
+{
+  guint first;
+
+  if (n == 0)
+    return;
+
+  first = MIN (n, ring->capacity - ring->head);
+  memcpy (dest, ring->slots + ring->head, first * sizeof (gpointer));
+  memcpy (dest + first, ring->slots, (n - first) * sizeof (gpointer));
+  ring->head = (ring->head + n) & (ring->capacity - 1);
+  ring->length -= n;
+
+  if (G_UNLIKELY (ring->capacity > 4096 && ring->length < ring->capacity / 8))
+    ta_ring_resize (ring, MAX (ring->capacity / 2, 16));
+}
+
+static inline gboolean
+ta_ring_is_empty (const TaRing *ring)
+{
+  return ring->length == 0;
+}
 
 struct _TaQueue
 {
@@ -102,7 +201,7 @@ struct _TaQueue
   gboolean        holds_values;   /* immutable */
 
   TaMonitor       monitor;        /* guards the fields below */
-  GQueue          items;
+  TaRing          items;
   GQueue          poppers;        /* TaWaiter, waiting for an item */
   GQueue          pushers;        /* TaWaiter, each carrying its item */
   gboolean        closed;
@@ -153,14 +252,14 @@ static void
 ta_queue_finalize (GObject *object)
 {
   TaQueue *self = TA_QUEUE (object);
-  gpointer item;
 
   ta_monitor_sync_for_finalize (&self->monitor);
   g_assert (g_queue_is_empty (&self->poppers));
   g_assert (g_queue_is_empty (&self->pushers));
 
-  while ((item = g_queue_pop_head (&self->items)) != NULL)
-    ta_queue_free_item (self, item);
+  while (!ta_ring_is_empty (&self->items))
+    ta_queue_free_item (self, ta_ring_pop_head (&self->items));
+  g_free (self->items.slots);
   ta_monitor_clear (&self->monitor);
 
   G_OBJECT_CLASS (ta_queue_parent_class)->finalize (object);
@@ -345,7 +444,7 @@ ta_queue_push_locked (TaQueue        *self,
        * completion per item. */
       if (ta_queue_is_batch_popper (popper))
         {
-          g_queue_push_tail (&self->items, item);
+          ta_ring_push_tail (&self->items, item);
           ta_queue_answer_locked (self, popper, NULL, FALSE, answers);
           return TA_QUEUE_OK;
         }
@@ -357,7 +456,7 @@ ta_queue_push_locked (TaQueue        *self,
   if (!ta_queue_has_room_locked (self))
     return TA_QUEUE_NO_ROOM;
 
-  g_queue_push_tail (&self->items, item);
+  ta_ring_push_tail (&self->items, item);
   return TA_QUEUE_OK;
 }
 
@@ -373,7 +472,7 @@ ta_queue_refill_locked (TaQueue        *self,
     {
       TaWaiter *pusher = link->data;
 
-      g_queue_push_tail (&self->items, pusher->data);
+      ta_ring_push_tail (&self->items, pusher->data);
       ta_queue_answer_locked (self, pusher, NULL, FALSE, answers);
     }
 }
@@ -383,9 +482,9 @@ ta_queue_pop_locked (TaQueue        *self,
                      gpointer       *item,
                      TaQueueAnswers *answers)
 {
-  if (!g_queue_is_empty (&self->items))
+  if (!ta_ring_is_empty (&self->items))
     {
-      *item = g_queue_pop_head (&self->items);
+      *item = ta_ring_pop_head (&self->items);
       ta_queue_refill_locked (self, answers);
       return TA_QUEUE_OK;
     }
@@ -402,9 +501,20 @@ ta_queue_pop_batch_locked (TaQueue        *self,
   guint n = MIN (max_items, self->items.length + self->pushers.length);
 
   batch = g_ptr_array_new_full (n, self->item_destroy);
-  while (batch->len < max_items && !g_queue_is_empty (&self->items))
+
+  /* Nobody waits to push: the items go in one copy. */
+  if (g_queue_is_empty (&self->pushers))
     {
-      g_ptr_array_add (batch, g_queue_pop_head (&self->items));
+      guint take = MIN (max_items, self->items.length);
+
+      g_ptr_array_set_size (batch, take);
+      ta_ring_pop_many (&self->items, batch->pdata, take);
+      return batch;
+    }
+
+  while (batch->len < max_items && !ta_ring_is_empty (&self->items))
+    {
+      g_ptr_array_add (batch, ta_ring_pop_head (&self->items));
       ta_queue_refill_locked (self, answers);
     }
 
@@ -435,7 +545,7 @@ ta_queue_collect_batch (GTask    *task,
     }
 
   ta_monitor_lock (&self->monitor);
-  if (!g_queue_is_empty (&self->items))
+  if (!ta_ring_is_empty (&self->items))
     batch = ta_queue_pop_batch_locked (self, max_items, &answers);
   else if (self->closed)
     closed = TRUE;
@@ -673,7 +783,7 @@ ta_queue_push_front_internal (TaQueue  *self,
   if ((link = g_queue_peek_head_link (&self->poppers)) != NULL)
     ta_queue_answer_locked (self, link->data, item, FALSE, &answers);
   else
-    g_queue_push_head (&self->items, item);
+    ta_ring_push_head (&self->items, item);
   ta_queue_unlock_and_complete (self, &answers);
 }
 
@@ -771,7 +881,7 @@ ta_queue_pop_async_internal (TaQueue             *self,
     return;
 
   ta_monitor_lock (&self->monitor);
-  if (!g_queue_is_empty (&self->items))
+  if (!ta_ring_is_empty (&self->items))
     {
       if (max_items > 0)
         batch = ta_queue_pop_batch_locked (self, max_items, &answers);

@@ -1251,6 +1251,94 @@ test_queue_stress (void)
   items_check_accounted ();
 }
 
+/* ---------------------------------------------------------------------- */
+/* Order under every way in and out, against a model                      */
+/* ---------------------------------------------------------------------- */
+
+static void
+model_batch_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GPtrArray **batch = user_data;
+
+  *batch = ta_queue_pop_batch_finish (TA_QUEUE (source), result, NULL);
+  g_assert_nonnull (*batch);
+}
+
+static void
+model_pop_batch (TaQueue *queue,
+                 GQueue  *model,
+                 guint    max_items)
+{
+  GPtrArray *batch = NULL;
+
+  ta_queue_pop_batch_async (queue, max_items, NULL, model_batch_cb, &batch);
+  while (batch == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpuint (batch->len, ==, MIN (max_items, model->length));
+  for (guint i = 0; i < batch->len; i++)
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (batch, i)), ==,
+                      GPOINTER_TO_UINT (g_queue_pop_head (model)));
+  g_ptr_array_unref (batch);
+}
+
+/*
+ * Pushes at both ends, single and batch pops, through growth, wrap-around
+ * and shrinking of the queue's storage: the order is always the model's.
+ */
+static void
+test_queue_order_model (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
+  GQueue model = G_QUEUE_INIT;
+  guint32 seed = 42;
+  guint next = 1;
+
+  for (guint step = 0; step < 30000; step++)
+    {
+      guint choice;
+
+      seed = seed * 1103515245 + 12345;
+      choice = (seed >> 16) % 10;
+
+      if (choice < 5)
+        {
+          g_assert_true (ta_queue_try_push (queue, GUINT_TO_POINTER (next), NULL));
+          g_queue_push_tail (&model, GUINT_TO_POINTER (next++));
+        }
+      else if (choice == 5)
+        {
+          ta_queue_push_front (queue, GUINT_TO_POINTER (next));
+          g_queue_push_head (&model, GUINT_TO_POINTER (next++));
+        }
+      else if (choice < 9 && !g_queue_is_empty (&model))
+        g_assert_cmpuint (GPOINTER_TO_UINT (ta_queue_try_pop (queue, NULL)), ==,
+                          GPOINTER_TO_UINT (g_queue_pop_head (&model)));
+      else if (!g_queue_is_empty (&model))
+        model_pop_batch (queue, &model, (seed >> 8) % 40 + 1);
+
+      g_assert_cmpuint (ta_queue_get_length (queue), ==, model.length);
+
+      /* Now and then a flood, drained in batches. */
+      if (step % 10000 == 5000)
+        {
+          for (guint i = 0; i < 20000; i++)
+            {
+              g_assert_true (ta_queue_try_push (queue, GUINT_TO_POINTER (next), NULL));
+              g_queue_push_tail (&model, GUINT_TO_POINTER (next++));
+            }
+          while (model.length > 10)
+            model_pop_batch (queue, &model, 997);
+        }
+    }
+
+  while (!g_queue_is_empty (&model))
+    model_pop_batch (queue, &model, 7);
+  g_assert_true (ta_queue_is_empty (queue));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1260,6 +1348,7 @@ main (int   argc,
 
   g_test_add_func ("/ta/queue/thread-to-thread", test_queue_thread_to_thread);
   g_test_add_func ("/ta/queue/fifo-and-sizes", test_queue_fifo_and_sizes);
+  g_test_add_func ("/ta/queue/order-model", test_queue_order_model);
   g_test_add_func ("/ta/queue/timeouts", test_queue_timeouts);
   g_test_add_func ("/ta/queue/close-drains", test_queue_close_drains);
   g_test_add_func ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
