@@ -315,9 +315,7 @@ class _RunnerState:
                 loop._ta_guest = None
                 asyncio.events._set_running_loop(None)
                 loop._thread_id = None
-                with warnings.catch_warnings():
-                    warnings.simplefilter('ignore')
-                    loop.close()
+                loop.close()
         except BaseException:  # noqa: B036
             traceback.print_exc()
         finally:
