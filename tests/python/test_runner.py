@@ -2,6 +2,7 @@
 """Ta.Runner from Python: coroutines on the runner, threaded_async's API."""
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -509,6 +510,28 @@ def test_stuck_loop_is_force_stopped():
     assert runner.shutdown_type.force_stop_attempted()
     with pytest.raises(asyncio.CancelledError):
         task.wait()
+
+
+def test_task_ignoring_cancellation_is_named_once(capfd):
+    async def stubborn():
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                pass
+
+    runner = Ta.Runner(exit_timeout=0.3)
+    with pytest.warns(RuntimeWarning, match="stubborn' ignored cancellation"):
+        with runner:
+            task = runner.create_task(stubborn())
+            runner.wait_for_next_eventloop_iteration()
+    # The loop was not stuck: it stopped in order, the task unfinished.
+    assert runner.shutdown_type == Ta.ShutdownType.STOPPED
+    with pytest.raises(asyncio.CancelledError):
+        task.wait(HANG)
+    del task
+    gc.collect()
+    assert 'Task was destroyed but it is pending' not in capfd.readouterr().err
 
 
 def test_stuck_loop_force_stop_can_fail():

@@ -288,6 +288,8 @@ class _RunnerState:
         self.pending = set()      # BackgroundTask not finished
         self.bridges = set()      # _Bridge awaited on other loops
         self.cancellables = []    # runner thread: Gio.Cancellable to reuse
+        self.cancel_task = None   # the stop's asyncio task cancelling the rest
+        self.outlived = []        # names of tasks running when the loop closed
         self.forced = None        # ShutdownType once a force stop was tried
         self.stopped = False
         self.stopping = False     # no new task starts once set
@@ -313,6 +315,15 @@ class _RunnerState:
             loop = self.loop
             if loop is not None:
                 loop._ta_guest = None
+                # What still runs was cancelled and outlived the stop: the
+                # stop names it once (see Runner.stop()), rather than
+                # asyncio logging each one when it is collected.
+                outlived = []
+                for task in asyncio.all_tasks(loop):
+                    task._log_destroy_pending = False
+                    if task is not self.cancel_task:
+                        outlived.append(task.get_name())
+                self.outlived = sorted(outlived)
                 asyncio.events._set_running_loop(None)
                 loop._thread_id = None
                 loop.close()
@@ -347,6 +358,7 @@ async def _cancel_everything(state):
     """On the runner: cancels every other task and waits for them."""
     state.stopping = True
     current = asyncio.current_task()
+    state.cancel_task = current
     tasks = [t for t in asyncio.all_tasks() if t is not current]
     for task in tasks:
         task.cancel()
@@ -870,6 +882,10 @@ class Runner(Ta.Runner):
         errors.extend(task._outcome.error for task in failed)
 
         # Last, once everything is settled: warnings may be errors.
+        if stuck_warning is None and state.outlived:
+            names = ', '.join(repr(name) for name in state.outlived)
+            stuck_warning = (f'Runner {self.props.name!r} stopped while {names} '
+                             f'ignored cancellation: dropped unfinished')
         if stuck_warning is not None:
             try:
                 warnings.warn(stuck_warning, RuntimeWarning, stacklevel=2)
