@@ -43,11 +43,19 @@ ta_ref_count_dec (gatomicrefcount *ref_count)
   return FALSE;
 }
 
-/* A plain GMutex, visible to TSan. */
+void ta_mutex_lock_contended (GMutex *mutex);
+
+/*
+ * A plain GMutex, visible to TSan. The critical sections it guards here
+ * are a few dozen instructions long: a thread that finds it taken spins
+ * briefly before it lets GLib put it to sleep on the futex, which would
+ * also make the holder's unlock a system call.
+ */
 static inline void
 ta_mutex_lock (GMutex *mutex)
 {
-  g_mutex_lock (mutex);
+  if (G_UNLIKELY (!g_mutex_trylock (mutex)))
+    ta_mutex_lock_contended (mutex);
   ta_tsan_acquire (mutex);
 }
 

@@ -12,6 +12,23 @@
 /* Each waiting thread learns how long its waits tend to be. */
 static _Thread_local TaSpinBudget wait_budget;
 
+/* How many times a thread retries a taken mutex before it sleeps. */
+#define TA_MUTEX_SPINS 64
+
+void
+ta_mutex_lock_contended (GMutex *mutex)
+{
+  if (ta_spin_allowed ())
+    for (guint i = 0; i < TA_MUTEX_SPINS; i++)
+      {
+        ta_cpu_relax ();
+        if (g_mutex_trylock (mutex))
+          return;
+      }
+
+  g_mutex_lock (mutex);
+}
+
 void
 ta_monitor_init (TaMonitor *self)
 {
