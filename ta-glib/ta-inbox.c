@@ -355,10 +355,15 @@ ta_inbox_poll (TaInbox  *self,
       g_atomic_int_set (&self->parked, 0);
       return g_poll (fds, nfds, 0);
     }
-  ret = g_poll (fds, nfds, timeout);
-  g_atomic_int_set (&self->parked, 0);
-  /* Whatever kicked us is published: the check that follows sees it. */
-  g_atomic_int_set (&self->kicked, 0);
+  {
+    gint64 parked_at = g_get_monotonic_time ();
+
+    ret = g_poll (fds, nfds, timeout);
+    g_atomic_int_set (&self->parked, 0);
+    /* Whatever kicked us is published: the check that follows sees it. */
+    if (g_atomic_int_exchange (&self->kicked, 0))
+      ta_spin_budget_observe (&self->budget, (g_get_monotonic_time () - parked_at) * 1000);
+  }
 
   return ret;
 }

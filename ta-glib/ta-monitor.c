@@ -166,14 +166,22 @@ ta_monitor_wait_until (TaMonitor *self,
         return FALSE;
     }
 
-  self->n_sleepers++;
-  ta_tsan_release (&self->mutex);
-  if (end_time < 0)
-    g_cond_wait (&self->cond, &self->mutex);
-  else
-    ret = g_cond_wait_until (&self->cond, &self->mutex, end_time);
-  ta_tsan_acquire (&self->mutex);
-  self->n_sleepers--;
+  {
+    gint64 slept_at = g_get_monotonic_time ();
+    gint seq = self->seq;
+
+    self->n_sleepers++;
+    ta_tsan_release (&self->mutex);
+    if (end_time < 0)
+      g_cond_wait (&self->cond, &self->mutex);
+    else
+      ret = g_cond_wait_until (&self->cond, &self->mutex, end_time);
+    ta_tsan_acquire (&self->mutex);
+    self->n_sleepers--;
+
+    if (ret && self->seq != seq)
+      ta_spin_budget_observe (&wait_budget, (g_get_monotonic_time () - slept_at) * 1000);
+  }
   if (ret)
     ta_monitor_let_guests_finish (self, end_time);
 

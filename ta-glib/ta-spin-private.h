@@ -37,6 +37,8 @@ gboolean ta_spin_allowed        (void);
 gint64   ta_spin_budget_ns      (TaSpinBudget *budget);
 void     ta_spin_budget_feedback (TaSpinBudget *budget,
                                   gboolean      paid_off);
+void     ta_spin_budget_observe  (TaSpinBudget *budget,
+                                  gint64        slept_ns);
 
 static inline void
 ta_cpu_relax (void)

@@ -99,6 +99,21 @@ ta_spin_budget_ns (TaSpinBudget *budget)
   return budget->budget_ns;
 }
 
+/*
+ * Learns from a sleep that ended with the news waited for: had the thread
+ * spun that long, it would not have slept (nor made its waker's wake-up
+ * a system call). Without this, two threads that wait on each other in
+ * turn could both settle at the shortest spin, each sleeping because the
+ * other one slept.
+ */
+void
+ta_spin_budget_observe (TaSpinBudget *budget,
+                        gint64        slept_ns)
+{
+  if (slept_ns < TA_SPIN_MAX_NS)
+    budget->budget_ns = MIN (MAX (budget->budget_ns, 2 * slept_ns), TA_SPIN_MAX_NS);
+}
+
 /* Learns from a spin: more next time if it paid off, less if not. */
 void
 ta_spin_budget_feedback (TaSpinBudget *budget,
