@@ -655,3 +655,33 @@ def test_no_warnings_on_clean_exit(recwarn):
     with warnings.catch_warnings():
         warnings.simplefilter('error')
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_task_events_are_reused_cleared():
+    async def value(v):
+        return v
+
+    with Ta.Runner() as runner:
+        first = runner.create_task(value(1))
+        assert first.wait(HANG) == 1
+        del first
+        state = runner._ta_state()
+        assert len(state.events) == 1
+        release = runner.run(_make_event())
+
+        async def held():
+            await release.wait()
+            return 2
+
+        second = runner.create_task(held())
+        assert not state.events
+        # Its event was cleared: the wait does not return before the task
+        # is done.
+        with pytest.raises(Ta.EventLoopTimeoutError):
+            second.wait(0.05)
+        runner.call_in_loop(release.set)
+        assert second.wait(HANG) == 2
+
+
+async def _make_event():
+    return asyncio.Event()

@@ -288,6 +288,7 @@ class _RunnerState:
         self.pending = set()      # BackgroundTask not finished
         self.bridges = set()      # _Bridge awaited on other loops
         self.cancellables = []    # runner thread: Gio.Cancellable to reuse
+        self.events = []          # Ta.Event of tasks that are gone, to reuse
         self.cancel_task = None   # the stop's asyncio task cancelling the rest
         self.outlived = []        # names of tasks running when the loop closed
         self.forced = None        # ShutdownType once a force stop was tried
@@ -540,6 +541,9 @@ class _Outcome:
         self.cancelled = cancelled
 
 
+_EVENT_POOL_SIZE = 16
+
+
 class BackgroundTask(typing.Generic[T]):
     """A coroutine running on a runner, seen from any thread.
 
@@ -553,7 +557,9 @@ class BackgroundTask(typing.Generic[T]):
         self._awaitable = awaitable
         self._name = _describe(awaitable)
         self._outcome = None          # final once set, under state.lock
-        self._done = Ta.Event.new()   # set once _outcome is
+        # Set once _outcome is; reused from a task that is gone.
+        events = self._state.events
+        self._done = events.pop() if events else Ta.Event.new()
         self._asyncio_task = None     # the runner thread's
         self._cancel_requested = False
         self._running = False
@@ -561,6 +567,17 @@ class BackgroundTask(typing.Generic[T]):
     def __repr__(self):
         state = 'done' if self.done() else 'pending'
         return f'<BackgroundTask {self._name} {state}>'
+
+    def __del__(self):
+        # A settled task's event serves the next task: making one costs
+        # more than clearing it. Nobody can wait on it any more.
+        try:
+            events = self._state.events
+            if self._outcome is not None and len(events) < _EVENT_POOL_SIZE:
+                Ta.Event.clear(self._done)
+                events.append(self._done)
+        except Exception:  # noqa: S110 - interpreter shutdown, half-built task
+            pass
 
     # -- on the runner thread -----------------------------------------------
 
