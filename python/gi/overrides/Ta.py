@@ -759,7 +759,9 @@ class Runner(Ta.Runner):
 
     def _timeout_us(self, timeout):
         """A timeout in seconds, the default resolved, as a C timeout."""
-        return _to_us(self._resolve_timeout(timeout))
+        if timeout == USE_DEFAULT_TIMEOUT:
+            return Ta.Runner.get_default_call_timeout(self)
+        return _to_us(timeout)
 
     @property
     def loop(self):
