@@ -38,6 +38,7 @@ struct _TaInbox
    * runner is really asleep in poll(). */
   gint          parked;    /* atomic: the runner sleeps in poll() */
   gint          kicked;    /* atomic: there is news since it last looked */
+  gint          kicker_cpu;/* atomic: where the last wake-up came from */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
@@ -285,7 +286,10 @@ ta_inbox_kick (TaInbox *self)
    * runner is parked. One of the two always sees the other. */
   g_atomic_int_set (&self->kicked, 1);
   if (g_atomic_int_get (&self->parked))
-    g_main_context_wakeup (self->context);
+    {
+      g_atomic_int_set (&self->kicker_cpu, ta_spin_current_cpu ());
+      g_main_context_wakeup (self->context);
+    }
 }
 
 static gboolean
@@ -349,6 +353,7 @@ ta_inbox_poll (TaInbox  *self,
       ta_spin_budget_feedback (&self->budget, FALSE);
     }
 
+  g_atomic_int_set (&self->kicker_cpu, -1);
   g_atomic_int_set (&self->parked, 1);
   if (g_atomic_int_exchange (&self->kicked, 0) || g_atomic_int_get (&self->n_items) > 0)
     {
@@ -357,12 +362,14 @@ ta_inbox_poll (TaInbox  *self,
     }
   {
     gint64 parked_at = g_get_monotonic_time ();
+    gint cpu = ta_spin_current_cpu ();
 
     ret = g_poll (fds, nfds, timeout);
     g_atomic_int_set (&self->parked, 0);
     /* Whatever kicked us is published: the check that follows sees it. */
     if (g_atomic_int_exchange (&self->kicked, 0))
-      ta_spin_budget_observe (&self->budget, (g_get_monotonic_time () - parked_at) * 1000);
+      ta_spin_budget_observe (&self->budget, (g_get_monotonic_time () - parked_at) * 1000,
+                              cpu, g_atomic_int_get (&self->kicker_cpu));
   }
 
   return ret;

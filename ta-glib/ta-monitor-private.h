@@ -91,6 +91,8 @@ typedef struct _TaMonitor
   GCond  cond;
   guint  n_sleepers;   /* guarded by mutex */
   gint   seq;          /* atomic, written under mutex: counts broadcasts */
+  gint   waker_cpu;    /* guarded by mutex: where a sleeper was last woken
+                        * from, or -1 */
 } TaMonitor;
 
 void      ta_monitor_init       (TaMonitor *self);

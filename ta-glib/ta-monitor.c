@@ -36,6 +36,7 @@ ta_monitor_init (TaMonitor *self)
   g_cond_init (&self->cond);
   self->n_sleepers = 0;
   self->seq = 0;
+  self->waker_cpu = -1;
 }
 
 /* Called first in a finalizer: whatever was written under the monitor, on
@@ -168,6 +169,7 @@ ta_monitor_wait_until (TaMonitor *self,
 
   {
     gint64 slept_at = g_get_monotonic_time ();
+    gint cpu = ta_spin_current_cpu ();
     gint seq = self->seq;
 
     self->n_sleepers++;
@@ -180,7 +182,8 @@ ta_monitor_wait_until (TaMonitor *self,
     self->n_sleepers--;
 
     if (ret && self->seq != seq)
-      ta_spin_budget_observe (&wait_budget, (g_get_monotonic_time () - slept_at) * 1000);
+      ta_spin_budget_observe (&wait_budget, (g_get_monotonic_time () - slept_at) * 1000,
+                              cpu, self->waker_cpu);
   }
   if (ret)
     ta_monitor_let_guests_finish (self, end_time);
@@ -195,7 +198,10 @@ ta_monitor_broadcast (TaMonitor *self)
   /* Spinners watch the counter; only sleepers need the futex. */
   g_atomic_int_inc (&self->seq);
   if (self->n_sleepers > 0)
-    g_cond_broadcast (&self->cond);
+    {
+      self->waker_cpu = ta_spin_current_cpu ();
+      g_cond_broadcast (&self->cond);
+    }
 }
 
 gint64

@@ -38,7 +38,10 @@ gint64   ta_spin_budget_ns      (TaSpinBudget *budget);
 void     ta_spin_budget_feedback (TaSpinBudget *budget,
                                   gboolean      paid_off);
 void     ta_spin_budget_observe  (TaSpinBudget *budget,
-                                  gint64        slept_ns);
+                                  gint64        slept_ns,
+                                  gint          sleeper_cpu,
+                                  gint          waker_cpu);
+gint     ta_spin_current_cpu     (void);
 
 static inline void
 ta_cpu_relax (void)

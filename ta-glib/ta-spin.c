@@ -99,17 +99,35 @@ ta_spin_budget_ns (TaSpinBudget *budget)
   return budget->budget_ns;
 }
 
+/* The CPU the calling thread runs on, or -1 if unknown. */
+gint
+ta_spin_current_cpu (void)
+{
+#ifdef HAVE_SCHED_GETCPU
+  return sched_getcpu ();
+#else
+  return -1;
+#endif
+}
+
 /*
  * Learns from a sleep that ended with the news waited for: had the thread
  * spun that long, it would not have slept (nor made its waker's wake-up
  * a system call). Without this, two threads that wait on each other in
  * turn could both settle at the shortest spin, each sleeping because the
- * other one slept.
+ * other one slept. Unless the waker ran on the CPU the sleeper had left:
+ * then the two share a CPU, the sleep is what let the waker run, and a
+ * longer spin would only have delayed it.
  */
 void
 ta_spin_budget_observe (TaSpinBudget *budget,
-                        gint64        slept_ns)
+                        gint64        slept_ns,
+                        gint          sleeper_cpu,
+                        gint          waker_cpu)
 {
+  if (sleeper_cpu >= 0 && sleeper_cpu == waker_cpu)
+    return;
+
   if (slept_ns < TA_SPIN_MAX_NS)
     budget->budget_ns = MIN (MAX (budget->budget_ns, 2 * slept_ns), TA_SPIN_MAX_NS);
 }
