@@ -1400,14 +1400,17 @@ ta_runner_class_init (TaRunnerClass *klass)
    * spins for a few microseconds watching for new work. It makes a hand-off
    * from another thread take a fraction of a microsecond instead of a
    * wake-up (tens of microseconds between the CPUs of a virtual machine),
-   * at the price of some CPU time after each burst of work. Spinning adapts:
-   * it shortens when it does not pay, and is skipped when the thread may
-   * only run on one CPU or under valgrind.
+   * at the price of some CPU time after each burst of work. Spinning adapts
+   * (at most 40 µs): it shortens when it does not pay, lengthens when a
+   * sleep that a longer spin would have avoided ended on another CPU's
+   * wake-up, and is skipped when the thread may only run on one CPU or
+   * under valgrind.
    *
    * %TRUE by default, right for a desktop application. Turn it off for
    * runners that only see sparse work on a machine where every cycle
    * counts, such as on battery. The environment variable `TA_SPIN=0` turns
-   * off spinning everywhere, in waits too.
+   * off spinning everywhere: in waits, and on ta-glib's own locks, which
+   * otherwise retry briefly before they sleep.
    */
   properties[PROP_SPIN] =
     g_param_spec_boolean ("spin", NULL, NULL,
