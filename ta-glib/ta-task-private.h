@@ -64,6 +64,7 @@ struct _TaTask
   TaRunnerCore    *failed_core;     /* strong while in core->failed */
   TaTaskState      state;
   gboolean         completing;      /* a completion is under way */
+  gboolean         discarded;       /* force-completed: never starts */
   TaTaskStart      prepared;        /* RUNNING: begun by ta_task_prepare(),
                                      * its function not called yet */
   GTask           *pending_gtask;   /* runner thread: returned, not published */

@@ -549,7 +549,9 @@ ta_task_begin_full (TaTask      *self,
   gboolean cancelled;
 
   ta_monitor_lock (&self->monitor);
-  if (self->state != TA_TASK_PENDING || self->completing)
+  /* A stop that gave up on the task may have taken its function already,
+   * and not completed it yet. */
+  if (self->state != TA_TASK_PENDING || self->completing || self->discarded)
     {
       ta_monitor_unlock (&self->monitor);
       return FALSE;
@@ -647,7 +649,7 @@ ta_task_prepare_claimed (gpointer claimed)
     {
       ta_monitor_lock (&self->monitor);
       /* Unless a stop gave up on it in the meantime. */
-      if (self->state == TA_TASK_RUNNING && !self->completing)
+      if (self->state == TA_TASK_RUNNING && !self->completing && !self->discarded)
         {
           self->prepared = start;
           kept = TRUE;
@@ -733,6 +735,7 @@ ta_task_force_complete (TaTask       *self,
   self->user_data = NULL;
   self->user_data_destroy = NULL;
   self->func = NULL;
+  self->discarded = TRUE;
   prepared = self->prepared;
   self->prepared.gtask = NULL;
   ta_monitor_unlock (&self->monitor);
