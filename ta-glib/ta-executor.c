@@ -235,10 +235,10 @@ static GSourceFuncs ta_job_source_funcs = {
 
 /*
  * The worker context's poll function. The iteration that calls a job has
- * a ready source, so GLib polls without waiting: that poll is skipped,
- * since the descriptors are polled again as soon as the worker waits for
- * a job that did not return at once, and nothing else of the worker's
- * context runs while it is idle anyway.
+ * a ready source, so GLib polls without waiting: when the only descriptor
+ * is the context's own wake-up one, that poll is skipped, since it could
+ * only tell what the check that follows finds anyway. Descriptors that
+ * earlier jobs left watched are polled each time, as before.
  */
 static gint
 ta_worker_poll (GPollFD *fds,
@@ -247,7 +247,7 @@ ta_worker_poll (GPollFD *fds,
 {
   TaWorker *worker = g_private_get (&current_worker);
 
-  if (timeout == 0 && worker != NULL && worker->job_start != NULL)
+  if (timeout == 0 && nfds <= 1 && worker != NULL && worker->job_start != NULL)
     return 0;
 
   return g_poll (fds, nfds, timeout);

@@ -5,6 +5,10 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
+#include <glib-unix.h>
+
 #include "test-common.h"
 
 static GThread *main_thread;
@@ -528,6 +532,79 @@ async_job (GTask        *task,
   ta_sleep_async (1000, cancellable, job_slept_cb, g_object_ref (task));
 }
 
+/* A job can leave a descriptor watched on its worker's context: the
+ * worker keeps serving it between jobs that return at once. */
+typedef struct
+{
+  int  fds[2];
+  gint n_ready;   /* atomic */
+} Watched;
+
+static gboolean
+watched_ready_cb (gint         fd,
+                  GIOCondition condition,
+                  gpointer     user_data)
+{
+  Watched *w = user_data;
+  char byte;
+
+  g_assert_cmpint (read (fd, &byte, 1), ==, 1);
+  g_atomic_int_inc (&w->n_ready);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_fd_job (GTask        *task,
+              GCancellable *cancellable,
+              gpointer      user_data)
+{
+  Watched *w = user_data;
+  GSource *source = g_unix_fd_source_new (w->fds[0], G_IO_IN);
+
+  g_source_set_callback (source, (GSourceFunc) (void (*) (void)) watched_ready_cb, w, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  g_assert_cmpint (write (w->fds[1], "x", 1), ==, 1);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+quick_job (GTask        *task,
+           GCancellable *cancellable,
+           gpointer      user_data)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_executor_serves_watched_fds (void)
+{
+  g_autoptr(TaExecutor) executor = ta_executor_new ("watching", 1);
+  g_autoptr(GError) error = NULL;
+  Watched w = { { -1, -1 }, 0 };
+  TaTask *task;
+
+  g_assert_no_errno (pipe (w.fds));
+  task = ta_executor_run (executor, NULL, watch_fd_job, &w, NULL, TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  g_clear_object (&task);
+
+  /* The next job's iteration polls the descriptor, and the worker
+   * publishes that job once the iteration is over. */
+  for (guint i = 0; i < 10; i++)
+    {
+      task = ta_executor_run (executor, NULL, quick_job, NULL, NULL, TA_TIMEOUT_INFINITE, &error);
+      g_assert_no_error (error);
+      g_clear_object (&task);
+    }
+  g_assert_cmpint (g_atomic_int_get (&w.n_ready), ==, 1);
+
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
+                                       TA_TIMEOUT_INFINITE, NULL));
+  close (w.fds[0]);
+  close (w.fds[1]);
+}
+
 static void
 test_executor_async_job (void)
 {
@@ -741,6 +818,7 @@ main (int   argc,
   g_test_add_func ("/ta/executor/shutdown-abandons-stuck-worker", test_executor_shutdown_abandons_stuck_worker);
   g_test_add_func ("/ta/executor/wait-from-own-worker", test_executor_wait_from_own_worker);
   g_test_add_func ("/ta/executor/async-job", test_executor_async_job);
+  g_test_add_func ("/ta/executor/serves-watched-fds", test_executor_serves_watched_fds);
   g_test_add_func ("/ta/portal/from-thread-pool", test_portal_from_thread_pool);
   g_test_add_func ("/ta/portal/from-executor", test_portal_from_executor);
   g_test_add_func ("/ta/portal/wait-any-timeout", test_wait_any_timeout_and_deadlock);
