@@ -64,11 +64,14 @@ typedef struct
   TaRunnerCore *core;       /* strong, immutable */
   char         *activity;   /* immutable: what the runner is busy with */
   int           wake;       /* atomic: an iteration was asked for */
-  gpointer      fd_tag;     /* immutable once attached, or NULL */
-  /* Runner thread only: */
+  int           fd;         /* immutable: the descriptor, or -1 */
+  /* Runner thread only, once attached: */
+  gpointer      fd_tag;     /* the descriptor's watch, or NULL */
   gboolean      iterating;  /* the function is running */
-  gboolean      fd_muted;   /* ... and a nested loop stopped watching */
+  gboolean      fd_dropped; /* ... and a nested loop stopped watching */
 } TaGuestSource;
+
+#define TA_GUEST_FD_EVENTS (G_IO_IN | G_IO_HUP | G_IO_ERR)
 
 struct _TaGuestLoop
 {
@@ -105,10 +108,12 @@ ta_guest_source_prepare (GSource *source,
 
   if (guest->iterating)
     {
-      if (guest->fd_tag != NULL && !guest->fd_muted)
+      /* Not just muted: poll() reports a hang-up whatever one asks. */
+      if (guest->fd_tag != NULL)
         {
-          g_source_modify_unix_fd (source, guest->fd_tag, 0);
-          guest->fd_muted = TRUE;
+          g_source_remove_unix_fd (source, guest->fd_tag);
+          guest->fd_tag = NULL;
+          guest->fd_dropped = TRUE;
         }
       return FALSE;
     }
@@ -158,10 +163,10 @@ ta_guest_source_dispatch (GSource     *source,
   guest->iterating = FALSE;
   ta_runner_core_pop_activity (guest->core, previous);
 
-  if (guest->fd_muted)
+  if (guest->fd_dropped && !g_source_is_destroyed (source))
     {
-      g_source_modify_unix_fd (source, guest->fd_tag, G_IO_IN | G_IO_HUP | G_IO_ERR);
-      guest->fd_muted = FALSE;
+      guest->fd_tag = g_source_add_unix_fd (source, guest->fd, TA_GUEST_FD_EVENTS);
+      guest->fd_dropped = FALSE;
     }
 
   g_source_set_ready_time (source, MAX (next, -1));
@@ -285,8 +290,9 @@ ta_guest_loop_new (TaRunner         *runner,
 
   g_source_set_name ((GSource *) guest, guest->activity);
   g_source_set_can_recurse ((GSource *) guest, TRUE);
+  guest->fd = fd;
   if (fd >= 0)
-    guest->fd_tag = g_source_add_unix_fd ((GSource *) guest, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    guest->fd_tag = g_source_add_unix_fd ((GSource *) guest, fd, TA_GUEST_FD_EVENTS);
   g_source_set_callback ((GSource *) guest, (GSourceFunc) (void (*) (void)) func,
                          user_data, user_data_destroy);
   ta_tsan_release (guest);

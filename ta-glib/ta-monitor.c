@@ -97,12 +97,12 @@ ta_monitor_spin (TaMonitor *self,
  * for a bounded time. Without guest loops this costs one atomic read.
  */
 static gint guests_iterating;                     /* atomic: how many */
-static _Thread_local gboolean in_guest_iteration;
+static _Thread_local guint in_guest_iteration;     /* nested guests count */
 
 void
 ta_guest_iteration_begin (void)
 {
-  in_guest_iteration = TRUE;
+  in_guest_iteration++;
   g_atomic_int_inc (&guests_iterating);
 }
 
@@ -110,7 +110,7 @@ void
 ta_guest_iteration_end (void)
 {
   g_atomic_int_add (&guests_iterating, -1);
-  in_guest_iteration = FALSE;
+  in_guest_iteration--;
 }
 
 /* Called locked, by a thread just woken; returns locked. */

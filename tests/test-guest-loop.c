@@ -37,6 +37,7 @@ typedef struct
   int          nest_write_fd;   /* >= 0: the first iteration makes its own
                                  * descriptor readable, then runs a nested
                                  * loop until a timeout fires */
+  gboolean     nest_hang_up;    /* ... by closing the other end instead */
   guint        n_nested;        /* iterations that nested loop took */
   gboolean     in_iteration;
   gint         n_reentered;
@@ -75,7 +76,10 @@ guest_iterate (gpointer user_data)
       gboolean fired = FALSE;
       GSource *timeout = g_timeout_source_new (20);
 
-      g_assert_cmpint (write (g->nest_write_fd, "x", 1), ==, 1);
+      if (g->nest_hang_up)
+        g_assert_no_errno (close (g->nest_write_fd));
+      else
+        g_assert_cmpint (write (g->nest_write_fd, "x", 1), ==, 1);
       g_source_set_callback (timeout, set_flag_cb, &fired, NULL);
       g_source_attach (timeout, context);
       g_source_unref (timeout);
@@ -298,6 +302,36 @@ test_guest_loop_nested_loop (void)
 
   close (fds[0]);
   close (fds[1]);
+  guest_clear (&g);
+}
+
+/* The same, when the descriptor hangs up during the nested loop. */
+static void
+test_guest_loop_nested_loop_hang_up (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-nested-hup");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  int fds[2];
+  Guest g;
+
+  g_assert_no_errno (pipe (fds));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+
+  guest_init (&g, runner);
+  g.read_fd = fds[0];
+  g.nest_write_fd = fds[1];
+  g.nest_hang_up = TRUE;
+  guest = guest_loop_new_ok (&g, fds[0]);
+  test_gate_wait (&g.iterated);
+  g_assert_cmpuint (g.n_nested, <=, 5);
+
+  /* Hung up, the descriptor keeps asking for iterations: stop them. */
+  ta_guest_loop_destroy (guest);
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  g_assert_cmpint (g.n_reentered, ==, 0);
+
+  close (fds[0]);
   guest_clear (&g);
 }
 
@@ -585,6 +619,7 @@ main (int   argc,
   g_test_add_func ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
   g_test_add_func ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
   g_test_add_func ("/ta/guest-loop/nested-loop", test_guest_loop_nested_loop);
+  g_test_add_func ("/ta/guest-loop/nested-loop-hang-up", test_guest_loop_nested_loop_hang_up);
   g_test_add_func ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
   g_test_add_func ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
   g_test_add_func ("/ta/guest-loop/wake-during-iteration", test_guest_loop_wake_during_iteration);
