@@ -451,7 +451,10 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
         # The operation lets go of its cancellable before it completes: one
         # that was not cancelled serves again (the runner thread's pool).
         pool = state.cancellables
-        cancellable = pool.pop() if pool else Gio.Cancellable()
+        try:
+            cancellable = pool.pop()
+        except IndexError:
+            cancellable = Gio.Cancellable()
         future = loop.create_future()
 
         def callback(source, result, *unused):
@@ -558,8 +561,10 @@ class BackgroundTask(typing.Generic[T]):
         self._name = _describe(awaitable)
         self._outcome = None          # final once set, under state.lock
         # Set once _outcome is; reused from a task that is gone.
-        events = self._state.events
-        self._done = events.pop() if events else Ta.Event.new()
+        try:
+            self._done = self._state.events.pop()
+        except IndexError:
+            self._done = Ta.Event.new()
         self._asyncio_task = None     # the runner thread's
         self._cancel_requested = False
         self._running = False
