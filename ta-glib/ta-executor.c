@@ -781,18 +781,28 @@ ta_executor_run_async (TaExecutor          *self,
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
+  task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, cancellable, &error);
+
+  /* Without a cancellable the wait ends when the job does: the job is
+   * then its own result, and the callback comes without a GTask. */
+  if (task != NULL && cancellable == NULL)
+    {
+      if (callback != NULL)
+        ta_task_complete_async (task, self, ta_executor_run_async, callback, callback_data);
+      return;
+    }
+
   run = g_task_new (self, cancellable, callback, callback_data);
   g_task_set_source_tag (run, ta_executor_run_async);
   g_task_set_name (run, "[ta-glib] ta_executor_run_async");
-
-  task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, cancellable, &error);
   if (task == NULL)
     {
       g_task_return_error (run, error);
       return;
     }
 
-  /* The run is itself the wait on the job: one GTask, one completion. */
+  /* The run is the wait on the job, cancelled on its own: the job may
+   * take its time to honour the cancellation. */
   g_task_set_task_data (run, g_object_ref (task), g_object_unref);
   ta_task_wait_with_gtask (task, run);
 }
@@ -819,6 +829,14 @@ ta_executor_run_finish (TaExecutor    *self,
   TaTask *task;
 
   g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (ta_task_is_async_result (result, self, ta_executor_run_async))
+    {
+      task = TA_TASK (result);
+      return ta_task_finish_async (task, error) ? g_object_ref (task) : NULL;
+    }
+
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_executor_run_async, NULL);
 

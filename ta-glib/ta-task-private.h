@@ -77,6 +77,17 @@ struct _TaTask
   gboolean         result_boolean;
   gssize           result_int;
   GValue           result_value;
+
+  /* ta_task_complete_async(): the task itself is the result its callback
+   * gets. Set before the task is queued, then immutable until the
+   * callback ran in its context. */
+  GAsyncReadyCallback async_callback;
+  gpointer         async_data;
+  gpointer         async_tag;
+  GObject         *async_source;    /* strong until the callback ran */
+  gconstpointer    async_source_id; /* the same, never dereferenced */
+  GMainContext    *async_context;   /* strong until the callback ran */
+  TaWorkItem       async_item;      /* posted there once the task is done */
 };
 
 TaTask *ta_task_new_internal   (TaRunnerCore   *core,
@@ -93,6 +104,16 @@ void    ta_task_wait_with_gtask        (TaTask         *self,
 void    ta_task_wait_failed            (TaTask         *self,
                                         GCancellable   *wait_cancellable);
 void    ta_task_mark_retrieved         (TaTask *self);
+void     ta_task_complete_async        (TaTask              *self,
+                                        gpointer             source_object,
+                                        gpointer             source_tag,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             callback_data);
+gboolean ta_task_is_async_result       (GAsyncResult        *result,
+                                        gpointer             source_object,
+                                        gpointer             source_tag);
+gboolean ta_task_finish_async          (TaTask              *self,
+                                        GError             **error);
 
 gboolean ta_task_begin (TaTask      *self,
                         TaTaskStart *start);

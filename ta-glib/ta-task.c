@@ -81,11 +81,16 @@
 
 #include "ta-enums.h"
 #include "ta-error.h"
+#include "ta-post-private.h"
 #include "ta-task-private.h"
 #include "ta-value-private.h"
 #include "ta-waiter-private.h"
 
-G_DEFINE_FINAL_TYPE (TaTask, ta_task, G_TYPE_OBJECT)
+static void ta_task_async_result_iface_init (GAsyncResultIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TaTask, ta_task, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_RESULT,
+                                                      ta_task_async_result_iface_init))
 
 enum {
   PROP_0,
@@ -123,6 +128,7 @@ ta_task_finalize (GObject *object)
   g_assert (self->core == NULL || self->state == TA_TASK_PENDING);
   g_assert (self->failed_core == NULL);
   g_assert (self->prepared.gtask == NULL);
+  g_assert (self->async_context == NULL);
 
   /* A task that never started still owns its data. */
   if (self->user_data_destroy != NULL)
@@ -367,6 +373,164 @@ ta_task_error_is_failure (const GError *error)
  * Completes the handle once; later calls lose and return %FALSE. Any
  * thread, no lock held.
  */
+/* ---------------------------------------------------------------------- */
+/* The task as its own GAsyncResult                                        */
+/* ---------------------------------------------------------------------- */
+
+static gpointer
+ta_task_async_get_user_data (GAsyncResult *result)
+{
+  return TA_TASK (result)->async_data;
+}
+
+static GObject *
+ta_task_async_get_source_object (GAsyncResult *result)
+{
+  TaTask *self = TA_TASK (result);
+
+  return self->async_source != NULL ? g_object_ref (self->async_source) : NULL;
+}
+
+static gboolean
+ta_task_async_is_tagged (GAsyncResult *result,
+                         gpointer      source_tag)
+{
+  TaTask *self = TA_TASK (result);
+
+  return self->async_tag != NULL && self->async_tag == source_tag;
+}
+
+static void
+ta_task_async_result_iface_init (GAsyncResultIface *iface)
+{
+  iface->get_user_data = ta_task_async_get_user_data;
+  iface->get_source_object = ta_task_async_get_source_object;
+  iface->is_tagged = ta_task_async_is_tagged;
+}
+
+/* In the callback's context, once the task is done: calls it with the
+ * task as the result, as GTask would, the context thread-default. Or,
+ * if that context will never run it, just lets go. */
+static void
+ta_task_async_item_func (TaWorkItem *item,
+                         gboolean    run)
+{
+  TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, async_item));
+  GMainContext *context;
+
+  ta_tsan_acquire (item);
+  context = g_steal_pointer (&self->async_context);
+  if (run)
+    {
+      GMainContext *current = g_main_context_get_thread_default ();
+      gboolean push = (current != NULL ? current : g_main_context_default ()) != context;
+
+      if (push)
+        g_main_context_push_thread_default (context);
+      self->async_callback (self->async_source, G_ASYNC_RESULT (self), self->async_data);
+      if (push)
+        g_main_context_pop_thread_default (context);
+    }
+
+  /* Held until the callback ran, like a GTask's source object; not
+   * after, or a handle kept for long would keep its executor too. */
+  g_clear_object (&self->async_source);
+  g_main_context_unref (context);
+  g_object_unref (self);  /* the item's reference */
+}
+
+/* Any thread, once: the task is done. */
+static void
+ta_task_post_async (TaTask *self)
+{
+  g_object_ref (self);  /* the item's, dropped in the callback's context */
+  self->async_item.func = ta_task_async_item_func;
+  ta_tsan_release (&self->async_item);
+  if (!ta_runner_context_post (self->async_context, &self->async_item))
+    ta_context_post (self->async_context, &self->async_item);
+}
+
+/*
+ * ta_task_complete_async:
+ * @source_object: (nullable): the result's source object, held until the
+ *   callback ran
+ * @source_tag: the result's tag, which the finish function checks
+ *
+ * Makes the task the GAsyncResult of an `_async` call that completes when
+ * the task does: @callback runs with it in the caller's thread-default
+ * context, never from within this call, and the finish function takes
+ * the outcome with ta_task_finish_async(). One GObject instead of a GTask
+ * per wait, for the calls that make a task and wait for it at once.
+ *
+ * Any thread, at most once per task, by whoever made it.
+ */
+void
+ta_task_complete_async (TaTask              *self,
+                        gpointer             source_object,
+                        gpointer             source_tag,
+                        GAsyncReadyCallback  callback,
+                        gpointer             callback_data)
+{
+  gboolean done;
+
+  g_assert (callback != NULL);
+  g_assert (source_tag != NULL);
+
+  ta_monitor_lock (&self->monitor);
+  g_assert (self->async_callback == NULL);
+  self->async_callback = callback;
+  self->async_data = callback_data;
+  self->async_tag = source_tag;
+  self->async_source = source_object != NULL ? g_object_ref (source_object) : NULL;
+  self->async_source_id = source_object;
+  self->async_context = g_main_context_ref_thread_default ();
+  done = self->state == TA_TASK_DONE;
+  ta_monitor_unlock (&self->monitor);
+
+  /* Otherwise the completion posts it, having seen the callback under
+   * the monitor. */
+  if (done)
+    ta_task_post_async (self);
+}
+
+/* Whether @result is a task made the result of @source_object's call
+ * tagged @source_tag by ta_task_complete_async(). */
+gboolean
+ta_task_is_async_result (GAsyncResult *result,
+                         gpointer      source_object,
+                         gpointer      source_tag)
+{
+  TaTask *self;
+
+  if (!TA_IS_TASK (result))
+    return FALSE;
+  self = TA_TASK (result);
+
+  return self->async_tag == source_tag && self->async_source_id == source_object;
+}
+
+static gboolean ta_task_report_locked (TaTask  *self,
+                                       GError **error);
+
+/* Reports the outcome of a task given to its callback as the result:
+ * %TRUE, or %FALSE with the task's error, which is then retrieved. */
+gboolean
+ta_task_finish_async (TaTask  *self,
+                      GError **error)
+{
+  gboolean ret;
+
+  ta_monitor_lock (&self->monitor);
+  g_assert (self->state == TA_TASK_DONE);
+  ret = ta_task_report_locked (self, error);
+  ta_monitor_unlock (&self->monitor);
+
+  if (!ret)
+    ta_task_mark_retrieved (self);
+
+  return ret;
+}
+
 static gboolean
 ta_task_complete (TaTask *self,
                   GTask  *gtask,
@@ -376,6 +540,7 @@ ta_task_complete (TaTask *self,
   TaRunnerCore *late_core = NULL;
   gboolean failed;
   gboolean failed_linked;
+  gboolean post_async;
   GList *waiters;
 
   ta_monitor_lock (&self->monitor);
@@ -406,6 +571,7 @@ ta_task_complete (TaTask *self,
   if (failed && !failed_linked)
     late_core = g_steal_pointer (&self->failed_core);
   waiters = ta_waiter_steal_all_locked (&self->waiters);
+  post_async = self->async_callback != NULL;
   ta_monitor_broadcast (&self->monitor);
   ta_monitor_unlock (&self->monitor);
 
@@ -430,6 +596,9 @@ ta_task_complete (TaTask *self,
         ta_waiter_complete_boolean (waiter, TRUE);
     }
   g_list_free (waiters);
+
+  if (post_async)
+    ta_task_post_async (self);
 
   ta_runner_core_unref (core);
 

@@ -208,6 +208,133 @@ test_executor_run_async_on_main_context (void)
   g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL));
 }
 
+/* What the callback of a run saw of its result. */
+typedef struct
+{
+  AsyncFlag  flag;
+  GObject   *source;
+  gboolean   user_data_ok;
+  gboolean   tagged;
+  gboolean   tagged_other;
+  gint       answer;
+} RunSeen;
+
+static void
+run_seen_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  RunSeen *seen = user_data;
+  g_autoptr(GObject) result_source = g_async_result_get_source_object (result);
+  g_autoptr(TaTask) job = NULL;
+
+  g_assert_true (g_thread_self () == main_thread);
+  seen->source = source;
+  g_assert_true (result_source == source);
+  seen->user_data_ok = g_async_result_get_user_data (result) == seen;
+  seen->tagged = g_async_result_is_tagged (result, ta_executor_run_async);
+  seen->tagged_other = g_async_result_is_tagged (result, ta_executor_run_finish);
+  job = ta_executor_run_finish (TA_EXECUTOR (source), result, &seen->flag.error);
+  if (job != NULL)
+    seen->answer = ta_task_propagate_int (job, NULL);
+  seen->flag.done = TRUE;
+}
+
+/* A run without a cancellable: a well-formed GAsyncResult whatever its
+ * type, the executor alive until the callback even when the caller let
+ * go of it, the callback in the caller's context, errors retrieved. */
+static void
+test_executor_run_async_result (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  TaExecutor *executor = ta_executor_new (NULL, 1);
+  RunSeen seen = { 0 };
+  Gated g;
+
+  g_main_context_push_thread_default (context);
+  gated_init (&g);
+  g_object_add_weak_pointer (G_OBJECT (executor), (gpointer *) &executor);
+
+  /* The job blocks until the test says: no callback before. */
+  ta_executor_run_async (executor, NULL, gated_job, &g, NULL, NULL, run_seen_cb, &seen);
+  test_gate_wait (&g.started);
+  g_main_context_iteration (context, FALSE);
+  g_assert_false (seen.flag.done);
+  test_gate_open (&g.release);
+  test_iterate_until (context, &seen.flag.done);
+  g_assert_no_error (seen.flag.error);
+  g_assert_true (seen.source == G_OBJECT (executor));
+  g_assert_true (seen.user_data_ok);
+  g_assert_true (seen.tagged);
+  g_assert_false (seen.tagged_other);
+
+  /* A failed job: its error is retrieved by the finish, not reported by
+   * the shutdown. */
+  memset (&seen, 0, sizeof seen);
+  ta_executor_run_async (executor, NULL, error_job, GINT_TO_POINTER (5), NULL, NULL,
+                         run_seen_cb, &seen);
+  test_iterate_until (context, &seen.flag.done);
+  g_assert_error (seen.flag.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&seen.flag.error);
+
+  /* The caller lets go of the executor: the run keeps it until its
+   * callback has run, then lets it go in the caller's context. */
+  memset (&seen, 0, sizeof seen);
+  ta_executor_run_async (executor, NULL, int_job, GINT_TO_POINTER (9), NULL, NULL,
+                         run_seen_cb, &seen);
+  g_object_unref (executor);
+  g_assert_nonnull (executor);
+  test_iterate_until (context, &seen.flag.done);
+  g_assert_no_error (seen.flag.error);
+  g_assert_cmpint (seen.answer, ==, 9);
+  g_assert_null (executor);
+
+  gated_clear (&g);
+  g_main_context_pop_thread_default (context);
+}
+
+/* A shutdown that cancels: the running job's run and the queued ones
+ * fail with G_IO_ERROR_CANCELLED in their callbacks; a run on a shut
+ * down executor fails with TA_ERROR_NOT_RUNNING, never from within the
+ * call. */
+static void
+test_executor_run_async_shutdown (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaExecutor) executor = ta_executor_new (NULL, 1);
+  RunSeen seen[3] = { 0 };
+  RunSeen late = { 0 };
+  g_autoptr(GError) error = NULL;
+  Gated g;
+
+  g_main_context_push_thread_default (context);
+  gated_init (&g);
+  ta_executor_run_async (executor, NULL, gated_job, &g, NULL, NULL, run_seen_cb, &seen[0]);
+  test_gate_wait (&g.started);
+  for (guint i = 1; i < G_N_ELEMENTS (seen); i++)
+    ta_executor_run_async (executor, NULL, int_job, GINT_TO_POINTER (1), NULL, NULL,
+                           run_seen_cb, &seen[i]);
+
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL,
+                                       TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (seen); i++)
+    {
+      test_iterate_until (context, &seen[i].flag.done);
+      g_assert_error (seen[i].flag.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&seen[i].flag.error);
+    }
+
+  ta_executor_run_async (executor, NULL, int_job, NULL, NULL, NULL, run_seen_cb, &late);
+  g_assert_false (late.flag.done);
+  test_iterate_until (context, &late.flag.done);
+  g_assert_error (late.flag.error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  g_clear_error (&late.flag.error);
+
+  gated_clear (&g);
+  g_main_context_pop_thread_default (context);
+}
+
 /* A task on a runner offloads blocking work in one call. */
 static void
 offloaded_cb (GObject      *source,
@@ -236,6 +363,18 @@ offloading_task (GTask        *task,
                          g_object_ref (task));
 }
 
+/* The same without a cancellable: the job itself is the result, its
+ * callback delivered through the runner's inbox. */
+static void
+offloading_task_uncancellable (GTask        *task,
+                               GCancellable *cancellable,
+                               gpointer      runner)
+{
+  ta_executor_run_async (ta_runner_get_executor (runner), "blocking", int_job,
+                         GINT_TO_POINTER (5), NULL, NULL, offloaded_cb,
+                         g_object_ref (task));
+}
+
 static void
 test_executor_runner_default (void)
 {
@@ -254,6 +393,11 @@ test_executor_runner_default (void)
                         TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 42);
+  g_clear_object (&task);
+  task = ta_runner_run (runner, "offloading", offloading_task_uncancellable, runner, NULL,
+                        TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 10);
 
   /* The default executor stops with the runner. */
   g_assert_true (ta_runner_stop (runner, &error));
@@ -809,6 +953,8 @@ main (int   argc,
   g_test_add_func ("/ta/executor/run", test_executor_run);
   g_test_add_func ("/ta/executor/bounded", test_executor_bounded);
   g_test_add_func ("/ta/executor/run-async-on-main-context", test_executor_run_async_on_main_context);
+  g_test_add_func ("/ta/executor/run-async-result", test_executor_run_async_result);
+  g_test_add_func ("/ta/executor/run-async-shutdown", test_executor_run_async_shutdown);
   g_test_add_func ("/ta/executor/runner-default", test_executor_runner_default);
   g_test_add_func ("/ta/executor/cancel-queued", test_executor_cancel_queued);
   g_test_add_func ("/ta/executor/cancel-running", test_executor_cancel_running);
