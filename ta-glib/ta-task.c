@@ -141,6 +141,7 @@ ta_task_finalize (GObject *object)
     g_value_unset (&self->result_value);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->user_cancellable);
+  g_clear_object (&self->async_source);
   if (self->name != self->default_name)
     g_free (self->name);
   ta_monitor_clear (&self->monitor);
@@ -432,9 +433,10 @@ ta_task_async_item_func (TaWorkItem *item,
         g_main_context_pop_thread_default (context);
     }
 
-  /* Held until the callback ran, like a GTask's source object; not
-   * after, or a handle kept for long would keep its executor too. */
-  g_clear_object (&self->async_source);
+  /* Like a GTask's, the source object stays with the result; only a
+   * callback that will never run lets it go now. */
+  if (!run)
+    g_clear_object (&self->async_source);
   g_main_context_unref (context);
   g_object_unref (self);  /* the item's reference */
 }
@@ -452,8 +454,8 @@ ta_task_post_async (TaTask *self)
 
 /*
  * ta_task_complete_async:
- * @source_object: (nullable): the result's source object, held until the
- *   callback ran
+ * @source_object: (nullable): the result's source object, held by the
+ *   task like a GTask holds its own
  * @source_tag: the result's tag, which the finish function checks
  *
  * Makes the task the GAsyncResult of an `_async` call that completes when
