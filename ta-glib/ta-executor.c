@@ -78,6 +78,7 @@
 #include "ta-callback-private.h"
 #include "ta-executor.h"
 #include "ta-monitor-private.h"
+#include "ta-post-private.h"
 #include "ta-queue.h"
 #include "ta-runner-private.h"
 #include "ta-task-private.h"
@@ -315,10 +316,12 @@ ta_worker_thread (gpointer data)
       ta_worker_run_job (&worker, task);
     }
 
-  /* Whatever jobs left behind runs out or goes, on this thread. */
+  /* Whatever jobs left behind runs out or goes, on this thread; and what
+   * completes later for this context, such as a run a job started on
+   * another executor, is let go where it completes. */
   for (guint i = 0; i < 64 && g_main_context_iteration (worker.context, FALSE); i++)
     ta_worker_publish (&worker);
-  ta_context_sweep (worker.context, NULL);
+  ta_context_sweep (worker.context, ta_context_post_close (worker.context));
   ta_worker_publish (&worker);
 
   ta_monitor_lock (&pool->monitor);

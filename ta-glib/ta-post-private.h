@@ -24,4 +24,6 @@ G_BEGIN_DECLS
 void ta_context_post (GMainContext *context,
                       TaWorkItem   *item);
 
+GSource *ta_context_post_close (GMainContext *context);
+
 G_END_DECLS

@@ -18,6 +18,7 @@ typedef struct
   TaWorkItem   *head;       /* guarded by mutex */
   TaWorkItem   *tail;       /* guarded by mutex */
   gint          n_items;    /* atomic, written under mutex */
+  gboolean      closed;     /* guarded by post_sources: discard posts */
   GMainContext *context;    /* unowned: the source is attached to it */
 } TaPostSource;
 
@@ -151,8 +152,15 @@ ta_context_post (GMainContext *context,
 
   G_LOCK (post_sources);
   source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
-  /* Destroyed with the context still alive (a worker thread sweeping its
-   * context on exit): a new one, attached to the same context. */
+  /* Its thread is gone for good: nothing posted there would ever run. */
+  if (source != NULL && source->closed)
+    {
+      G_UNLOCK (post_sources);
+      item->func (item, FALSE);
+      return;
+    }
+  /* Destroyed with the context still alive: a new one, attached to the
+   * same context. */
   if (source == NULL || g_source_is_destroyed ((GSource *) source))
     source = ta_post_source_new_locked (context);
 
@@ -172,4 +180,37 @@ ta_context_post (GMainContext *context,
   if (was_empty)
     g_main_context_wakeup (context);
   ta_mutex_unlock (&source->mutex);
+}
+
+/*
+ * ta_context_post_close:
+ *
+ * For a context whose thread is leaving and that nobody will iterate
+ * again (a pool's worker): what was posted to it, and what is posted from
+ * now on, is discarded at once, on the posting thread, rather than kept
+ * forever with the references it holds. The context's own thread, before
+ * it lets go of the context. Returns the context's post source, which
+ * must stay attached (for the mark to last as long as the context).
+ */
+GSource *
+ta_context_post_close (GMainContext *context)
+{
+  TaPostSource *source;
+  TaWorkItem *list;
+
+  G_LOCK (post_sources);
+  source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
+  if (source == NULL || g_source_is_destroyed ((GSource *) source))
+    source = ta_post_source_new_locked (context);
+  source->closed = TRUE;
+  ta_mutex_lock (&source->mutex);
+  list = source->head;
+  source->head = source->tail = NULL;
+  g_atomic_int_set (&source->n_items, 0);
+  ta_mutex_unlock (&source->mutex);
+  G_UNLOCK (post_sources);
+
+  ta_work_item_discard_list (list);
+
+  return (GSource *) source;
 }

@@ -240,6 +240,13 @@ run_seen_cb (GObject      *source,
   seen->flag.done = TRUE;
 }
 
+static void
+open_on_finalize (gpointer  gate,
+                  GObject  *where_the_object_was)
+{
+  test_gate_open (gate);
+}
+
 /* A run without a cancellable: a well-formed GAsyncResult whatever its
  * type, the executor alive until the callback even when the caller let
  * go of it, the callback in the caller's context, errors retrieved. */
@@ -249,11 +256,13 @@ test_executor_run_async_result (void)
   g_autoptr(GMainContext) context = g_main_context_new ();
   TaExecutor *executor = ta_executor_new (NULL, 1);
   RunSeen seen = { 0 };
+  TestGate finalized;
   Gated g;
 
   g_main_context_push_thread_default (context);
   gated_init (&g);
-  g_object_add_weak_pointer (G_OBJECT (executor), (gpointer *) &executor);
+  test_gate_init (&finalized);
+  g_object_weak_ref (G_OBJECT (executor), open_on_finalize, &finalized);
 
   /* The job blocks until the test says: no callback before. */
   ta_executor_run_async (executor, NULL, gated_job, &g, NULL, NULL, run_seen_cb, &seen);
@@ -277,18 +286,18 @@ test_executor_run_async_result (void)
   g_assert_error (seen.flag.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_clear_error (&seen.flag.error);
 
-  /* The caller lets go of the executor: the run keeps it until its
-   * callback has run, then lets it go in the caller's context. */
+  /* The caller lets go of the executor: the run keeps it, like a GTask
+   * its source object, until the result goes. */
   memset (&seen, 0, sizeof seen);
   ta_executor_run_async (executor, NULL, int_job, GINT_TO_POINTER (9), NULL, NULL,
                          run_seen_cb, &seen);
   g_object_unref (executor);
-  g_assert_nonnull (executor);
   test_iterate_until (context, &seen.flag.done);
   g_assert_no_error (seen.flag.error);
   g_assert_cmpint (seen.answer, ==, 9);
-  g_assert_null (executor);
+  test_gate_wait (&finalized);
 
+  test_gate_clear (&finalized);
   gated_clear (&g);
   g_main_context_pop_thread_default (context);
 }
@@ -333,6 +342,87 @@ test_executor_run_async_shutdown (void)
 
   gated_clear (&g);
   g_main_context_pop_thread_default (context);
+}
+
+/* A job on one executor starts a run on another and returns; its worker
+ * is gone when that run completes. The completion, with or without a
+ * cancellable, is let go where it happens, not kept forever with the
+ * other executor. */
+typedef struct
+{
+  TaExecutor *inner;
+  gboolean    with_cancellable;
+  TestGate    started;
+  TestGate    release;
+} Nested;
+
+static void
+nested_slow_job (GTask        *task,
+                 GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  Nested *n = user_data;
+
+  test_gate_open (&n->started);
+  test_gate_wait (&n->release);
+  g_task_return_int (task, 1);
+}
+
+static void
+nested_never_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_assert_not_reached ();
+}
+
+static void
+nested_outer_job (GTask        *task,
+                  GCancellable *cancellable,
+                  gpointer      user_data)
+{
+  Nested *n = user_data;
+  g_autoptr(GCancellable) run_cancellable = n->with_cancellable ? g_cancellable_new () : NULL;
+
+  ta_executor_run_async (n->inner, NULL, nested_slow_job, n, NULL, run_cancellable,
+                         nested_never_cb, NULL);
+  g_task_return_int (task, 0);
+}
+
+static void
+test_executor_run_async_from_gone_worker (void)
+{
+  for (guint with_cancellable = 0; with_cancellable <= 1; with_cancellable++)
+    {
+      g_autoptr(TaExecutor) outer = ta_executor_new ("outer", 1);
+      g_autoptr(TaTask) job = NULL;
+      g_autoptr(GError) error = NULL;
+      TestGate finalized;
+      Nested n;
+
+      test_gate_init (&n.started);
+      test_gate_init (&n.release);
+      test_gate_init (&finalized);
+      n.with_cancellable = with_cancellable;
+      n.inner = ta_executor_new ("inner", 1);
+      g_object_weak_ref (G_OBJECT (n.inner), open_on_finalize, &finalized);
+
+      job = ta_executor_run (outer, NULL, nested_outer_job, &n, NULL, TEST_HANG_US, &error);
+      g_assert_no_error (error);
+      test_gate_wait (&n.started);
+      g_assert_true (ta_executor_shutdown (outer, TA_EXECUTOR_SHUTDOWN_DRAIN,
+                                           TA_TIMEOUT_INFINITE, &error));
+      g_assert_no_error (error);
+
+      /* The outer worker has exited: the inner run completes for nobody. */
+      g_object_unref (n.inner);
+      test_gate_open (&n.release);
+      test_gate_wait (&finalized);
+
+      test_gate_clear (&finalized);
+      test_gate_clear (&n.started);
+      test_gate_clear (&n.release);
+    }
 }
 
 /* A task on a runner offloads blocking work in one call. */
@@ -955,6 +1045,7 @@ main (int   argc,
   g_test_add_func ("/ta/executor/run-async-on-main-context", test_executor_run_async_on_main_context);
   g_test_add_func ("/ta/executor/run-async-result", test_executor_run_async_result);
   g_test_add_func ("/ta/executor/run-async-shutdown", test_executor_run_async_shutdown);
+  g_test_add_func ("/ta/executor/run-async-from-gone-worker", test_executor_run_async_from_gone_worker);
   g_test_add_func ("/ta/executor/runner-default", test_executor_runner_default);
   g_test_add_func ("/ta/executor/cancel-queued", test_executor_cancel_queued);
   g_test_add_func ("/ta/executor/cancel-running", test_executor_cancel_running);
