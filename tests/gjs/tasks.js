@@ -176,6 +176,48 @@ test('a stuck runner is abandoned by stop(), which throws TIMEOUT', async () => 
     }
 });
 
+function executorRun(executor, value, cancellable) {
+    return new Promise((resolve, reject) => {
+        TaTest.executor_run_value_async(executor, value, cancellable, (source, result) => {
+            try {
+                assert(source === executor, 'the executor is the source');
+                resolve(source.run_finish(result));
+            } catch (error) {
+                reject(error);
+            }
+        });
+    });
+}
+
+test('an executor run resolves on the JS main context with its job, or rejects', async () => {
+    const executor = Ta.Executor.new('gjs-executor', 2);
+    try {
+        const job = await bounded(executorRun(executor, new GLib.Variant('s', 'done'), null), 'run');
+        assert(job instanceof Ta.Task, `a Ta.Task, got ${job}`);
+        assert(job.is_done(), 'done');
+        assertEqual(job.propagate_value()[1].unpack(), 'done', 'the job\'s value');
+
+        const jobs = await bounded(Promise.all([1, 2, 3].map(n =>
+            executorRun(executor, new GLib.Variant('i', n), null))), 'three runs');
+        assertEqual(jobs.map(j => j.propagate_value()[1].unpack()), [1, 2, 3], 'each its own value');
+
+        // The job's error; with a cancellable, the same through a GTask.
+        await assertRejects(executorRun(executor, null, null),
+            Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'a failed job');
+        await assertRejects(executorRun(executor, null, new Gio.Cancellable()),
+            Gio.IOErrorEnum, Gio.IOErrorEnum.FAILED, 'a failed job with a cancellable');
+        const cancellable = new Gio.Cancellable();
+        cancellable.cancel();
+        await assertRejects(executorRun(executor, new GLib.Variant('i', 1), cancellable),
+            Gio.IOErrorEnum, Gio.IOErrorEnum.CANCELLED, 'a run cancelled before it began');
+    } finally {
+        // Every error was retrieved: nothing to report.
+        executor.shutdown(Ta.ExecutorShutdown.DRAIN, HANG_US);
+    }
+    await assertRejects(executorRun(executor, new GLib.Variant('i', 1), null),
+        Ta.Error, Ta.Error.NOT_RUNNING, 'a run on a shut down executor');
+});
+
 test('Ta.sleep_async resolves on the JS main context and rejects when cancelled', async () => {
     assertEqual(await bounded(Ta.sleep_async(DELAY_US, null), 'sleep'), true, 'resolves true');
     assertEqual(await bounded(Promise.all([Ta.sleep_async(DELAY_US, null), Ta.sleep_async(0, null)]),

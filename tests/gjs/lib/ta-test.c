@@ -726,3 +726,54 @@ ta_test_spawn_client (TaServer      *server,
   return ta_server_spawn (server, "ta-test-client", client_task, work, work_free,
                           TA_TIMEOUT_DEFAULT, error);
 }
+
+/* ---------------------------------------------------------------------- */
+
+static void
+value_job (GTask        *task,
+           GCancellable *cancellable,
+           gpointer      user_data)
+{
+  GVariant *variant = user_data;
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (variant == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "The job had no value");
+      return;
+    }
+  g_value_init (&value, G_TYPE_VARIANT);
+  g_value_set_variant (&value, variant);
+  g_task_return_value (task, &value);
+}
+
+/**
+ * ta_test_executor_run_value_async:
+ * @executor: an executor
+ * @value: (nullable): the job's result; a floating reference is consumed.
+ *   Without one, the job fails with %G_IO_ERROR_FAILED.
+ * @cancellable: (nullable): cancels the job and the wait
+ * @callback: (scope async): called with the executor's result
+ * @user_data: data for @callback
+ *
+ * Runs, with [method@Ta.Executor.run_async], a job written in C on a
+ * worker thread that returns @value: @callback gets the executor as the
+ * source and a result for [method@Ta.Executor.run_finish].
+ *
+ * Any thread.
+ */
+void
+ta_test_executor_run_value_async (TaExecutor          *executor,
+                                  GVariant            *value,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (TA_IS_EXECUTOR (executor));
+
+  if (value != NULL)
+    g_variant_ref_sink (value);
+  ta_executor_run_async (executor, "ta-test-value-job", value_job, value,
+                         value != NULL ? (GDestroyNotify) g_variant_unref : NULL,
+                         cancellable, callback, user_data);
+}

@@ -49,5 +49,10 @@ TaTask *ta_test_spawn_client     (TaServer      *server,
                                   guint          n_requests,
                                   TaQueue       *answers,
                                   GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+void    ta_test_executor_run_value_async (TaExecutor          *executor,
+                                          GVariant            *value,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
 
 G_END_DECLS
