@@ -763,6 +763,11 @@ ta_executor_run (TaExecutor     *self,
  * task on a runner, or a main thread, offload blocking work, like
  * `await loop.run_in_executor(...)`.
  *
+ * Without @cancellable, the wait ends when the job does, and the job's
+ * own [class@Ta.Task] is the result @callback gets: a run then costs no
+ * [class@Gio.Task] of its own. Either way, pass the result to
+ * [method@Ta.Executor.run_finish].
+ *
  * Any thread. @func runs on a worker; @callback runs in the thread-default
  * main context of the caller, never from within this call.
  */
