@@ -776,14 +776,16 @@ ta_task_begin (TaTask      *self,
 /*
  * Any thread: gets rid of a start whose function will not be called, the
  * handle being complete already. GLib wants every GTask returned; its
- * callback will find the handle done.
+ * callback will find the handle done. The return happens in the GTask's
+ * context, like every other: a stop that gives up on a stuck runner runs
+ * this on another thread.
  */
 static void
 ta_task_drop_start (TaTask      *self,
                     TaTaskStart *start)
 {
-  g_task_return_error (start->gtask, ta_task_new_not_started_error (self));
-  g_clear_object (&start->gtask);
+  ta_task_return_error_in_context (g_steal_pointer (&start->gtask),
+                                   ta_task_new_not_started_error (self));
 }
 
 /*
