@@ -765,8 +765,9 @@ ta_executor_run (TaExecutor     *self,
  *
  * Without @cancellable, the wait ends when the job does, and the job's
  * own [class@Ta.Task] is the result @callback gets: a run then costs no
- * [class@Gio.Task] of its own. Either way, pass the result to
- * [method@Ta.Executor.run_finish].
+ * [class@Gio.Task] of its own, and the result's source object is the
+ * executor until @callback returns. Either way, pass the result to
+ * [method@Ta.Executor.run_finish] in @callback.
  *
  * Any thread. @func runs on a worker; @callback runs in the thread-default
  * main context of the caller, never from within this call.

@@ -84,7 +84,8 @@ struct _TaTask
   GAsyncReadyCallback async_callback;
   gpointer         async_data;
   gpointer         async_tag;
-  GObject         *async_source;    /* strong, like a GTask's */
+  GObject         *async_source;    /* strong until the callback returned;
+                                     * guarded by monitor */
   gconstpointer    async_source_id; /* the same, never dereferenced */
   GMainContext    *async_context;   /* strong until the callback ran */
   TaWorkItem       async_item;      /* posted there once the task is done */

@@ -384,12 +384,19 @@ ta_task_async_get_user_data (GAsyncResult *result)
   return TA_TASK (result)->async_data;
 }
 
+/* Under the monitor: the callback's context lets go of the source once
+ * the callback returned, maybe while another thread asks. */
 static GObject *
 ta_task_async_get_source_object (GAsyncResult *result)
 {
   TaTask *self = TA_TASK (result);
+  GObject *source;
 
-  return self->async_source != NULL ? g_object_ref (self->async_source) : NULL;
+  ta_monitor_lock (&self->monitor);
+  source = self->async_source != NULL ? g_object_ref (self->async_source) : NULL;
+  ta_monitor_unlock (&self->monitor);
+
+  return source;
 }
 
 static gboolean
@@ -418,6 +425,7 @@ ta_task_async_item_func (TaWorkItem *item,
 {
   TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, async_item));
   GMainContext *context;
+  GObject *source;
 
   ta_tsan_acquire (item);
   context = g_steal_pointer (&self->async_context);
@@ -433,10 +441,15 @@ ta_task_async_item_func (TaWorkItem *item,
         g_main_context_pop_thread_default (context);
     }
 
-  /* Like a GTask's, the source object stays with the result; only a
-   * callback that will never run lets it go now. */
-  if (!run)
-    g_clear_object (&self->async_source);
+  /* The source object is the result's while the callback runs, where
+   * the finish function looks at it; not after. Kept with the task, it
+   * would keep an executor alive through the task's record of a failure
+   * nobody retrieved, or let its last reference go on one of its own
+   * workers, where the handle often goes last. */
+  ta_monitor_lock (&self->monitor);
+  source = g_steal_pointer (&self->async_source);
+  ta_monitor_unlock (&self->monitor);
+  g_clear_object (&source);
   g_main_context_unref (context);
   g_object_unref (self);  /* the item's reference */
 }
@@ -454,8 +467,8 @@ ta_task_post_async (TaTask *self)
 
 /*
  * ta_task_complete_async:
- * @source_object: (nullable): the result's source object, held by the
- *   task like a GTask holds its own
+ * @source_object: (nullable): the result's source object, held until the
+ *   callback returned
  * @source_tag: the result's tag, which the finish function checks
  *
  * Makes the task the GAsyncResult of an `_async` call that completes when

@@ -286,8 +286,8 @@ test_executor_run_async_result (void)
   g_assert_error (seen.flag.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
   g_clear_error (&seen.flag.error);
 
-  /* The caller lets go of the executor: the run keeps it, like a GTask
-   * its source object, until the result goes. */
+  /* The caller lets go of the executor: the run keeps it until its
+   * callback has run, then lets it go in the caller's context. */
   memset (&seen, 0, sizeof seen);
   ta_executor_run_async (executor, NULL, int_job, GINT_TO_POINTER (9), NULL, NULL,
                          run_seen_cb, &seen);
