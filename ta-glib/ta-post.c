@@ -152,8 +152,10 @@ ta_context_post (GMainContext *context,
 
   G_LOCK (post_sources);
   source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
-  /* Its thread is gone for good: nothing posted there would ever run. */
-  if (source != NULL && source->closed)
+  /* Its thread is gone for good: nothing posted there would ever run. A
+   * closed source destroyed is one whose context is being finalized: the
+   * context posted to now is a new one at the same address. */
+  if (source != NULL && source->closed && !g_source_is_destroyed ((GSource *) source))
     {
       G_UNLOCK (post_sources);
       item->func (item, FALSE);
