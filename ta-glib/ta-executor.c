@@ -114,6 +114,7 @@ typedef struct
   GSource      *job_source;       /* calls the job function */
   TaTask       *job;              /* the job it calls */
   TaTaskStart  *job_start;        /* NULL once it did */
+  gint          wakeup_fd;        /* the context's own descriptor */
 } TaWorker;
 
 typedef struct
@@ -248,7 +249,8 @@ ta_worker_poll (GPollFD *fds,
 {
   TaWorker *worker = g_private_get (&current_worker);
 
-  if (timeout == 0 && nfds <= 1 && worker != NULL && worker->job_start != NULL)
+  if (timeout == 0 && worker != NULL && worker->job_start != NULL &&
+      (nfds == 0 || (nfds == 1 && fds[0].fd == worker->wakeup_fd)))
     return 0;
 
   return g_poll (fds, nfds, timeout);
@@ -285,11 +287,12 @@ static gpointer
 ta_worker_thread (gpointer data)
 {
   TaPool *pool = data;  /* the thread's reference */
-  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, NULL };
+  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, NULL, -1 };
 
   worker.job_source = g_source_new (&ta_job_source_funcs, sizeof (TaJobSource));
   ((TaJobSource *) worker.job_source)->worker = &worker;
   g_source_set_static_name (worker.job_source, "[ta-glib] executor job");
+  worker.wakeup_fd = ta_context_wakeup_fd (worker.context);
   g_source_attach (worker.job_source, worker.context);
   g_main_context_set_poll_func (worker.context, ta_worker_poll);
 

@@ -966,6 +966,26 @@ ta_runner_core_sweep (TaRunnerCore *core)
 }
 
 /*
+ * ta_context_wakeup_fd:
+ *
+ * The descriptor GLib polls to wake @context from other threads, for a
+ * context just made, before anything else watches a descriptor there; -1
+ * if that is not the case. A poll whose only descriptor is this one need
+ * not be made when it must not wait: see ta_inbox_poll().
+ */
+gint
+ta_context_wakeup_fd (GMainContext *context)
+{
+  GPollFD fds[2];
+  gint timeout;
+
+  if (g_main_context_query (context, G_MAXINT, &timeout, fds, G_N_ELEMENTS (fds)) != 1)
+    return -1;
+
+  return fds[0].fd;
+}
+
+/*
  * ta_context_sweep:
  * @except: (nullable): a source to leave alone
  *

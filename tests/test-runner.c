@@ -8,6 +8,9 @@
 
 #include <pthread.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
 
 #include "test-common.h"
 
@@ -1540,6 +1543,80 @@ test_runner_null_arguments_nonfatal (void)
   g_test_assert_expected_messages ();
 }
 
+/* A descriptor watched at high priority, beside a source that is always
+ * ready at that priority: the runner's polls that must not wait still
+ * look at the descriptor, which is not its context's own. */
+typedef struct
+{
+  int      fds[2];
+  gboolean readable;   /* runner thread */
+} HighWatch;
+
+static gboolean
+high_fd_ready_cb (gint          fd,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  HighWatch *w = g_task_get_task_data (task);
+
+  w->readable = TRUE;
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+high_busy_cb (gpointer user_data)
+{
+  HighWatch *w = user_data;
+
+  return w->readable ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+high_watch_task (GTask        *task,
+                 GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  HighWatch *w = user_data;
+  GSource *fd_source = g_unix_fd_source_new (w->fds[0], G_IO_IN);
+  GSource *busy = g_idle_source_new ();
+
+  g_task_set_task_data (task, w, NULL);
+  g_source_set_priority (fd_source, G_PRIORITY_HIGH);
+  g_source_set_callback (fd_source, G_SOURCE_FUNC (high_fd_ready_cb), g_object_ref (task),
+                         g_object_unref);
+  g_source_attach (fd_source, g_main_context_get_thread_default ());
+  g_source_unref (fd_source);
+
+  g_source_set_priority (busy, G_PRIORITY_HIGH);
+  g_source_set_callback (busy, high_busy_cb, w, NULL);
+  g_source_attach (busy, g_main_context_get_thread_default ());
+  g_source_unref (busy);
+}
+
+static void
+test_runner_busy_polls_watched_fds (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("busy-watching");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  HighWatch w = { { -1, -1 }, FALSE };
+
+  g_assert_no_errno (pipe (w.fds));
+  g_assert_true (ta_runner_start (runner, &error));
+  task = ta_runner_spawn (runner, "high-watch", high_watch_task, &w, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (write (w.fds[1], "x", 1), ==, 1);
+
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, &error));
+  g_assert_no_error (error);
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+  close (w.fds[0]);
+  close (w.fds[1]);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1587,6 +1664,7 @@ main (int   argc,
   g_test_add_func ("/ta/runner/notify-on-owner-context", test_runner_notify_on_owner_context);
   g_test_add_func ("/ta/runner/null-arguments", test_runner_null_arguments);
   g_test_add_func ("/ta/runner/null-arguments-nonfatal", test_runner_null_arguments_nonfatal);
+  g_test_add_func ("/ta/runner/busy-polls-watched-fds", test_runner_busy_polls_watched_fds);
 
   return g_test_run ();
 }
