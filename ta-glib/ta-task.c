@@ -101,6 +101,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/* Ties a task to its GTask until the GTask returns, to learn if it is
+ * finalized without returning: the GTask's data, not a weak reference,
+ * which GLib 2.74 guards with a lock shared by every thread. Set once by
+ * class_init, before any task exists. */
+static GQuark gtask_quark;
+
 static void
 ta_task_dispose (GObject *object)
 {
@@ -251,6 +257,8 @@ ta_task_class_init (TaTaskClass *klass)
                          (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtask_quark = g_quark_from_static_string ("ta-task-of-gtask");
 }
 
 static void
@@ -628,8 +636,7 @@ ta_task_gtask_done_cb (GObject      *source_object,
 
 /* Any thread: the GTask went away without ever returning. */
 static void
-ta_task_gtask_finalized_cb (gpointer  user_data,
-                            GObject  *where_the_object_was)
+ta_task_gtask_finalized_cb (gpointer user_data)
 {
   TaTask *self = user_data;
   GError *error;
@@ -667,7 +674,7 @@ ta_task_gtask_done_cb (GObject      *source_object,
   TaTask *self = user_data;
   GTask *gtask = G_TASK (result);
 
-  g_object_weak_unref (G_OBJECT (gtask), ta_task_gtask_finalized_cb, self);
+  g_object_steal_qdata (G_OBJECT (gtask), gtask_quark);
 
   if (g_task_had_error (gtask))
     {
@@ -774,7 +781,8 @@ ta_task_begin_full (TaTask      *self,
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
   g_task_set_check_cancellable (start->gtask, FALSE);
-  g_object_weak_ref (G_OBJECT (start->gtask), ta_task_gtask_finalized_cb, self);
+  g_object_set_qdata_full (G_OBJECT (start->gtask), gtask_quark, self,
+                           ta_task_gtask_finalized_cb);
 
   return TRUE;
 }
