@@ -79,8 +79,8 @@ struct _TaTask
   GValue           result_value;
 
   /* ta_task_complete_async(): the task itself is the result its callback
-   * gets. Set before the task is queued, then immutable until the
-   * callback ran in its context. */
+   * gets. Set once, under the monitor; read by the completion that posts
+   * the callback and, in its context, by the callback's item. */
   GAsyncReadyCallback async_callback;
   gpointer         async_data;
   gpointer         async_tag;
