@@ -84,6 +84,12 @@ ta_mutex_unlock (GMutex *mutex)
  *
  * and state changes are published under the lock followed by
  * ta_monitor_broadcast().
+ *
+ * Sleepers are woken when the broadcaster unlocks, not while it holds the
+ * lock: a sleeper woken under the lock runs (at once, when both threads
+ * share a CPU) only to block on the mutex, and costs two more context
+ * switches and two system calls. The monitor's memory then stays valid
+ * until the wake is over: ta_monitor_clear() waits for it.
  */
 typedef struct _TaMonitor
 {
@@ -93,6 +99,8 @@ typedef struct _TaMonitor
   gint   seq;          /* atomic, written under mutex: counts broadcasts */
   gint   waker_cpu;    /* guarded by mutex: where a sleeper was last woken
                         * from, or -1 */
+  gboolean wake_pending; /* guarded by mutex: sleepers to wake on unlock */
+  gint   wakers;       /* atomic: threads waking sleepers after unlocking */
 } TaMonitor;
 
 void      ta_monitor_init       (TaMonitor *self);
@@ -101,6 +109,7 @@ void      ta_monitor_sync_for_finalize (TaMonitor *self);
 gboolean  ta_monitor_wait_until (TaMonitor *self,
                                  gint64     end_time);
 void      ta_monitor_broadcast  (TaMonitor *self);
+void      ta_monitor_unlock_and_wake (TaMonitor *self);
 
 /* Around each iteration of a guest loop, on its thread: threads woken
  * meanwhile let it finish (briefly) before they go on. */
@@ -116,7 +125,10 @@ ta_monitor_lock (TaMonitor *self)
 static inline void
 ta_monitor_unlock (TaMonitor *self)
 {
-  ta_mutex_unlock (&self->mutex);
+  if (G_UNLIKELY (self->wake_pending))
+    ta_monitor_unlock_and_wake (self);
+  else
+    ta_mutex_unlock (&self->mutex);
 }
 
 /* Converts a relative timeout in microseconds (or TA_TIMEOUT_INFINITE) to

@@ -37,6 +37,8 @@ ta_monitor_init (TaMonitor *self)
   self->n_sleepers = 0;
   self->seq = 0;
   self->waker_cpu = -1;
+  self->wake_pending = FALSE;
+  self->wakers = 0;
 }
 
 /* Called first in a finalizer: whatever was written under the monitor, on
@@ -51,6 +53,17 @@ ta_monitor_sync_for_finalize (TaMonitor *self)
 void
 ta_monitor_clear (TaMonitor *self)
 {
+  /* A thread that published the last change may still be waking its
+   * sleepers: whoever frees the monitor saw that change, under the lock,
+   * after the count went up. */
+  for (guint i = 1; g_atomic_int_get (&self->wakers) > 0; i++)
+    {
+      if (i % 64 == 0)
+        g_thread_yield ();
+      else
+        ta_cpu_relax ();
+    }
+
   ta_monitor_sync_for_finalize (self);
   g_assert (self->n_sleepers == 0);
   g_cond_clear (&self->cond);
@@ -167,6 +180,14 @@ ta_monitor_wait_until (TaMonitor *self,
         return FALSE;
     }
 
+  /* This thread published a change and now waits itself: its sleepers
+   * are woken before it releases the lock in its own wait. */
+  if (self->wake_pending)
+    {
+      self->wake_pending = FALSE;
+      g_cond_broadcast (&self->cond);
+    }
+
   {
     gint64 slept_at = g_get_monotonic_time ();
     gint cpu = ta_spin_current_cpu ();
@@ -191,7 +212,8 @@ ta_monitor_wait_until (TaMonitor *self,
   return ret;
 }
 
-/* Called with the monitor locked, after changing the guarded state. */
+/* Called with the monitor locked, after changing the guarded state; the
+ * sleepers wake when it is unlocked. */
 void
 ta_monitor_broadcast (TaMonitor *self)
 {
@@ -200,8 +222,20 @@ ta_monitor_broadcast (TaMonitor *self)
   if (self->n_sleepers > 0)
     {
       self->waker_cpu = ta_spin_current_cpu ();
-      g_cond_broadcast (&self->cond);
+      self->wake_pending = TRUE;
     }
+}
+
+/* Called locked, when a broadcast found sleepers: wakes them once the
+ * lock is released, so that they do not wake to a taken mutex. */
+void
+ta_monitor_unlock_and_wake (TaMonitor *self)
+{
+  self->wake_pending = FALSE;
+  g_atomic_int_inc (&self->wakers);
+  ta_mutex_unlock (&self->mutex);
+  g_cond_broadcast (&self->cond);
+  g_atomic_int_dec_and_test (&self->wakers);
 }
 
 gint64

@@ -876,6 +876,43 @@ test_task_many_threads (void)
   teardown_runner ();
 }
 
+/*
+ * A thread woken from ta_task_wait_any() frees what it waited on at once,
+ * while the completing thread may still be waking it: the memory must
+ * outlive the wake (a use after free under ASan and valgrind otherwise,
+ * where waits sleep rather than spin).
+ */
+static void
+test_task_wait_any_frees_after_wake (void)
+{
+  guint n_rounds = g_test_thorough () ? 5000 : 500;
+
+  setup_runner ();
+  for (guint i = 0; i < n_rounds; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      TaTask *tasks[2];
+      gint index;
+
+      tasks[0] = ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i), NULL, NULL,
+                                  &error);
+      g_assert_no_error (error);
+      tasks[1] = ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i + 1), NULL,
+                                  NULL, &error);
+      g_assert_no_error (error);
+      /* Either: both may be done by the time the second is looked at. */
+      index = ta_task_wait_any (tasks, 2, TA_TIMEOUT_INFINITE, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (index, >=, 0);
+      g_assert_cmpint (index, <=, 1);
+      g_assert_true (ta_task_is_done (tasks[index]));
+      g_assert_cmpint (ta_task_propagate_int (tasks[index], NULL), ==, (gint) i + index);
+      g_object_unref (tasks[0]);
+      g_object_unref (tasks[1]);
+    }
+  teardown_runner ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -910,6 +947,7 @@ main (int   argc,
   g_test_add_func ("/ta/task/return-from-thread", test_task_return_from_thread);
   g_test_add_func ("/ta/task/data-freed", test_task_data_freed);
   g_test_add_func ("/ta/task/many-threads", test_task_many_threads);
+  g_test_add_func ("/ta/task/wait-any-frees-after-wake", test_task_wait_any_frees_after_wake);
 
   return g_test_run ();
 }
