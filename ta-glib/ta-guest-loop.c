@@ -22,8 +22,8 @@
  * ```python
  * loop = asyncio.SelectorEventLoop()   # its selector's fd: loop._selector.fileno()
  *
- * def iterate(data):
- *     run_one_non_blocking_iteration(loop)
+ * def iterate(fd_ready, data):
+ *     run_one_non_blocking_iteration(loop, look_at_fds=fd_ready)
  *     return 0 if loop._ready else next_timer_in_monotonic_us(loop)
  *
  * guest = Ta.GuestLoop.new(runner, 'asyncio', loop._selector.fileno(), iterate, None)
@@ -137,6 +137,7 @@ ta_guest_source_dispatch (GSource     *source,
   TaGuestSource *guest = (TaGuestSource *) source;
   TaGuestLoopFunc func = (TaGuestLoopFunc) (void (*) (void)) callback;
   TaActivity previous;
+  gboolean fd_ready = FALSE;
   gint64 next;
 
   if (func == NULL)
@@ -155,10 +156,17 @@ ta_guest_source_dispatch (GSource     *source,
    * another one. */
   g_atomic_int_set (&guest->wake, 0);
 
+  /* Polled in this iteration: GLib checked every descriptor of a source
+   * it dispatches. Not watched (yet), it may be ready: the guest looks. */
+  if (guest->fd_tag != NULL)
+    fd_ready = g_source_query_unix_fd (source, guest->fd_tag) != 0;
+  else if (guest->fd >= 0)
+    fd_ready = TRUE;
+
   previous = ta_runner_core_push_activity (guest->core, guest->activity, NULL, NULL);
   guest->iterating = TRUE;
   ta_guest_iteration_begin ();
-  next = func (user_data);
+  next = func (fd_ready, user_data);
   ta_guest_iteration_end ();
   guest->iterating = FALSE;
   ta_runner_core_pop_activity (guest->core, previous);

@@ -97,12 +97,21 @@ typedef void (*TaThreadHookFunc) (gboolean entering,
 
 /**
  * TaGuestLoopFunc:
+ * @fd_ready: whether the runner's poll() found the guest loop's file
+ *   descriptor ready (readable, hung up or in error) for this iteration;
+ *   %FALSE when it found it idle (the iteration is for a wake or a time),
+ *   or when there is no descriptor
  * @user_data: the data given with the function
  *
  * Runs one iteration of a guest event loop without blocking, and says when
  * the guest loop next needs to run: as a monotonic time in microseconds
  * (the clock of g_get_monotonic_time()), 0 for "right away", or -1 for
  * "only when its file descriptor is readable or it is woken".
+ *
+ * When @fd_ready is %FALSE the guest loop need not ask its own selector
+ * what is ready: the runner has just polled the descriptor, and polls it
+ * again before the next iteration, so anything that becomes ready
+ * meanwhile brings another iteration.
  *
  * From GJS such a function cannot be written: JavaScript runs only on its
  * main thread, so a JavaScript function is refused with
@@ -112,7 +121,8 @@ typedef void (*TaThreadHookFunc) (gboolean entering,
  *
  * Returns: the monotonic time of the next iteration, 0 or -1
  */
-typedef gint64 (*TaGuestLoopFunc) (gpointer user_data);
+typedef gint64 (*TaGuestLoopFunc) (gboolean     fd_ready,
+                                   gpointer     user_data);
 
 /**
  * TaTaskFunc:

@@ -41,6 +41,7 @@ typedef struct
   guint        n_nested;        /* iterations that nested loop took */
   gboolean     in_iteration;
   gint         n_reentered;
+  gboolean     fd_ready[8];     /* what the first iterations were told */
 } Guest;
 
 static gboolean
@@ -51,10 +52,14 @@ set_flag_cb (gpointer user_data)
 }
 
 static gint64
-guest_iterate (gpointer user_data)
+guest_iterate (gboolean     fd_ready,
+               gpointer     user_data)
 {
   Guest *g = user_data;
   guint count = test_gate_get_count (&g->iterated);
+
+  if (count < G_N_ELEMENTS (g->fd_ready))
+    g->fd_ready[count] = fd_ready;
 
   if (!ta_runner_is_runner_thread (g->runner))
     g_atomic_int_inc (&g->n_wrong_thread);
@@ -246,16 +251,24 @@ test_guest_loop_fd_readable (void)
   guest = guest_loop_new_ok (&g, fds[0]);
   g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, fds[0]);
   test_gate_wait (&g.iterated);
+  /* The first iteration is not for the descriptor, and says so. */
+  g_assert_false (g.fd_ready[0]);
 
   /* Each time the descriptor becomes readable, one more iteration (which
-   * drains it). */
+   * drains it), told that it is. */
   for (guint i = 2; i <= 4; i++)
     {
       g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
       g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+      g_assert_true (g.fd_ready[i - 1]);
     }
   let_runner_iterate (runner);
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 4);
+
+  /* Woken with nothing to read, it is told the descriptor is idle. */
+  ta_guest_loop_wake (guest);
+  g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
+  g_assert_false (g.fd_ready[4]);
 
   stop_runner_ok (runner);
   test_gate_wait (&g.destroyed);

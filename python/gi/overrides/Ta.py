@@ -202,9 +202,18 @@ _set_async_exc.argtypes = [ctypes.c_ulong, ctypes.py_object]
 
 
 class _NonBlockingSelector(selectors.DefaultSelector):
-    """The runner's poll() does the waiting; asyncio's selector never does."""
+    """The runner's poll() does the waiting; asyncio's selector never does.
+
+    When that poll has just found the selector's descriptor idle, asking
+    the selector again is a system call that can only say the same: the
+    poll runs again before the next iteration.
+    """
+
+    _ta_idle = False
 
     def select(self, timeout=None):
+        if self._ta_idle:
+            return []
         return super().select(0)
 
 
@@ -222,8 +231,10 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         # of the guest loop; started here, first thing in an iteration.
         self._ta_submitted = collections.deque()
 
-    def _ta_iterate(self, *unused):
+    def _ta_iterate(self, fd_ready, *unused):
         self._ta_iterating = True
+        selector = self._selector
+        selector._ta_idle = not fd_ready
         try:
             submitted = self._ta_submitted
             while submitted:
@@ -240,6 +251,7 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         except BaseException:  # noqa: B036 - never into GLib
             traceback.print_exc()
         finally:
+            selector._ta_idle = False
             self._ta_iterating = False
 
         if self._ready:
