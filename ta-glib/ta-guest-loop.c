@@ -407,3 +407,57 @@ ta_guest_loop_is_destroyed (TaGuestLoop *self)
 
   return g_source_is_destroyed ((GSource *) self->source);
 }
+
+/**
+ * ta_guest_loop_wake_and_wait:
+ * @self: a guest loop
+ * @event: the event to wait for, which the guest loop's iteration sets
+ * @timeout_us: the longest wait in microseconds, %TA_TIMEOUT_INFINITE to
+ *   wait forever, or %TA_TIMEOUT_DEFAULT for the runner's default call
+ *   timeout
+ * @error: return location for a #GError
+ *
+ * Asks for an iteration of the guest loop, as [method@Ta.GuestLoop.wake]
+ * does, and waits until @event is set, as [method@Ta.Event.wait] does.
+ *
+ * Made for bindings: an interpreter lock that the binding releases around
+ * this call is already released when the iteration starts. With a wake
+ * and a wait made as two calls, the runner thread could reach the
+ * interpreter between the two, while the caller still holds the lock,
+ * and would have to sleep until the caller released it.
+ *
+ * Any thread but the runner thread, where the iteration could not run
+ * while it waits.
+ *
+ * Returns: %TRUE once @event is set; %FALSE with %TA_ERROR_TIMEOUT when
+ *   @timeout_us passed first, or with %TA_ERROR_WOULD_DEADLOCK on the
+ *   runner thread
+ */
+gboolean
+ta_guest_loop_wake_and_wait (TaGuestLoop  *self,
+                             TaEvent      *event,
+                             gint64        timeout_us,
+                             GError      **error)
+{
+  TaRunnerCore *core;
+
+  g_return_val_if_fail (TA_IS_GUEST_LOOP (self), FALSE);
+  g_return_val_if_fail (TA_IS_EVENT (event), FALSE);
+  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  core = self->source->core;
+  if (ta_runner_core_is_current (core))
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
+                   "Cannot wait for guest loop “%s” of runner “%s” on the runner "
+                   "thread: its iteration could not run", self->name, core->name);
+      return FALSE;
+    }
+
+  timeout_us = ta_runner_core_resolve_timeout (core, timeout_us);
+  if (g_atomic_int_compare_and_exchange (&self->source->wake, 0, 1))
+    ta_runner_core_kick_and_wait (core);
+
+  return ta_event_wait (event, timeout_us, error);
+}

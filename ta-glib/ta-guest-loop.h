@@ -11,6 +11,7 @@
 
 #include <glib-object.h>
 
+#include "ta-event.h"
 #include "ta-runner.h"
 #include "ta-types.h"
 #include "ta-version-macros.h"
@@ -40,5 +41,10 @@ TA_AVAILABLE_IN_ALL
 void         ta_guest_loop_destroy (TaGuestLoop        *self);
 TA_AVAILABLE_IN_ALL
 gboolean     ta_guest_loop_is_destroyed (TaGuestLoop   *self);
+TA_AVAILABLE_IN_ALL
+gboolean     ta_guest_loop_wake_and_wait (TaGuestLoop *self,
+                                          TaEvent     *event,
+                                          gint64       timeout_us,
+                                          GError     **error);
 
 G_END_DECLS

@@ -73,6 +73,7 @@ TaWorkItem *ta_inbox_steal_all     (TaInbox      *self);
 void        ta_work_item_discard_list (TaWorkItem *list);
 GSource    *ta_inbox_get_source    (TaInbox      *self);
 void        ta_inbox_kick          (TaInbox      *self);
+void        ta_inbox_kick_and_wait (TaInbox      *self);
 gint        ta_inbox_poll          (TaInbox      *self,
                                     gboolean      spin,
                                     GPollFD      *fds,

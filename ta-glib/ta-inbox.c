@@ -40,6 +40,8 @@ struct _TaInbox
    * runner is really asleep in poll(). */
   gint          parked;    /* atomic: the runner sleeps in poll() */
   gint          kicked;    /* atomic: there is news since it last looked */
+  gint          kicker_waits; /* atomic: ... from a thread that now waits */
+  gint64        looked_at; /* runner thread: when poll() last ran */
   gint          kicker_cpu;/* atomic: where the last wake-up came from */
   TaSpinBudget  budget;    /* the runner thread's */
 };
@@ -295,10 +297,41 @@ ta_inbox_kick (TaInbox *self)
     }
 }
 
+/* How old the runner's last poll may be for a poll to be skipped: what
+ * became ready since waits that long at most, under a stream of kicks. */
+#define TA_INBOX_LOOK_US 100
+
+/*
+ * ta_inbox_kick_and_wait:
+ *
+ * A kick from a thread that blocks right after it, waiting for what the
+ * iteration does (ta_guest_loop_wake_and_wait()). Any thread.
+ */
+void
+ta_inbox_kick_and_wait (TaInbox *self)
+{
+  g_atomic_int_set (&self->kicker_waits, 1);
+  ta_inbox_kick (self);
+}
+
 static gboolean
 ta_inbox_has_news (TaInbox *self)
 {
   return g_atomic_int_get (&self->kicked) || g_atomic_int_get (&self->n_items) > 0;
+}
+
+/* Every poll of the runner: when it last ran is known. */
+static gint
+ta_inbox_look (TaInbox *self,
+               GPollFD *fds,
+               guint    nfds,
+               gint     timeout)
+{
+  gint ret = g_poll (fds, nfds, timeout);
+
+  self->looked_at = g_get_monotonic_time ();
+
+  return ret;
 }
 
 /*
@@ -321,7 +354,7 @@ ta_inbox_poll_now (TaInbox *self,
     return 0;
 #endif
 
-  return g_poll (fds, nfds, 0);
+  return ta_inbox_look (self, fds, nfds, 0);
 }
 
 /*
@@ -359,6 +392,21 @@ ta_inbox_poll (TaInbox  *self,
             {
               g_atomic_int_set (&self->kicked, 0);
               ta_spin_budget_feedback (&self->budget, TRUE);
+              /*
+               * The descriptors were found idle a moment ago: what became
+               * ready since shows at a poll at most TA_INBOX_LOOK_US
+               * later. The poll is skipped only for a
+               * kicker that now waits. One that goes on running may hold
+               * an interpreter's lock that the iteration needs (Python
+               * between two calls): the poll's time lets it get to its
+               * wait, where it releases the lock, rather than the runner
+               * thread sleeping until it does.
+               */
+#ifndef TA_TSAN
+              if (g_atomic_int_exchange (&self->kicker_waits, 0) &&
+                  g_get_monotonic_time () - self->looked_at < TA_INBOX_LOOK_US)
+                return 0;
+#endif
               return ta_inbox_poll_now (self, fds, nfds);
             }
           ta_cpu_relax ();
@@ -366,7 +414,7 @@ ta_inbox_poll (TaInbox  *self,
             {
               /* Other threads' sources and descriptors wake the context
                * through its own file descriptor. */
-              ret = g_poll (fds, nfds, 0);
+              ret = ta_inbox_look (self, fds, nfds, 0);
               if (ret != 0)
                 {
                   ta_spin_budget_feedback (&self->budget, TRUE);
@@ -384,14 +432,15 @@ ta_inbox_poll (TaInbox  *self,
   if (g_atomic_int_exchange (&self->kicked, 0) || g_atomic_int_get (&self->n_items) > 0)
     {
       g_atomic_int_set (&self->parked, 0);
-      return g_poll (fds, nfds, 0);
+      return ta_inbox_look (self, fds, nfds, 0);
     }
   {
     gint64 parked_at = g_get_monotonic_time ();
     gint cpu = ta_spin_current_cpu ();
 
-    ret = g_poll (fds, nfds, timeout);
+    ret = ta_inbox_look (self, fds, nfds, timeout);
     g_atomic_int_set (&self->parked, 0);
+    g_atomic_int_set (&self->kicker_waits, 0);
     /* Whatever kicked us is published: the check that follows sees it. */
     if (g_atomic_int_exchange (&self->kicked, 0))
       ta_spin_budget_observe (&self->budget, (g_get_monotonic_time () - parked_at) * 1000,

@@ -117,5 +117,6 @@ gboolean      ta_runner_context_is_dead       (GMainContext *context);
 gboolean      ta_runner_context_post          (GMainContext *context,
                                                TaWorkItem   *item);
 void          ta_runner_core_kick             (TaRunnerCore *core);
+void          ta_runner_core_kick_and_wait    (TaRunnerCore *core);
 
 G_END_DECLS

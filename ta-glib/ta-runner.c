@@ -928,6 +928,13 @@ ta_runner_core_kick (TaRunnerCore *core)
   ta_inbox_kick (core->inbox);
 }
 
+/* A kick from a thread that waits right after it for the iteration. */
+void
+ta_runner_core_kick_and_wait (TaRunnerCore *core)
+{
+  ta_inbox_kick_and_wait (core->inbox);
+}
+
 /* Warns about tasks that ignored their cancellation until the stop's
  * deadline. Called once the runner thread is done with the list. */
 static void

@@ -42,6 +42,7 @@ typedef struct
   gboolean     in_iteration;
   gint         n_reentered;
   gboolean     fd_ready[8];     /* what the first iterations were told */
+  TaEvent     *to_signal;       /* set by every iteration, at its end */
 } Guest;
 
 static gboolean
@@ -111,6 +112,8 @@ guest_iterate (gboolean     fd_ready,
     }
 
   g->in_iteration = FALSE;
+  if (g->to_signal != NULL)
+    ta_event_set (g->to_signal);
   test_gate_open (&g->iterated);
 
   if (g->n_ready_now > 0)
@@ -364,6 +367,77 @@ test_guest_loop_wake_from_thread (void)
       ta_guest_loop_wake (guest);
       g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
     }
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  guest_clear (&g);
+}
+
+/* The binding's way to run a guest iteration and wait for its answer. */
+static void
+test_guest_loop_wake_and_wait (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-wake-and-wait");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(TaEvent) answered = ta_event_new ();
+  g_autoptr(TaEvent) never = ta_event_new ();
+  g_autoptr(GError) error = NULL;
+  Guest g;
+
+  /* Resolved to the runner's default: a missing wake fails, not hangs. */
+  ta_runner_set_default_call_timeout (runner, TEST_HANG_US);
+  guest_init (&g, runner);
+  g.to_signal = answered;
+  guest = guest_loop_new_ok (&g, -1);
+  g_assert_true (ta_event_wait (answered, TEST_HANG_US, NULL));
+
+  /* Each call brings an iteration, and returns once it answered: only
+   * wakes bring iterations here, so an answer is never a stale one. */
+  for (guint i = 2; i <= 20; i++)
+    {
+      ta_event_clear (answered);
+      g_assert_true (ta_guest_loop_wake_and_wait (guest, answered, TA_TIMEOUT_DEFAULT, &error));
+      g_assert_no_error (error);
+      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+    }
+
+  /* An answer that never comes: the wait times out, the wake was made. */
+  g_assert_false (ta_guest_loop_wake_and_wait (guest, never, 10 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_true (test_gate_wait_count (&g.iterated, 21, TEST_HANG_US));
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  guest_clear (&g);
+}
+
+static void
+wait_on_runner_func (gpointer user_data)
+{
+  TaGuestLoop *guest = user_data;
+  g_autoptr(TaEvent) event = ta_event_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ta_guest_loop_wake_and_wait (guest, event, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+}
+
+/* On the runner thread the iteration could never run: refused at once. */
+static void
+test_guest_loop_wake_and_wait_on_runner_thread (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-wait-on-runner");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(GError) error = NULL;
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+  g_assert_true (ta_runner_call (runner, wait_on_runner_func, guest, NULL,
+                                 TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
 
   stop_runner_ok (runner);
   test_gate_wait (&g.destroyed);
@@ -636,6 +710,9 @@ main (int   argc,
   g_test_add_func ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
   g_test_add_func ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
   g_test_add_func ("/ta/guest-loop/wake-during-iteration", test_guest_loop_wake_during_iteration);
+  g_test_add_func ("/ta/guest-loop/wake-and-wait", test_guest_loop_wake_and_wait);
+  g_test_add_func ("/ta/guest-loop/wake-and-wait-on-runner-thread",
+                   test_guest_loop_wake_and_wait_on_runner_thread);
   g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
   g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
   g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
