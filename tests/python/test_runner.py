@@ -40,6 +40,27 @@ def test_create_task_nested(runner):
     assert task.wait() == 5
 
 
+def test_run_from_many_threads(runner):
+    # Each run() wakes the loop as it starts waiting; wakes that meet
+    # (one thread's while another's iteration runs) lose no task.
+    async def echo(value):
+        await asyncio.sleep(0)
+        return value
+
+    results = {}
+
+    def caller(index):
+        results[index] = [runner.run(echo((index, i)), timeout=HANG) for i in range(200)]
+
+    threads = [threading.Thread(target=caller, args=(index,)) for index in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(HANG)
+        assert not thread.is_alive()
+    assert results == {index: [(index, i) for i in range(200)] for index in range(4)}
+
+
 def test_runs_on_the_runner_thread(runner):
     main = threading.get_ident()
 

@@ -219,6 +219,9 @@ class _NonBlockingSelector(selectors.DefaultSelector):
 
 _GUEST_PASSES = 4
 
+_base_call_soon = asyncio.SelectorEventLoop.call_soon
+_base_call_at = asyncio.SelectorEventLoop.call_at
+
 
 class _GuestEventLoop(asyncio.SelectorEventLoop):
     """An asyncio loop that runs one iteration at a time, when told to."""
@@ -269,13 +272,13 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
             guest.wake()
 
     def call_soon(self, callback, *args, context=None):
-        handle = super().call_soon(callback, *args, context=context)
+        handle = _base_call_soon(self, callback, *args, context=context)
         if not self._ta_iterating:
             self._ta_wake()
         return handle
 
     def call_at(self, when, callback, *args, context=None):
-        handle = super().call_at(when, callback, *args, context=context)
+        handle = _base_call_at(self, when, callback, *args, context=context)
         if not self._ta_iterating:
             self._ta_wake()
         return handle
@@ -671,14 +674,18 @@ class BackgroundTask(typing.Generic[T]):
         ``USE_DEFAULT_TIMEOUT`` uses the runner's ``call_in_loop_timeout``);
         a timed-out wait leaves the task running and may be repeated.
         """
-        runner = self._runner
-        if runner.in_runner_loop:
+        if self._runner.in_runner_loop:
             raise RuntimeError('Cannot wait for task in runner loop: await it')
+        return self._wait(timeout)
+
+    def _wait(self, timeout):
+        """wait(), known to be off the runner loop."""
         if self._outcome is None:
+            runner = self._runner
             try:
                 # The stop settles every task: no need to watch the runner.
                 _blocking_wait(None, runner._timeout_us(timeout), 'Task.wait()',
-                               lambda us: Ta.Event.wait(self._done, us))
+                               Ta.Event.wait, self._done)
             except GLib.Error:
                 raise EventLoopTimeoutError(
                     self._name, runner._resolve_timeout(timeout)) from None
@@ -1000,7 +1007,9 @@ class Runner(Ta.Runner):
         """
         return self._create_task(awaitable, False)
 
-    def _create_task(self, awaitable, stopping):
+    def _create_task(self, awaitable, stopping, in_runner_loop=None, wake=True):
+        """Submits a task; ``wake=False`` leaves the guest loop's wake to
+        the caller."""
         if not inspect.isawaitable(awaitable):
             raise TypeError(f'An awaitable is required, not {awaitable!r}')
         state = self.__dict__.get('_ta')
@@ -1010,7 +1019,9 @@ class Runner(Ta.Runner):
         task = BackgroundTask(self, awaitable)
         with state.lock:
             state.pending.add(task)
-        if self.in_runner_loop:
+        if in_runner_loop is None:
+            in_runner_loop = asyncio.events._get_running_loop() is state.loop
+        if in_runner_loop:
             task._start()
             return task
         state.loop._ta_submitted.append(task)
@@ -1018,7 +1029,8 @@ class Runner(Ta.Runner):
         if guest is None:
             # Gone meanwhile: the stop settles what it finds pending.
             raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running')
-        guest.wake()
+        if wake:
+            guest.wake()
         return task
 
     def run(self, awaitable, timeout=USE_DEFAULT_TIMEOUT):
@@ -1030,7 +1042,21 @@ class Runner(Ta.Runner):
         if self.in_runner_loop:
             _close_unused(awaitable)
             raise RuntimeError('Cannot run and wait on the runner loop: await instead')
-        return self.create_task(awaitable).wait(timeout)
+        # Submitted without a wake: the wait makes it once this thread has
+        # let go of the interpreter, which the runner needs to start it.
+        task = self._create_task(awaitable, False, False, False)
+        guest = self._ta_state().guest
+        if guest is None:
+            # Stopped meanwhile: the stop settles the task.
+            return task._wait(timeout)
+        if task._outcome is None:
+            try:
+                _blocking_wait(None, self._timeout_us(timeout), 'Runner.run()',
+                               Ta.GuestLoop.wake_and_wait, guest, task._done)
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    task._name, self._resolve_timeout(timeout)) from None
+        return task._take()
 
     def wait_for_next_eventloop_iteration(self, timeout=USE_DEFAULT_TIMEOUT):
         """Waits until the asyncio loop went through what was queued so far."""
@@ -1085,19 +1111,16 @@ def _monotonic_us():
     return time.monotonic_ns() // 1000
 
 
-def _blocking_wait(runner, timeout_us, what, attempt):
-    """Returns ``attempt(slice_us)``, called again while it times out and
-    ``timeout_us`` has not passed. Its other errors, and its timeout error
-    at the end, are raised as they are; :class:`RunnerNotRunningError`
+def _blocking_wait(runner, timeout_us, what, attempt, *args):
+    """Returns ``attempt(*args, slice_us)``, called again while it times out
+    and ``timeout_us`` has not passed. Its other errors, and its timeout
+    error at the end, are raised as they are; :class:`RunnerNotRunningError`
     once ``runner`` (if any) stopped."""
     end = None if timeout_us < 0 else _monotonic_us() + timeout_us
+    slice_us = timeout_us if 0 <= timeout_us < _WAIT_SLICE_US else _WAIT_SLICE_US
     while True:
-        if end is None:
-            slice_us = _WAIT_SLICE_US
-        else:
-            slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
         try:
-            return attempt(slice_us)
+            return attempt(*args, slice_us)
         except GLib.Error as error:
             if not _ta_error(error, Ta.Error.TIMEOUT):
                 raise
@@ -1113,6 +1136,10 @@ def _blocking_wait(runner, timeout_us, what, attempt):
         if runner is not None and not Ta.Runner.is_running(runner):
             raise RunnerNotRunningError(
                 f'Runner {runner.props.name!r} stopped during {what}')
+        if end is None:
+            slice_us = _WAIT_SLICE_US
+        else:
+            slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
 
 
 def _check_not_on_loop(runner, what):
@@ -1189,7 +1216,7 @@ class Event(Ta.Event):
         _check_not_on_loop(self._runner, 'Event.wait()')
         try:
             _blocking_wait(self._runner, _wait_us(self._runner, timeout), 'Event.wait()',
-                           lambda us: Ta.Event.wait(self, us))
+                           Ta.Event.wait, self)
         except GLib.Error as error:
             _raise_wait_error(error, 'Event.wait()', self._runner, timeout)
         return True
@@ -1260,7 +1287,7 @@ class Future(Ta.Future, typing.Generic[T]):
         _check_not_on_loop(self._runner, 'Future.result_wait()')
         try:
             _blocking_wait(self._runner, _wait_us(self._runner, timeout),
-                           'Future.result_wait()', lambda us: Ta.Future.wait(self, us))
+                           'Future.result_wait()', Ta.Future.wait, self)
         except GLib.Error as error:
             # A wait that ends in the future's own error is a done future.
             if not Ta.Future.is_done(self):
@@ -1312,7 +1339,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
         boxed = _box(item)
         try:
             _blocking_wait(self._runner, _wait_us(self._runner, timeout), 'Queue.put_wait()',
-                           lambda us: Ta.Queue.push_value(self, boxed, us))
+                           Ta.Queue.push_value, self, boxed)
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.put_wait()', self._runner, timeout)
 
@@ -1321,7 +1348,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
         _check_not_on_loop(self._runner, 'Queue.get_wait()')
         try:
             ok, value = _blocking_wait(self._runner, _wait_us(self._runner, timeout),
-                                       'Queue.get_wait()', lambda us: Ta.Queue.pop_value(self, us))
+                                       'Queue.get_wait()', Ta.Queue.pop_value, self)
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
         return value[0]
