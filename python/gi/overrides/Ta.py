@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 import typing
 import warnings
 
@@ -84,7 +85,7 @@ def _close_unused(awaitable):
 
 def _describe(thing):
     """A short description of a coroutine, callable or awaitable."""
-    if inspect.iscoroutine(thing):
+    if type(thing) is types.CoroutineType or inspect.iscoroutine(thing):
         return thing.__qualname__
     name = getattr(thing, '__qualname__', None)
     return name if isinstance(name, str) else repr(thing)
@@ -569,9 +570,9 @@ class BackgroundTask(typing.Generic[T]):
     the result; ``await task`` waits from any asyncio loop.
     """
 
-    def __init__(self, runner, awaitable):
+    def __init__(self, runner, awaitable, state=None):
         self._runner = runner
-        self._state = runner._ta_state()
+        self._state = runner._ta_state() if state is None else state
         self._awaitable = awaitable
         self._name = _describe(awaitable)
         self._outcome = None          # final once set, under state.lock
@@ -1010,13 +1011,13 @@ class Runner(Ta.Runner):
     def _create_task(self, awaitable, stopping, in_runner_loop=None, wake=True):
         """Submits a task; ``wake=False`` leaves the guest loop's wake to
         the caller."""
-        if not inspect.isawaitable(awaitable):
+        if type(awaitable) is not types.CoroutineType and not inspect.isawaitable(awaitable):
             raise TypeError(f'An awaitable is required, not {awaitable!r}')
         state = self.__dict__.get('_ta')
         if state is None or state.loop is None or (state.stopped and not stopping):
             _close_unused(awaitable)
             raise RunnerNotRunningError(f'Runner {self.props.name!r} is not running')
-        task = BackgroundTask(self, awaitable)
+        task = BackgroundTask(self, awaitable, state)
         with state.lock:
             state.pending.add(task)
         if in_runner_loop is None:
