@@ -426,6 +426,9 @@ ta_guest_loop_is_destroyed (TaGuestLoop *self)
  * interpreter between the two, while the caller still holds the lock,
  * and would have to sleep until the caller released it.
  *
+ * A destroyed guest loop is not woken: the wait then lasts until @event
+ * is set or @timeout_us has passed.
+ *
  * Any thread but the runner thread, where the iteration could not run
  * while it waits.
  *

@@ -376,7 +376,12 @@ ta_inbox_poll (TaInbox  *self,
   gint ret;
 
   if (timeout == 0)
-    return ta_inbox_poll_now (self, fds, nfds);
+    {
+      /* The iteration the kicker asked for is under way anyway. */
+      if (g_atomic_int_get (&self->kicker_waits))
+        g_atomic_int_set (&self->kicker_waits, 0);
+      return ta_inbox_poll_now (self, fds, nfds);
+    }
 
   if (spin && ta_spin_allowed ())
     {

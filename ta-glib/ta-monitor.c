@@ -235,7 +235,7 @@ ta_monitor_unlock_and_wake (TaMonitor *self)
   g_atomic_int_inc (&self->wakers);
   ta_mutex_unlock (&self->mutex);
   g_cond_broadcast (&self->cond);
-  g_atomic_int_dec_and_test (&self->wakers);
+  g_atomic_int_add (&self->wakers, -1);
 }
 
 gint64
