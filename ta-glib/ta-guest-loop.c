@@ -99,6 +99,7 @@ ta_guest_source_prepare (GSource *source,
                          gint    *timeout)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
+  gboolean ready = FALSE;
 
   /* Made on another thread, published by GLib's attach. */
   ta_tsan_acquire (guest);
@@ -115,18 +116,27 @@ ta_guest_source_prepare (GSource *source,
           guest->fd_tag = NULL;
           guest->fd_dropped = TRUE;
         }
-      return FALSE;
     }
+  else
+    ready = g_atomic_int_get (&guest->wake) != 0;
 
-  return g_atomic_int_get (&guest->wake) != 0;
+  /* Each of the runner's visits ends so: the source may be finalized on
+   * another thread next, ordered by GLib's context lock, which TSan does
+   * not see. */
+  ta_tsan_release (guest);
+
+  return ready;
 }
 
 static gboolean
 ta_guest_source_check (GSource *source)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
+  gboolean ready = !guest->iterating && g_atomic_int_get (&guest->wake) != 0;
 
-  return !guest->iterating && g_atomic_int_get (&guest->wake) != 0;
+  ta_tsan_release (guest);
+
+  return ready;
 }
 
 static gboolean
@@ -141,7 +151,10 @@ ta_guest_source_dispatch (GSource     *source,
   gint64 next;
 
   if (func == NULL)
-    return G_SOURCE_REMOVE;
+    {
+      ta_tsan_release (guest);
+      return G_SOURCE_REMOVE;
+    }
 
   /* Its ready time came in a nested loop: the outer iteration goes again
    * once it is over. */
@@ -179,6 +192,8 @@ ta_guest_source_dispatch (GSource     *source,
 
   g_source_set_ready_time (source, MAX (next, -1));
 
+  ta_tsan_release (guest);
+
   return G_SOURCE_CONTINUE;
 }
 
@@ -187,6 +202,7 @@ ta_guest_source_finalize (GSource *source)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
 
+  ta_tsan_acquire (guest);
   g_free (guest->activity);
   ta_runner_core_unref (guest->core);
 }

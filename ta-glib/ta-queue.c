@@ -204,6 +204,8 @@ struct _TaQueue
   TaRing          items;
   GQueue          poppers;        /* TaWaiter, waiting for an item */
   GQueue          pushers;        /* TaWaiter, each carrying its item */
+  GPtrArray      *guests;         /* TaGuestLoop to wake once an item or
+                                   * the close comes, or NULL */
   gboolean        closed;
 };
 
@@ -260,6 +262,7 @@ ta_queue_finalize (GObject *object)
   while (!ta_ring_is_empty (&self->items))
     ta_queue_free_item (self, ta_ring_pop_head (&self->items));
   g_free (self->items.slots);
+  g_clear_pointer (&self->guests, g_ptr_array_unref);
   ta_monitor_clear (&self->monitor);
 
   G_OBJECT_CLASS (ta_queue_parent_class)->finalize (object);
@@ -568,10 +571,21 @@ ta_queue_unlock_and_complete (TaQueue        *self,
                               TaQueueAnswers *answers)
 {
   GArray *completions = answers->completions;
+  GPtrArray *guests = NULL;
 
   if (answers->broadcast)
     ta_monitor_broadcast (&self->monitor);
+  if (G_UNLIKELY (self->guests != NULL) &&
+      (!ta_ring_is_empty (&self->items) || self->closed))
+    guests = g_steal_pointer (&self->guests);
   ta_monitor_unlock (&self->monitor);
+
+  if (guests != NULL)
+    {
+      for (guint i = 0; i < guests->len; i++)
+        ta_guest_loop_wake (g_ptr_array_index (guests, i));
+      g_ptr_array_unref (guests);
+    }
 
   if (completions == NULL)
     return;
@@ -1042,6 +1056,49 @@ ta_queue_close (TaQueue *self)
   while ((link = g_queue_peek_head_link (&self->pushers)) != NULL)
     ta_queue_answer_locked (self, link->data, NULL, TRUE, &answers);
   ta_queue_unlock_and_complete (self, &answers);
+}
+
+/**
+ * ta_queue_wake_when_ready:
+ * @self: a queue
+ * @guest: a guest loop
+ *
+ * Asks for an iteration of @guest once @self holds an item or is closed:
+ * at once if it does already, otherwise when the push or the close that
+ * makes it so comes. One wake per call; calls made again before it comes
+ * count once.
+ *
+ * Made for bindings whose coroutines run in a guest loop: a coroutine
+ * waiting for an item is resumed by its own loop and pops the item
+ * itself, with no asynchronous operation per item. The item stays in the
+ * queue until then, so a consumer that is already waiting (a blocked
+ * thread, an asynchronous pop) or that comes first takes it instead, and
+ * the coroutine asks again.
+ *
+ * Any thread.
+ */
+void
+ta_queue_wake_when_ready (TaQueue     *self,
+                          TaGuestLoop *guest)
+{
+  gboolean now;
+
+  g_return_if_fail (TA_IS_QUEUE (self));
+  g_return_if_fail (TA_IS_GUEST_LOOP (guest));
+
+  ta_monitor_lock (&self->monitor);
+  now = !ta_ring_is_empty (&self->items) || self->closed;
+  if (!now)
+    {
+      if (self->guests == NULL)
+        self->guests = g_ptr_array_new_with_free_func (g_object_unref);
+      if (!g_ptr_array_find (self->guests, guest, NULL))
+        g_ptr_array_add (self->guests, g_object_ref (guest));
+    }
+  ta_monitor_unlock (&self->monitor);
+
+  if (now)
+    ta_guest_loop_wake (guest);
 }
 
 /**

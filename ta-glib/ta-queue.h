@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "ta-guest-loop.h"
 #include "ta-version-macros.h"
 
 G_BEGIN_DECLS
@@ -37,6 +38,9 @@ TA_AVAILABLE_IN_ALL
 void       ta_queue_close              (TaQueue              *self);
 TA_AVAILABLE_IN_ALL
 gboolean   ta_queue_is_closed          (TaQueue              *self);
+TA_AVAILABLE_IN_ALL
+void       ta_queue_wake_when_ready    (TaQueue              *self,
+                                        TaGuestLoop          *guest);
 
 /* Items as C pointers, owned through the queue's item_destroy. */
 TA_AVAILABLE_IN_ALL

@@ -444,6 +444,72 @@ test_guest_loop_wake_and_wait_on_runner_thread (void)
   guest_clear (&g);
 }
 
+/* A queue wakes a guest loop once it holds an item or is closed. */
+static void
+test_guest_loop_queue_wakes (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-queue");
+  g_autoptr(TaGuestLoop) guest = NULL;
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+
+  /* Empty: no wake until the push; asked twice, woken once. */
+  ta_queue_wake_when_ready (queue, guest);
+  ta_queue_wake_when_ready (queue, guest);
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
+  g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
+  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
+
+  /* Holding an item: woken at once. */
+  ta_queue_wake_when_ready (queue, guest);
+  g_assert_true (test_gate_wait_count (&g.iterated, 3, TEST_HANG_US));
+  g_assert_cmpint (GPOINTER_TO_INT (ta_queue_try_pop (queue, NULL)), ==, 1);
+
+  /* Empty again: the close wakes, and once closed, at once. */
+  ta_queue_wake_when_ready (queue, guest);
+  let_runner_iterate (runner);
+  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 3);
+  ta_queue_close (queue);
+  g_assert_true (test_gate_wait_count (&g.iterated, 4, TEST_HANG_US));
+  ta_queue_wake_when_ready (queue, guest);
+  g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  guest_clear (&g);
+}
+
+/* A guest loop waiting for a queue is released with the queue. */
+static void
+test_guest_loop_queue_outlived (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("guest-queue-gone");
+  TaGuestLoop *guest;
+  TaQueue *queue = ta_queue_new (0);
+  Guest g;
+
+  guest_init (&g, runner);
+  guest = guest_loop_new_ok (&g, -1);
+  test_gate_wait (&g.iterated);
+  ta_queue_wake_when_ready (queue, guest);
+  g_object_add_weak_pointer (G_OBJECT (guest), (gpointer *) &guest);
+  g_object_unref (guest);
+  g_assert_nonnull (guest);     /* the queue holds it */
+  g_object_unref (queue);
+  g_assert_null (guest);
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g.destroyed);
+  guest_clear (&g);
+}
+
 static void
 wake_func (gpointer user_data)
 {
@@ -713,6 +779,8 @@ main (int   argc,
   g_test_add_func ("/ta/guest-loop/wake-and-wait", test_guest_loop_wake_and_wait);
   g_test_add_func ("/ta/guest-loop/wake-and-wait-on-runner-thread",
                    test_guest_loop_wake_and_wait_on_runner_thread);
+  g_test_add_func ("/ta/guest-loop/queue-wakes", test_guest_loop_queue_wakes);
+  g_test_add_func ("/ta/guest-loop/queue-outlived", test_guest_loop_queue_outlived);
   g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
   g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
   g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
