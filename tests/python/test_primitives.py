@@ -293,6 +293,23 @@ def test_queue_close_wakes_waiters(runner):
     assert len(thread_error) == 1
 
 
+def test_queue_coroutine_and_thread_share_items(runner):
+    # A coroutine on the runner is woken by the queue and pops for itself;
+    # a blocked thread is handed its item directly. Neither starves.
+    queue = Ta.Queue(runner)
+    task = runner.create_task(queue.get())
+    runner.wait_for_next_eventloop_iteration()
+    got = []
+    thread = threading.Thread(target=lambda: got.append(queue.get_wait(HANG)))
+    thread.start()
+    queue.put_wait('a')
+    queue.put_wait('b')
+    thread.join(HANG)
+    assert not thread.is_alive()
+    assert sorted(got + [task.wait(HANG)]) == ['a', 'b']
+    assert queue.empty()
+
+
 def test_queue_cancelled_get_loses_nothing(runner):
     queue = Ta.Queue(runner)
     rounds = 200

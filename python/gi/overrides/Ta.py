@@ -234,6 +234,10 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         # Tasks submitted from other threads: appended there, then a wake
         # of the guest loop; started here, first thing in an iteration.
         self._ta_submitted = collections.deque()
+        # Futures of coroutines waiting for a Ta.Queue to be ready, each
+        # with its queue: the queue wakes the loop, and the iteration
+        # resolves the future of each queue found ready.
+        self._ta_queue_waiters = {}
 
     def _ta_iterate(self, fd_ready, *unused):
         self._ta_iterating = True
@@ -243,6 +247,8 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
             submitted = self._ta_submitted
             while submitted:
                 submitted.popleft()._start()
+            if self._ta_queue_waiters:
+                self._ta_resolve_queue_waiters()
             # What one pass makes ready (a task's next step, a done
             # callback) runs now rather than a GLib iteration later; the
             # bound keeps the GLib sources of the thread served.
@@ -264,6 +270,15 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
             delay = self._scheduled[0]._when - self.time()
             return GLib.get_monotonic_time() + max(0, int(delay * 1_000_000)) + 1
         return -1
+
+    def _ta_resolve_queue_waiters(self):
+        waiters = self._ta_queue_waiters
+        for future, queue in list(waiters.items()):
+            if (future.done() or not Ta.Queue.is_empty(queue)
+                    or Ta.Queue.is_closed(queue)):
+                del waiters[future]
+                if not future.done():
+                    future.set_result(None)
 
     def _ta_wake(self):
         # Work queued outside an iteration, from a GLib callback on the
@@ -1403,6 +1418,13 @@ class Queue(Ta.Queue, typing.Generic[T]):
             except GLib.Error as error:
                 if not _ta_error(error, Ta.Error.WOULD_BLOCK):
                     _raise_wait_error(error, 'Queue.get()', self._runner, None)
+        runner = self._runner
+        state = runner.__dict__.get('_ta') if runner is not None else None
+        if state is not None:
+            loop = asyncio.get_running_loop()
+            guest = state.guest
+            if loop is state.loop and guest is not None:
+                return await self._get_on_runner(loop, guest)
         try:
             ok, value = await _gio_await(
                 self._runner,
@@ -1412,6 +1434,28 @@ class Queue(Ta.Queue, typing.Generic[T]):
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get()', self._runner, None)
         return value[0]
+
+    async def _get_on_runner(self, loop, guest):
+        """get() on the runner's own loop: the queue wakes the loop once it
+        is ready, and the coroutine pops the item itself. An item is only
+        ever taken by the pop that returns it: a cancelled get takes none.
+        """
+        waiters = loop._ta_queue_waiters
+        while True:
+            future = loop.create_future()
+            waiters[future] = self
+            Ta.Queue.wake_when_ready(self, guest)
+            try:
+                await future
+            finally:
+                waiters.pop(future, None)
+            try:
+                ok, value = Ta.Queue.try_pop_value(self)
+                return value[0]
+            except GLib.Error as error:
+                # Another consumer was first: wait again.
+                if not _ta_error(error, Ta.Error.WOULD_BLOCK):
+                    _raise_wait_error(error, 'Queue.get()', self._runner, None)
 
     def empty(self, timeout=USE_DEFAULT_TIMEOUT):
         """Whether the queue is empty, once the runner's loop caught up."""
