@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import warnings
 
 import pytest
@@ -59,6 +60,24 @@ def test_run_from_many_threads(runner):
         thread.join(HANG)
         assert not thread.is_alive()
     assert results == {index: [(index, i) for i in range(200)] for index in range(4)}
+
+
+def test_asyncio_debug_mode(runner, caplog):
+    # Debug mode takes asyncio's full iteration, which times callbacks.
+    runner.call_in_loop(lambda: runner.loop.set_debug(True))
+    runner.call_in_loop(lambda: setattr(runner.loop, 'slow_callback_duration', 0.01))
+
+    async def slow():
+        time.sleep(0.05)    # blocks the loop: reported as slow
+        await asyncio.sleep(0.001)
+        return 'done'
+
+    try:
+        with caplog.at_level('WARNING', logger='asyncio'):
+            assert runner.run(slow(), timeout=HANG) == 'done'
+    finally:
+        runner.call_in_loop(lambda: runner.loop.set_debug(False))
+    assert any('took' in record.getMessage() for record in caplog.records)
 
 
 def test_runs_on_the_runner_thread(runner):
