@@ -310,6 +310,28 @@ def test_queue_coroutine_and_thread_share_items(runner):
     assert queue.empty()
 
 
+def test_queue_coroutine_waits_on_after_an_item_is_taken(runner):
+    # The queue wakes the loop for an item that a thread takes before the
+    # loop looks: the coroutine must still be woken for the next one.
+    queue = Ta.Queue(runner)
+    task = runner.create_task(queue.get())
+    runner.wait_for_next_eventloop_iteration()
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_loop():
+        busy.set()
+        release.wait(HANG)
+
+    runner.call_in_loop(lambda: runner._invoke(hold_the_loop))
+    assert busy.wait(HANG)
+    queue.put_wait('taken')
+    assert queue.get_wait(HANG) == 'taken'
+    release.set()
+    runner.wait_for_next_eventloop_iteration()
+    queue.put_wait('kept')
+    assert task.wait(HANG) == 'kept'
+
+
 def test_queue_cancelled_get_loses_nothing(runner):
     queue = Ta.Queue(runner)
     rounds = 200

@@ -285,12 +285,24 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
 
     def _ta_resolve_queue_waiters(self):
         waiters = self._ta_queue_waiters
+        ready = {}
         for future, queue in list(waiters.items()):
-            if (future.done() or not Ta.Queue.is_empty(queue)
-                    or Ta.Queue.is_closed(queue)):
+            is_ready = ready.get(queue)
+            if is_ready is None:
+                is_ready = ready[queue] = (not Ta.Queue.is_empty(queue)
+                                           or Ta.Queue.is_closed(queue))
+            if is_ready or future.done():
                 del waiters[future]
                 if not future.done():
                     future.set_result(None)
+        # A queue's wake is spent once sent: another consumer may have
+        # emptied it again before this iteration. Whoever still waits asks
+        # anew; the queue checks under its lock, so nothing slips between.
+        guest = self._ta_guest
+        if guest is not None:
+            for queue, is_ready in ready.items():
+                if not is_ready and queue in waiters.values():
+                    Ta.Queue.wake_when_ready(queue, guest)
 
     def _ta_wake(self):
         # Work queued outside an iteration, from a GLib callback on the
