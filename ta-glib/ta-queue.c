@@ -1075,12 +1075,17 @@ ta_queue_close (TaQueue *self)
  * thread, an asynchronous pop) or that comes first takes it instead, and
  * the coroutine asks again.
  *
+ * The queue holds a reference on @guest until the wake comes. A guest
+ * loop destroyed in the meantime is let go at the next call, on any
+ * guest loop, that finds the queue empty.
+ *
  * Any thread.
  */
 void
 ta_queue_wake_when_ready (TaQueue     *self,
                           TaGuestLoop *guest)
 {
+  GList *dropped = NULL;
   gboolean now;
 
   g_return_if_fail (TA_IS_QUEUE (self));
@@ -1092,10 +1097,18 @@ ta_queue_wake_when_ready (TaQueue     *self,
     {
       if (self->guests == NULL)
         self->guests = g_ptr_array_new_with_free_func (g_object_unref);
+      /* A loop destroyed before its wake came (its runner stopped) is let
+       * go here rather than kept until the queue is next ready. */
+      for (guint i = self->guests->len; i > 0; i--)
+        if (ta_guest_loop_is_destroyed (g_ptr_array_index (self->guests, i - 1)))
+          dropped = g_list_prepend (dropped, g_ptr_array_steal_index_fast (self->guests, i - 1));
       if (!g_ptr_array_find (self->guests, guest, NULL))
         g_ptr_array_add (self->guests, g_object_ref (guest));
     }
   ta_monitor_unlock (&self->monitor);
+
+  /* Their last reference may go here: never under the queue's lock. */
+  g_list_free_full (dropped, g_object_unref);
 
   if (now)
     ta_guest_loop_wake (guest);

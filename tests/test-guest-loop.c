@@ -510,6 +510,44 @@ test_guest_loop_queue_outlived (void)
   guest_clear (&g);
 }
 
+/* A guest loop destroyed while it waits for a queue is let go at the
+ * queue's next request for a wake, not kept until an item comes. */
+static void
+test_guest_loop_queue_drops_destroyed (void)
+{
+  TaRunner *gone_runner = start_runner ("guest-queue-stopped");
+  g_autoptr(TaRunner) runner = start_runner ("guest-queue-live");
+  g_autoptr(TaGuestLoop) live = NULL;
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
+  TaGuestLoop *gone;
+  Guest g_gone, g_live;
+
+  guest_init (&g_gone, gone_runner);
+  gone = guest_loop_new_ok (&g_gone, -1);
+  test_gate_wait (&g_gone.iterated);
+  ta_queue_wake_when_ready (queue, gone);
+  g_object_add_weak_pointer (G_OBJECT (gone), (gpointer *) &gone);
+  g_object_unref (gone);
+  stop_runner_ok (gone_runner);
+  g_object_unref (gone_runner);
+  g_assert_nonnull (gone);     /* destroyed, but the queue holds it */
+
+  guest_init (&g_live, runner);
+  live = guest_loop_new_ok (&g_live, -1);
+  test_gate_wait (&g_live.iterated);
+  ta_queue_wake_when_ready (queue, live);
+  g_assert_null (gone);
+
+  /* The live one still gets its wake. */
+  g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
+  g_assert_true (test_gate_wait_count (&g_live.iterated, 2, TEST_HANG_US));
+
+  stop_runner_ok (runner);
+  test_gate_wait (&g_live.destroyed);
+  guest_clear (&g_live);
+  guest_clear (&g_gone);
+}
+
 static void
 wake_func (gpointer user_data)
 {
@@ -781,6 +819,7 @@ main (int   argc,
                    test_guest_loop_wake_and_wait_on_runner_thread);
   g_test_add_func ("/ta/guest-loop/queue-wakes", test_guest_loop_queue_wakes);
   g_test_add_func ("/ta/guest-loop/queue-outlived", test_guest_loop_queue_outlived);
+  g_test_add_func ("/ta/guest-loop/queue-drops-destroyed", test_guest_loop_queue_drops_destroyed);
   g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
   g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
   g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
