@@ -794,10 +794,16 @@ ta_queue_push_front_internal (TaQueue  *self,
   GList *link;
 
   ta_monitor_lock (&self->monitor);
-  if ((link = g_queue_peek_head_link (&self->poppers)) != NULL)
+  link = g_queue_peek_head_link (&self->poppers);
+  /* A batch popper collects from the queue itself, as with a push. */
+  if (link != NULL && !ta_queue_is_batch_popper (link->data))
     ta_queue_answer_locked (self, link->data, item, FALSE, &answers);
   else
-    ta_ring_push_head (&self->items, item);
+    {
+      ta_ring_push_head (&self->items, item);
+      if (link != NULL)
+        ta_queue_answer_locked (self, link->data, NULL, FALSE, &answers);
+    }
   ta_queue_unlock_and_complete (self, &answers);
 }
 

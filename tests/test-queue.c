@@ -787,6 +787,50 @@ test_queue_batch_collects_what_arrived (void)
   g_main_context_pop_thread_default (context);
 }
 
+static gpointer
+push_two_front_thread (gpointer data)
+{
+  ta_queue_push_front (data, item_new ());
+  ta_queue_push_front (data, item_new ());
+
+  return NULL;
+}
+
+/* An item given back goes to a waiting batch popper too, first in its
+ * batch; the bound does not stand in its way. */
+static void
+test_queue_batch_gets_item_pushed_front (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
+  BatchOp op = { 0 };
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  ta_queue_push_front (queue, item_new ());
+  test_iterate_until (context, &op.done);
+  g_assert_no_error (op.error);
+  g_assert_cmpuint (op.batch->len, ==, 1);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 0);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+
+  /* From another thread, twice before the popper gets to collect. */
+  op.done = FALSE;
+  ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
+  g_thread_join (g_thread_new ("front", push_two_front_thread, queue));
+  test_iterate_until (context, &op.done);
+  g_assert_no_error (op.error);
+  g_assert_cmpuint (op.batch->len, ==, 2);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 2);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 1);
+  g_clear_pointer (&op.batch, g_ptr_array_unref);
+
+  items_check_accounted ();
+  g_main_context_pop_thread_default (context);
+}
+
 static void
 test_queue_batch_cancelled_before_collecting (void)
 {
@@ -1366,6 +1410,7 @@ main (int   argc,
   g_test_add_func ("/ta/queue/async-push-waits-for-room", test_queue_async_push_waits_for_room);
   g_test_add_func ("/ta/queue/pop-batch", test_queue_pop_batch);
   g_test_add_func ("/ta/queue/batch-collects-what-arrived", test_queue_batch_collects_what_arrived);
+  g_test_add_func ("/ta/queue/batch-gets-item-pushed-front", test_queue_batch_gets_item_pushed_front);
   g_test_add_func ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
   g_test_add_func ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
   g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
