@@ -463,7 +463,9 @@ typedef struct
   GDestroyNotify   user_data_destroy;
   const char      *what;          /* for reports */
   gboolean         waited;
-  gboolean         when_idle;     /* a marker that waits for an idle loop */
+  gboolean         for_idle;      /* immutable: a wait_idle() marker */
+  gboolean         when_idle;     /* the same, until its idle runs; the
+                                   * runner thread's once submitted */
   TaMonitor        monitor;       /* guards state */
   TaCallState      state;
 } TaCall;
@@ -693,7 +695,7 @@ ta_call_submit (TaCall   *call,
         g_autofree char *timeout = ta_format_timeout (timeout_us);
         g_autofree char *stuck = ta_runner_core_describe_stuck (core);
 
-        if (call->func == NULL && call->when_idle)
+        if (call->func == NULL && call->for_idle)
           g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
                        "Runner “%s” did not become idle within %s: it is busy in %s",
                        core->name, timeout, stuck);
@@ -2318,6 +2320,7 @@ ta_runner_wait_idle (TaRunner  *self,
     }
 
   call = ta_call_new (self->core, NULL, NULL, NULL, "loop catching up", TRUE);
+  call->for_idle = TRUE;
   call->when_idle = TRUE;
 
   return ta_call_submit (call, timeout_us, error);

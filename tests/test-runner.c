@@ -493,6 +493,88 @@ test_runner_next_iteration_explicit_timeout (void)
   check_next_iteration_times_out (60 * G_USEC_PER_SEC, 20 * 1000);
 }
 
+/* Default-priority work that queues itself again until it is done. */
+static gboolean
+count_down_cb (gpointer user_data)
+{
+  gint *left = user_data;
+
+  return g_atomic_int_dec_and_test (left) ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+}
+
+static void
+add_count_down (gpointer user_data)
+{
+  GSource *source = g_timeout_source_new (0);
+
+  g_source_set_callback (source, count_down_cb, user_data, NULL);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
+typedef struct
+{
+  TaRunner *runner;
+  GError   *error;
+  gboolean  ok;
+} IdleOnRunner;
+
+static void
+wait_idle_on_runner (gpointer user_data)
+{
+  IdleOnRunner *w = user_data;
+
+  w->ok = ta_runner_wait_idle (w->runner, TA_TIMEOUT_INFINITE, &w->error);
+}
+
+static void
+test_runner_wait_idle (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("idle");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  IdleOnRunner w = { runner, NULL, TRUE };
+  gint left = 50;
+  Blocker b;
+
+  /* Idle already. */
+  g_assert_true (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+
+  /* Only once pending work of higher priority is all done. */
+  g_assert_true (ta_runner_invoke (runner, add_count_down, &left, NULL, &error));
+  g_assert_true (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&left), ==, 0);
+
+  /* A loop stuck in a task times out, and says what it waited for. */
+  blocker_init (&b);
+  task = ta_runner_spawn (runner, "blocker", blocking_task, &b, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&b.entered);
+  g_assert_false (ta_runner_wait_idle (runner, 20 * 1000, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "did not become idle"));
+  g_assert_nonnull (strstr (error->message, "blocker"));
+  g_clear_error (&error);
+  test_gate_open (&b.release);
+  g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+
+  /* On the runner thread it could only deadlock. */
+  g_assert_true (ta_runner_call (runner, wait_idle_on_runner, &w, NULL,
+                                 TA_TIMEOUT_INFINITE, &error));
+  g_assert_false (w.ok);
+  g_assert_error (w.error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
+  g_clear_error (&w.error);
+
+  stop_runner_ok (runner);
+  g_assert_false (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
+  blocker_clear (&b);
+}
+
 /* Busy for a while, then lets go on its own. */
 static void
 busy_for_a_while_task (GTask        *task,
@@ -1642,6 +1724,7 @@ main (int   argc,
   g_test_add_func ("/ta/runner/invoke-never-inline", test_runner_invoke_never_inline);
   g_test_add_func ("/ta/runner/work-when-not-running", test_runner_work_when_not_running);
   g_test_add_func ("/ta/runner/next-iteration", test_runner_next_iteration);
+  g_test_add_func ("/ta/runner/wait-idle", test_runner_wait_idle);
   g_test_add_func ("/ta/runner/next-iteration-default-timeout", test_runner_next_iteration_default_timeout);
   g_test_add_func ("/ta/runner/next-iteration-explicit-timeout", test_runner_next_iteration_explicit_timeout);
   g_test_add_func ("/ta/runner/next-iteration-infinite", test_runner_next_iteration_infinite);
