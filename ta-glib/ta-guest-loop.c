@@ -402,6 +402,9 @@ ta_guest_loop_destroy (TaGuestLoop *self)
 {
   g_return_if_fail (TA_IS_GUEST_LOOP (self));
 
+  /* The data may be freed here, after the runner's last visit, ordered
+   * by GLib's context lock, which TSan does not see. */
+  ta_tsan_acquire (self->source);
   g_source_destroy ((GSource *) self->source);
 }
 
