@@ -1083,7 +1083,8 @@ ta_queue_close (TaQueue *self)
  *
  * The queue holds a reference on @guest until the wake comes. A guest
  * loop destroyed in the meantime is let go at the next call, on any
- * guest loop, that finds the queue empty.
+ * guest loop, that finds the queue empty; one destroyed already is not
+ * taken.
  *
  * Any thread.
  */
@@ -1108,7 +1109,8 @@ ta_queue_wake_when_ready (TaQueue     *self,
       for (guint i = self->guests->len; i > 0; i--)
         if (ta_guest_loop_is_destroyed (g_ptr_array_index (self->guests, i - 1)))
           dropped = g_list_prepend (dropped, g_ptr_array_steal_index_fast (self->guests, i - 1));
-      if (!g_ptr_array_find (self->guests, guest, NULL))
+      if (!ta_guest_loop_is_destroyed (guest) &&
+          !g_ptr_array_find (self->guests, guest, NULL))
         g_ptr_array_add (self->guests, g_object_ref (guest));
     }
   ta_monitor_unlock (&self->monitor);

@@ -510,8 +510,9 @@ test_guest_loop_queue_outlived (void)
   guest_clear (&g);
 }
 
-/* A guest loop destroyed while it waits for a queue is let go at the
- * queue's next request for a wake, not kept until an item comes. */
+/* Guest loops destroyed while they wait for a queue are let go at the
+ * queue's next request for a wake, not kept until an item comes; one
+ * destroyed already is not taken at all. */
 static void
 test_guest_loop_queue_drops_destroyed (void)
 {
@@ -519,33 +520,45 @@ test_guest_loop_queue_drops_destroyed (void)
   g_autoptr(TaRunner) runner = start_runner ("guest-queue-live");
   g_autoptr(TaGuestLoop) live = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
-  TaGuestLoop *gone;
-  Guest g_gone, g_live;
+  TaGuestLoop *gone_a, *gone_b;
+  Guest g_a, g_b, g_live;
 
-  guest_init (&g_gone, gone_runner);
-  gone = guest_loop_new_ok (&g_gone, -1);
-  test_gate_wait (&g_gone.iterated);
-  ta_queue_wake_when_ready (queue, gone);
-  g_object_add_weak_pointer (G_OBJECT (gone), (gpointer *) &gone);
-  g_object_unref (gone);
+  guest_init (&g_a, gone_runner);
+  guest_init (&g_b, gone_runner);
+  gone_a = guest_loop_new_ok (&g_a, -1);
+  gone_b = guest_loop_new_ok (&g_b, -1);
+  test_gate_wait (&g_a.iterated);
+  test_gate_wait (&g_b.iterated);
+  ta_queue_wake_when_ready (queue, gone_a);
+  ta_queue_wake_when_ready (queue, gone_b);
+  g_object_add_weak_pointer (G_OBJECT (gone_a), (gpointer *) &gone_a);
+  g_object_add_weak_pointer (G_OBJECT (gone_b), (gpointer *) &gone_b);
+  g_object_unref (gone_b);
   stop_runner_ok (gone_runner);
   g_object_unref (gone_runner);
-  g_assert_nonnull (gone);     /* destroyed, but the queue holds it */
+  g_assert_cmpuint (test_gate_get_count (&g_a.destroyed), ==, 1);
+  g_assert_cmpuint (test_gate_get_count (&g_b.destroyed), ==, 1);
+  g_assert_nonnull (gone_b);     /* destroyed, but the queue holds it */
 
+  /* Asked again for A: both go, and A is not taken back. */
+  ta_queue_wake_when_ready (queue, gone_a);
+  g_assert_null (gone_b);
+  g_object_unref (gone_a);
+  g_assert_null (gone_a);
+
+  /* A live one still gets its wake. */
   guest_init (&g_live, runner);
   live = guest_loop_new_ok (&g_live, -1);
   test_gate_wait (&g_live.iterated);
   ta_queue_wake_when_ready (queue, live);
-  g_assert_null (gone);
-
-  /* The live one still gets its wake. */
   g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
   g_assert_true (test_gate_wait_count (&g_live.iterated, 2, TEST_HANG_US));
 
   stop_runner_ok (runner);
   test_gate_wait (&g_live.destroyed);
   guest_clear (&g_live);
-  guest_clear (&g_gone);
+  guest_clear (&g_b);
+  guest_clear (&g_a);
 }
 
 static void
