@@ -132,8 +132,12 @@ static gboolean
 ta_guest_source_check (GSource *source)
 {
   TaGuestSource *guest = (TaGuestSource *) source;
-  gboolean ready = !guest->iterating && g_atomic_int_get (&guest->wake) != 0;
+  gboolean ready;
 
+  /* A source attached during an iteration is checked before it was ever
+   * prepared: its publication by the attach is seen here first. */
+  ta_tsan_acquire (guest);
+  ready = !guest->iterating && g_atomic_int_get (&guest->wake) != 0;
   ta_tsan_release (guest);
 
   return ready;
