@@ -56,6 +56,9 @@ static gboolean
 ta_post_source_prepare (GSource *source,
                         gint    *timeout)
 {
+  /* Made on another thread, published by GLib's attach, whose context
+   * lock TSan does not see; the same for check, dispatch and finalize. */
+  ta_tsan_acquire (source);
   *timeout = -1;
   return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
 }
@@ -63,6 +66,7 @@ ta_post_source_prepare (GSource *source,
 static gboolean
 ta_post_source_check (GSource *source)
 {
+  ta_tsan_acquire (source);
   return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
 }
 
@@ -73,6 +77,7 @@ ta_post_source_dispatch (GSource     *source,
 {
   TaPostSource *self = (TaPostSource *) source;
 
+  ta_tsan_acquire (self);
   for (guint i = 0; i < TA_POST_BATCH; i++)
     {
       TaWorkItem *item = ta_post_source_pop (self);
@@ -91,6 +96,7 @@ ta_post_source_finalize (GSource *source)
   TaPostSource *self = (TaPostSource *) source;
   TaWorkItem *list;
 
+  ta_tsan_acquire (self);
   G_LOCK (post_sources);
   if (g_hash_table_lookup (post_sources, self->context) == self)
     g_hash_table_remove (post_sources, self->context);
@@ -155,6 +161,8 @@ ta_context_post (GMainContext *context,
   /* Its thread is gone for good: nothing posted there would ever run. A
    * closed source destroyed is one whose context is being finalized: the
    * context posted to now is a new one at the same address. */
+  if (source != NULL)
+    ta_tsan_acquire (source);
   if (source != NULL && source->closed && !g_source_is_destroyed ((GSource *) source))
     {
       G_UNLOCK (post_sources);
@@ -205,6 +213,7 @@ ta_context_post_close (GMainContext *context)
   if (source == NULL || g_source_is_destroyed ((GSource *) source))
     source = ta_post_source_new_locked (context);
   source->closed = TRUE;
+  ta_tsan_release (source);  /* for posters, under the registry's lock */
   ta_mutex_lock (&source->mutex);
   list = source->head;
   source->head = source->tail = NULL;
