@@ -18,7 +18,7 @@ typedef struct
   TaWorkItem   *head;       /* guarded by mutex */
   TaWorkItem   *tail;       /* guarded by mutex */
   gint          n_items;    /* atomic, written under mutex */
-  gboolean      closed;     /* guarded by post_sources: discard posts */
+  gboolean      closed;     /* guarded by post_sources_lock: discard posts */
   GMainContext *context;    /* unowned: the source is attached to it */
 } TaPostSource;
 
@@ -29,7 +29,7 @@ typedef struct
  * a finalizing source also takes, so a source found is valid while the
  * lock is held.
  */
-G_LOCK_DEFINE_STATIC (post_sources);
+static GMutex post_sources_lock;  /* a ta_mutex: TSan sees it */
 static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
 
 static TaWorkItem *
@@ -97,10 +97,10 @@ ta_post_source_finalize (GSource *source)
   TaWorkItem *list;
 
   ta_tsan_acquire (self);
-  G_LOCK (post_sources);
+  ta_mutex_lock (&post_sources_lock);
   if (g_hash_table_lookup (post_sources, self->context) == self)
     g_hash_table_remove (post_sources, self->context);
-  G_UNLOCK (post_sources);
+  ta_mutex_unlock (&post_sources_lock);
 
   /* Posted to a context that went away: never run, released here. */
   ta_mutex_lock (&self->mutex);
@@ -156,7 +156,7 @@ ta_context_post (GMainContext *context,
    * last one, finalizing the context on this thread. */
   item->next = NULL;
 
-  G_LOCK (post_sources);
+  ta_mutex_lock (&post_sources_lock);
   source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
   /* Its thread is gone for good: nothing posted there would ever run. A
    * closed source destroyed is one whose context is being finalized: the
@@ -165,7 +165,7 @@ ta_context_post (GMainContext *context,
     ta_tsan_acquire (source);
   if (source != NULL && source->closed && !g_source_is_destroyed ((GSource *) source))
     {
-      G_UNLOCK (post_sources);
+      ta_mutex_unlock (&post_sources_lock);
       item->func (item, FALSE);
       return;
     }
@@ -175,7 +175,7 @@ ta_context_post (GMainContext *context,
     source = ta_post_source_new_locked (context);
 
   ta_mutex_lock (&source->mutex);
-  G_UNLOCK (post_sources);
+  ta_mutex_unlock (&post_sources_lock);
   was_empty = source->head == NULL;
   if (source->tail != NULL)
     source->tail->next = item;
@@ -208,7 +208,7 @@ ta_context_post_close (GMainContext *context)
   TaPostSource *source;
   TaWorkItem *list;
 
-  G_LOCK (post_sources);
+  ta_mutex_lock (&post_sources_lock);
   source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
   if (source == NULL || g_source_is_destroyed ((GSource *) source))
     source = ta_post_source_new_locked (context);
@@ -219,7 +219,7 @@ ta_context_post_close (GMainContext *context)
   source->head = source->tail = NULL;
   g_atomic_int_set (&source->n_items, 0);
   ta_mutex_unlock (&source->mutex);
-  G_UNLOCK (post_sources);
+  ta_mutex_unlock (&post_sources_lock);
 
   ta_work_item_discard_list (list);
 
