@@ -202,6 +202,7 @@ ta_event_wait (TaEvent  *self,
                GError  **error)
 {
   gint64 end_time;
+  gboolean is_set;
 
   g_return_val_if_fail (TA_IS_EVENT (self), FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
@@ -212,21 +213,32 @@ ta_event_wait (TaEvent  *self,
   end_time = ta_end_time_from_timeout (timeout_us);
 
   ta_monitor_lock (&self->monitor);
-  while (!self->is_set)
-    {
-      if (!ta_monitor_wait_until (&self->monitor, end_time) && !self->is_set)
-        {
-          g_autofree char *timeout = ta_format_timeout (timeout_us);
-
-          ta_monitor_unlock (&self->monitor);
-          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
-                       "The event was not set within %s", timeout);
-          return FALSE;
-        }
-    }
+  is_set = self->is_set;
   ta_monitor_unlock (&self->monitor);
+  if (is_set)
+    return TRUE;
 
-  return TRUE;
+  /* A thread that blocks holds a reference, as GLib's objects do: the
+   * last one dropped elsewhere meanwhile does not free the event under
+   * it. Taken unlocked: a binding's toggle notification may run. */
+  g_object_ref (self);
+  ta_monitor_lock (&self->monitor);
+  while (!self->is_set)
+    if (!ta_monitor_wait_until (&self->monitor, end_time))
+      break;
+  is_set = self->is_set;
+  ta_monitor_unlock (&self->monitor);
+  g_object_unref (self);
+
+  if (!is_set)
+    {
+      g_autofree char *timeout = ta_format_timeout (timeout_us);
+
+      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                   "The event was not set within %s", timeout);
+    }
+
+  return is_set;
 }
 
 /**

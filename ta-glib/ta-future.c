@@ -337,6 +337,8 @@ ta_future_wait (TaFuture  *self,
                 GError   **error)
 {
   gint64 end_time;
+  gboolean pending;
+  gboolean ok = FALSE;
 
   g_return_val_if_fail (TA_IS_FUTURE (self), FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
@@ -347,28 +349,36 @@ ta_future_wait (TaFuture  *self,
   end_time = ta_end_time_from_timeout (timeout_us);
 
   ta_monitor_lock (&self->monitor);
-  while (self->state == TA_FUTURE_PENDING)
+  pending = self->state == TA_FUTURE_PENDING;
+  if (pending)
     {
-      if (!ta_monitor_wait_until (&self->monitor, end_time) &&
-          self->state == TA_FUTURE_PENDING)
-        {
-          g_autofree char *timeout = ta_format_timeout (timeout_us);
-
-          ta_monitor_unlock (&self->monitor);
-          g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
-                       "The future got no result within %s", timeout);
-          return FALSE;
-        }
+      /* A thread that blocks holds a reference, as GLib's objects do:
+       * the last one dropped elsewhere meanwhile does not free the future
+       * under it. Taken unlocked: a binding's toggle notification may
+       * run. */
+      ta_monitor_unlock (&self->monitor);
+      g_object_ref (self);
+      ta_monitor_lock (&self->monitor);
+      while (self->state == TA_FUTURE_PENDING)
+        if (!ta_monitor_wait_until (&self->monitor, end_time))
+          break;
     }
   if (self->state == TA_FUTURE_ERROR)
+    g_propagate_error (error, g_error_copy (self->error));
+  else if (self->state == TA_FUTURE_PENDING)
     {
-      g_propagate_error (error, g_error_copy (self->error));
-      ta_monitor_unlock (&self->monitor);
-      return FALSE;
-    }
-  ta_monitor_unlock (&self->monitor);
+      g_autofree char *timeout = ta_format_timeout (timeout_us);
 
-  return TRUE;
+      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+                   "The future got no result within %s", timeout);
+    }
+  else
+    ok = TRUE;
+  ta_monitor_unlock (&self->monitor);
+  if (pending)
+    g_object_unref (self);
+
+  return ok;
 }
 
 /**

@@ -661,12 +661,20 @@ ta_queue_set_timeout_error (GError   **error,
 }
 
 /* Blocks, as a linked waiter, until answered or @end_time. Called locked;
- * returns locked. FALSE if it timed out (and is unlinked). */
+ * returns locked. FALSE if it timed out (and is unlinked). Either way the
+ * caller drops the reference it took, once unlocked: a thread that blocks
+ * holds one, as GLib's objects do, so that the last one dropped elsewhere
+ * does not free the queue under it. Taken unlocked, for a binding's toggle
+ * notification may run; the waiter may be answered meanwhile. */
 static gboolean
 ta_queue_block_locked (TaQueue  *self,
                        TaWaiter *waiter,
                        gint64    end_time)
 {
+  ta_monitor_unlock (&self->monitor);
+  g_object_ref (self);
+  ta_monitor_lock (&self->monitor);
+
   while (!waiter->done)
     {
       if (!ta_monitor_wait_until (&self->monitor, end_time) && !waiter->done)
@@ -718,6 +726,7 @@ ta_queue_push_internal (TaQueue   *self,
     {
       ta_monitor_unlock (&self->monitor);
       ta_queue_free_item (self, item);
+      g_object_unref (self);
       ta_queue_set_timeout_error (error, TRUE, timeout_us);
       return FALSE;
     }
@@ -728,10 +737,10 @@ ta_queue_push_internal (TaQueue   *self,
     {
       ta_queue_free_item (self, item);
       ta_queue_set_closed_error (error, TRUE);
-      return FALSE;
     }
+  g_object_unref (self);
 
-  return TRUE;
+  return !closed;
 }
 
 static gpointer
@@ -769,10 +778,12 @@ ta_queue_pop_internal (TaQueue   *self,
   if (!ta_queue_block_locked (self, &waiter, ta_end_time_from_timeout (timeout_us)))
     {
       ta_monitor_unlock (&self->monitor);
+      g_object_unref (self);
       ta_queue_set_timeout_error (error, FALSE, timeout_us);
       return NULL;
     }
   ta_monitor_unlock (&self->monitor);
+  g_object_unref (self);
 
   if (waiter.closed)
     {

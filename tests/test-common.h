@@ -73,6 +73,26 @@ test_gate_wait_count (TestGate *gate,
   return ok;
 }
 
+/*
+ * Waits until @object has @n references: how a test knows that a thread
+ * blocked in a wait holds its own (it takes one before it sleeps).
+ */
+static inline gboolean
+test_wait_ref_count (gpointer object,
+                     guint    n)
+{
+  gint64 end_time = g_get_monotonic_time () + TEST_HANG_US;
+
+  while ((guint) g_atomic_int_get ((gint *) &G_OBJECT (object)->ref_count) != n)
+    {
+      if (g_get_monotonic_time () >= end_time)
+        return FALSE;
+      g_thread_yield ();
+    }
+
+  return TRUE;
+}
+
 static inline void
 test_gate_wait (TestGate *gate)
 {

@@ -297,6 +297,66 @@ free_value (GValue *value)
   g_free (value);
 }
 
+/*
+ * A thread blocked in a wait holds a reference: the last other one
+ * dropped meanwhile frees nothing under it (the event or future used to be
+ * finalized with a sleeper, and abort).
+ */
+static gpointer
+borrowed_event_wait_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_event_wait (data, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static void
+test_event_unref_while_waiting (void)
+{
+  TaEvent *event = ta_event_new ();
+  TaEvent *setter = g_object_ref (event);
+  GThread *thread;
+
+  g_object_add_weak_pointer (G_OBJECT (event), (gpointer *) &event);
+  thread = g_thread_new ("waiter", borrowed_event_wait_thread, event);
+  /* Ours, the setter's and the blocked wait's. */
+  g_assert_true (test_wait_ref_count (event, 3));
+  g_object_unref (event);
+  ta_event_set (setter);
+  g_object_unref (setter);
+  g_thread_join (thread);
+  g_assert_null (event);
+}
+
+static gpointer
+borrowed_future_wait_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_future_wait (data, TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static void
+test_future_unref_while_waiting (void)
+{
+  TaFuture *future = ta_future_new ();
+  TaFuture *setter = g_object_ref (future);
+  GThread *thread;
+
+  g_object_add_weak_pointer (G_OBJECT (future), (gpointer *) &future);
+  thread = g_thread_new ("waiter", borrowed_future_wait_thread, future);
+  g_assert_true (test_wait_ref_count (future, 3));
+  g_object_unref (future);
+  g_assert_true (ta_future_set_pointer (setter, GINT_TO_POINTER (42), NULL));
+  g_object_unref (setter);
+  g_thread_join (thread);
+  g_assert_null (future);
+}
+
 static void
 test_future_thread_to_thread_result (void)
 {
@@ -668,6 +728,8 @@ main (int   argc,
   g_test_add_func ("/ta/future/loop-to-thread", test_future_loop_to_thread);
   g_test_add_func ("/ta/future/wakes-every-waiter-once", test_future_wakes_every_waiter_once);
   g_test_add_func ("/ta/future/wait-async-cancel", test_future_wait_async_cancel);
+  g_test_add_func ("/ta/event/unref-while-waiting", test_event_unref_while_waiting);
+  g_test_add_func ("/ta/future/unref-while-waiting", test_future_unref_while_waiting);
   g_test_add_func ("/ta/future/variant-and-object", test_future_variant_and_object);
 
   return g_test_run ();

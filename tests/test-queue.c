@@ -419,6 +419,80 @@ test_queue_close_wakes_blocked_popper (void)
   test_gate_clear (&started);
 }
 
+/*
+ * A thread blocked in a pop holds a reference: the last other one
+ * dropped meanwhile, here by the queue's creator, frees nothing under it
+ * (the queue used to be finalized with a waiter linked, and abort).
+ */
+static gpointer
+borrowed_pop_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  gpointer item;
+
+  item = ta_queue_pop (data, TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  item_deliver (item);
+  return NULL;
+}
+
+static void
+test_queue_unref_while_popping (void)
+{
+  TaQueue *queue = ta_queue_new_full (0, item_free);
+  TaQueue *producer = g_object_ref (queue);
+  GThread *thread;
+
+  items_reset ();
+  g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *) &queue);
+  thread = g_thread_new ("popper", borrowed_pop_thread, queue);
+  /* Ours, the producer's and the blocked pop's. */
+  g_assert_true (test_wait_ref_count (queue, 3));
+  g_object_unref (queue);
+  g_assert_nonnull (queue);
+  g_assert_true (ta_queue_push (producer, item_new (), 0, NULL));
+  g_object_unref (producer);
+  g_thread_join (thread);
+  g_assert_null (queue);
+  g_assert_cmpint (delivered[0], ==, 1);
+  items_check_accounted ();
+}
+
+/* The same for a pusher blocked on a full queue, woken by a consumer. */
+static gpointer
+borrowed_push_thread (gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_queue_push (data, item_new (), TA_TIMEOUT_INFINITE, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+static void
+test_queue_unref_while_pushing (void)
+{
+  TaQueue *queue = ta_queue_new_full (1, item_free);
+  TaQueue *consumer = g_object_ref (queue);
+  GThread *thread;
+
+  items_reset ();
+  g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
+  g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *) &queue);
+  thread = g_thread_new ("pusher", borrowed_push_thread, queue);
+  g_assert_true (test_wait_ref_count (queue, 3));
+  g_object_unref (queue);
+  item_deliver (ta_queue_pop (consumer, 0, NULL));
+  g_thread_join (thread);
+  g_assert_nonnull (queue);
+  /* The pushed item is freed with the queue. */
+  g_object_unref (consumer);
+  g_assert_null (queue);
+  g_assert_cmpint (delivered[0], ==, 1);
+  g_assert_cmpint (freed[1], ==, 1);
+  items_check_accounted ();
+}
+
 static void
 test_queue_close_wakes_async_waiters (void)
 {
@@ -1403,6 +1477,8 @@ main (int   argc,
   g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
   g_test_add_func ("/ta/queue/close-wakes-blocked-pusher", test_queue_close_wakes_blocked_pusher);
   g_test_add_func ("/ta/queue/close-wakes-blocked-popper", test_queue_close_wakes_blocked_popper);
+  g_test_add_func ("/ta/queue/unref-while-popping", test_queue_unref_while_popping);
+  g_test_add_func ("/ta/queue/unref-while-pushing", test_queue_unref_while_pushing);
   g_test_add_func ("/ta/queue/close-wakes-async-waiters", test_queue_close_wakes_async_waiters);
   g_test_add_func ("/ta/queue/async-handoff", test_queue_async_handoff);
   g_test_add_func ("/ta/queue/cancel-async-pop-keeps-item", test_queue_cancel_async_pop_keeps_item);
