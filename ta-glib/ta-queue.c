@@ -29,16 +29,26 @@
  *
  * ## Items and their ownership
  *
- * A queue holds either C pointers or values:
+ * A queue holds either C pointers or values, and which is decided by its
+ * constructor. Mind the names: unlike GLib's usual pair, where `_new_full`
+ * is `_new` with more options, here they make two different kinds of
+ * queue:
  *
- * - [ctor@Ta.Queue.new_full] makes a queue of C pointers with the destroy
- *   notify that owns them, used with [method@Ta.Queue.push],
- *   [method@Ta.Queue.pop] and friends;
- * - [ctor@Ta.Queue.new] makes a queue of [struct@GObject.Value]s, used with
- *   the `_value` functions: basic values, [struct@GLib.Variant] for data
- *   and [class@GObject.Object] for handles. Those cross threads safely; a
- *   plain JavaScript object does not and is refused with
- *   %TA_ERROR_INVALID_VALUE.
+ * - [ctor@Ta.Queue.new] makes a queue of **values**
+ *   ([struct@GObject.Value]s), used with the `_value` functions: basic
+ *   values, [struct@GLib.Variant] for data and [class@GObject.Object] for
+ *   handles. Those cross threads safely; a plain JavaScript object does not
+ *   and is refused with %TA_ERROR_INVALID_VALUE. It is the constructor of
+ *   bindings, and of a queue constructed from its properties;
+ * - [ctor@Ta.Queue.new_full] makes a queue of **C pointers** with the
+ *   destroy notify that owns them, used with [method@Ta.Queue.push],
+ *   [method@Ta.Queue.pop] and the other functions without `_value`.
+ *
+ * A function of the other kind fails with %TA_ERROR_INVALID_VALUE and a
+ * message that says which kind the queue holds; an asynchronous one
+ * completes with that error through its callback, as usual. Nothing is
+ * queued or taken. [method@Ta.Queue.push_front], which has no error to
+ * report it with, logs a critical instead.
  *
  * A push always takes the item. Every item pushed is then delivered exactly
  * once or freed exactly once: a push that fails (closed, full, timed out,
@@ -938,25 +948,63 @@ ta_queue_pop_async_internal (TaQueue             *self,
 /* Public API                                                              */
 /* ---------------------------------------------------------------------- */
 
-#define TA_QUEUE_CHECK_POINTERS(self, val) \
-  G_STMT_START { \
-    if ((self)->holds_values) \
-      { \
-        g_critical ("%s: queue %p holds values: use the _value functions", \
-                    G_STRFUNC, (self)); \
-        return val; \
-      } \
-  } G_STMT_END
+/*
+ * A queue's kind is fixed by its constructor, and a queue can reach code
+ * written for the other kind (a binding's queue of values handed to C, a
+ * C library's queue of pointers handed to a binding): refused with an
+ * error the caller can report, never a silent no-op.
+ */
+static gboolean
+ta_queue_check_kind (TaQueue     *self,
+                     gboolean     values,
+                     const char  *func,
+                     GError     **error)
+{
+  if (G_LIKELY (self->holds_values == values))
+    return TRUE;
 
-#define TA_QUEUE_CHECK_VALUES(self, val) \
-  G_STMT_START { \
-    if (!(self)->holds_values) \
-      { \
-        g_critical ("%s: queue %p holds C pointers: use the functions without _value", \
-                    G_STRFUNC, (self)); \
-        return val; \
-      } \
-  } G_STMT_END
+  if (self->holds_values)
+    g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                 "%s: this queue holds GValues (it was made by ta_queue_new()): "
+                 "use the _value functions", func);
+  else
+    g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                 "%s: this queue holds C pointers (it was made by ta_queue_new_full()): "
+                 "use the functions without _value", func);
+  return FALSE;
+}
+
+/* An asynchronous call on a queue of the other kind: completes at once,
+ * through its callback, with the error. */
+static gboolean
+ta_queue_check_kind_async (TaQueue             *self,
+                           gboolean             values,
+                           gpointer             source_tag,
+                           const char          *func,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  if (ta_queue_check_kind (self, values, func, &error))
+    return TRUE;
+
+  task = ta_queue_task_new (self, source_tag, func, cancellable, callback, user_data);
+  g_task_return_error (task, error);
+  return FALSE;
+}
+
+/* A push refused by a precondition still takes its item, as documented;
+ * only a queue of C pointers knows how to free one. */
+static void
+ta_queue_refuse_item (TaQueue  *self,
+                      gpointer  item)
+{
+  if (!self->holds_values)
+    ta_queue_free_item (self, item);
+}
 
 /**
  * ta_queue_get_max_size:
@@ -1167,12 +1215,16 @@ ta_queue_is_closed (TaQueue *self)
  *
  * Appends @item, waiting for room in a full bounded queue. The queue
  * takes @item in every case: if the push fails, @item is freed before
- * this returns.
+ * this returns, with the queue's destroy notify, also when a precondition
+ * refuses it. The exception is a queue that cannot know how: @self not a
+ * queue, or a queue of values (%TA_ERROR_INVALID_VALUE); then @item is
+ * still the caller's.
  *
  * Any thread. It never iterates a main context.
  *
  * Returns: %TRUE if @item was queued or handed to a popper; %FALSE with
- *   %TA_ERROR_CLOSED, %TA_ERROR_TIMEOUT or %TA_ERROR_WOULD_BLOCK
+ *   %TA_ERROR_CLOSED, %TA_ERROR_TIMEOUT, %TA_ERROR_WOULD_BLOCK or
+ *   %TA_ERROR_INVALID_VALUE (a queue of values)
  */
 gboolean
 ta_queue_push (TaQueue   *self,
@@ -1182,9 +1234,14 @@ ta_queue_push (TaQueue   *self,
 {
   g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
   g_return_val_if_fail (item != NULL, FALSE);
-  g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  TA_QUEUE_CHECK_POINTERS (self, FALSE);
+  if (G_UNLIKELY (timeout_us < TA_TIMEOUT_DEFAULT || (error != NULL && *error != NULL)))
+    {
+      ta_queue_refuse_item (self, item);
+      g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
+      g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+    }
+  if (!ta_queue_check_kind (self, FALSE, G_STRFUNC, error))
+    return FALSE;
 
   return ta_queue_push_internal (self, item, timeout_us, error);
 }
@@ -1232,7 +1289,8 @@ ta_queue_push_front (TaQueue  *self,
 {
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (item != NULL);
-  TA_QUEUE_CHECK_POINTERS (self,);
+  /* No error to report it with: the caller's bug, said loudly. */
+  g_return_if_fail (!self->holds_values);
 
   ta_queue_push_front_internal (self, item);
 }
@@ -1248,7 +1306,8 @@ ta_queue_push_front (TaQueue  *self,
  *
  * Appends @item, waiting without blocking for room in a full queue. The
  * queue takes @item: if the push fails or is cancelled while waiting,
- * @item is freed.
+ * @item is freed; on a queue of values, which cannot free it, it fails
+ * with %TA_ERROR_INVALID_VALUE and @item is still the caller's.
  *
  * Any thread. The callback runs in the thread-default main context of the
  * caller, never from within this call.
@@ -1262,8 +1321,14 @@ ta_queue_push_async (TaQueue             *self,
 {
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (item != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  TA_QUEUE_CHECK_POINTERS (self,);
+  if (G_UNLIKELY (cancellable != NULL && !G_IS_CANCELLABLE (cancellable)))
+    {
+      ta_queue_refuse_item (self, item);
+      g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+    }
+  if (!ta_queue_check_kind_async (self, FALSE, ta_queue_push_async, G_STRFUNC,
+                                  cancellable, callback, user_data))
+    return;
 
   ta_queue_push_async_internal (self, item, cancellable, callback, user_data);
 }
@@ -1317,7 +1382,8 @@ ta_queue_pop (TaQueue   *self,
   g_return_val_if_fail (TA_IS_QUEUE (self), NULL);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-  TA_QUEUE_CHECK_POINTERS (self, NULL);
+  if (!ta_queue_check_kind (self, FALSE, G_STRFUNC, error))
+    return NULL;
 
   return ta_queue_pop_internal (self, timeout_us, error);
 }
@@ -1363,7 +1429,9 @@ ta_queue_pop_async (TaQueue             *self,
 {
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  TA_QUEUE_CHECK_POINTERS (self,);
+  if (!ta_queue_check_kind_async (self, FALSE, ta_queue_pop_async, G_STRFUNC,
+                                  cancellable, callback, user_data))
+    return;
 
   ta_queue_pop_async_internal (self, ta_queue_pop_async, "[ta-glib] ta_queue_pop_async",
                                0, cancellable, callback, user_data);
@@ -1426,7 +1494,9 @@ ta_queue_pop_batch_async (TaQueue             *self,
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (max_items > 0);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  TA_QUEUE_CHECK_POINTERS (self,);
+  if (!ta_queue_check_kind_async (self, FALSE, ta_queue_pop_batch_async, G_STRFUNC,
+                                  cancellable, callback, user_data))
+    return;
 
   ta_queue_pop_async_internal (self, ta_queue_pop_batch_async,
                                "[ta-glib] ta_queue_pop_batch_async",
@@ -1487,7 +1557,8 @@ ta_queue_push_value (TaQueue       *self,
   g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  TA_QUEUE_CHECK_VALUES (self, FALSE);
+  if (!ta_queue_check_kind (self, TRUE, G_STRFUNC, error))
+    return FALSE;
 
   if (!ta_value_check_sendable (value, error))
     return FALSE;
@@ -1540,7 +1611,8 @@ ta_queue_push_front_value (TaQueue       *self,
   g_return_val_if_fail (TA_IS_QUEUE (self), FALSE);
   g_return_val_if_fail (G_IS_VALUE (value), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  TA_QUEUE_CHECK_VALUES (self, FALSE);
+  if (!ta_queue_check_kind (self, TRUE, G_STRFUNC, error))
+    return FALSE;
 
   if (!ta_value_check_sendable (value, error))
     return FALSE;
@@ -1575,7 +1647,9 @@ ta_queue_push_value_async (TaQueue             *self,
 
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  TA_QUEUE_CHECK_VALUES (self,);
+  if (!ta_queue_check_kind_async (self, TRUE, ta_queue_push_async, G_STRFUNC,
+                                  cancellable, callback, user_data))
+    return;
 
   if (!ta_value_check_sendable (value, &error))
     {
@@ -1653,9 +1727,10 @@ ta_queue_pop_value (TaQueue  *self,
   g_return_val_if_fail (value != NULL, FALSE);
   g_return_val_if_fail (timeout_us >= TA_TIMEOUT_DEFAULT, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  TA_QUEUE_CHECK_VALUES (self, FALSE);
 
   ta_value_out_reset (value);
+  if (!ta_queue_check_kind (self, TRUE, G_STRFUNC, error))
+    return ta_queue_move_value (NULL, value);
   return ta_queue_move_value (ta_queue_pop_internal (self, timeout_us, error), value);
 }
 
@@ -1703,7 +1778,9 @@ ta_queue_pop_value_async (TaQueue             *self,
 {
   g_return_if_fail (TA_IS_QUEUE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-  TA_QUEUE_CHECK_VALUES (self,);
+  if (!ta_queue_check_kind_async (self, TRUE, ta_queue_pop_async, G_STRFUNC,
+                                  cancellable, callback, user_data))
+    return;
 
   ta_queue_pop_async_internal (self, ta_queue_pop_async, "[ta-glib] ta_queue_pop_value_async",
                                0, cancellable, callback, user_data);

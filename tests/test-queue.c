@@ -256,27 +256,6 @@ test_queue_values (void)
   g_value_unset (&value);
 }
 
-static void
-test_queue_wrong_kind (void)
-{
-  g_autoptr(TaQueue) values = ta_queue_new (0);
-  g_autoptr(TaQueue) pointers = ta_queue_new_full (0, g_free);
-  GValue value = G_VALUE_INIT;
-
-  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*holds values*");
-  g_assert_null (ta_queue_try_pop (values, NULL));
-  g_test_assert_expected_messages ();
-
-  g_value_init (&value, G_TYPE_INT);
-  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*holds C pointers*");
-  g_assert_false (ta_queue_try_push_value (pointers, &value, NULL));
-  g_test_assert_expected_messages ();
-
-  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*item != NULL*");
-  g_assert_false (ta_queue_try_push (pointers, NULL, NULL));
-  g_test_assert_expected_messages ();
-}
-
 /* ---------------------------------------------------------------------- */
 /* Close wakes every kind of waiter                                        */
 /* ---------------------------------------------------------------------- */
@@ -752,6 +731,135 @@ batch_cb (GObject      *source,
 
   op->batch = ta_queue_pop_batch_finish (TA_QUEUE (source), result, &op->error);
   op->done = TRUE;
+}
+
+/*
+ * The functions of the other kind fail at once with an error that says
+ * which kind the queue holds, the asynchronous ones through their
+ * callback (they used to log a critical and never call back), and take
+ * nothing.
+ */
+static void
+assert_wrong_kind (GError     **error,
+                   const char  *kind)
+{
+  g_assert_error (*error, TA_ERROR, TA_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr ((*error)->message, kind));
+  g_clear_error (error);
+}
+
+static void
+test_queue_wrong_kind (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaQueue) values = ta_queue_new (0);
+  g_autoptr(TaQueue) pointers = ta_queue_new_full (0, item_free);
+  AsyncOp push = { 0 }, pop = { 0 }, push_value = { 0 }, pop_value = { 0 };
+  BatchOp batch = { 0 };
+  GValue value = G_VALUE_INIT;
+  GError *error = NULL;
+  Item *item;
+
+  items_reset ();
+  g_main_context_push_thread_default (context);
+
+  /* C pointers and a queue of values: the item stays the caller's. */
+  item = item_new ();
+  g_assert_false (ta_queue_push (values, item, TA_TIMEOUT_INFINITE, &error));
+  assert_wrong_kind (&error, "holds GValues");
+  g_assert_false (ta_queue_try_push (values, item, &error));
+  assert_wrong_kind (&error, "ta_queue_new()");
+  g_assert_null (ta_queue_pop (values, TA_TIMEOUT_INFINITE, &error));
+  assert_wrong_kind (&error, "ta_queue_pop: this queue holds GValues");
+  g_assert_null (ta_queue_try_pop (values, &error));
+  assert_wrong_kind (&error, "holds GValues");
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*holds_values*");
+  ta_queue_push_front (values, item);
+  g_test_assert_expected_messages ();
+  ta_queue_push_async (values, item, NULL, async_push_cb, &push);
+  ta_queue_pop_async (values, NULL, async_pop_cb, &pop);
+  ta_queue_pop_batch_async (values, 8, NULL, batch_cb, &batch);
+
+  /* Values and a queue of C pointers. */
+  g_value_init (&value, G_TYPE_INT);
+  g_assert_false (ta_queue_push_value (pointers, &value, TA_TIMEOUT_INFINITE, &error));
+  assert_wrong_kind (&error, "holds C pointers");
+  g_assert_false (ta_queue_try_push_value (pointers, &value, &error));
+  assert_wrong_kind (&error, "ta_queue_new_full()");
+  g_assert_false (ta_queue_push_front_value (pointers, &value, &error));
+  assert_wrong_kind (&error, "holds C pointers");
+  g_assert_false (ta_queue_pop_value (pointers, &value, TA_TIMEOUT_INFINITE, &error));
+  assert_wrong_kind (&error, "ta_queue_pop_value: this queue holds C pointers");
+  g_assert_true (G_VALUE_HOLDS_POINTER (&value));
+  g_assert_false (ta_queue_try_pop_value (pointers, &value, &error));
+  assert_wrong_kind (&error, "holds C pointers");
+  g_value_unset (&value);
+  g_value_init (&value, G_TYPE_INT);
+  ta_queue_push_value_async (pointers, &value, NULL, async_push_cb, &push_value);
+  ta_queue_pop_value_async (pointers, NULL, async_pop_value_cb, &pop_value);
+  g_value_unset (&value);
+
+  /* Never from within the call. */
+  g_assert_false (push.done || pop.done || batch.done || push_value.done || pop_value.done);
+  test_iterate_until (context, &push.done);
+  test_iterate_until (context, &pop.done);
+  test_iterate_until (context, &batch.done);
+  test_iterate_until (context, &push_value.done);
+  test_iterate_until (context, &pop_value.done);
+  g_assert_false (push.ok);
+  assert_wrong_kind (&push.error, "ta_queue_push_async: this queue holds GValues");
+  g_assert_null (pop.item);
+  assert_wrong_kind (&pop.error, "ta_queue_pop_async: this queue holds GValues");
+  g_assert_null (batch.batch);
+  assert_wrong_kind (&batch.error, "holds GValues");
+  g_assert_false (push_value.ok);
+  assert_wrong_kind (&push_value.error, "holds C pointers");
+  g_assert_false (pop_value.ok);
+  assert_wrong_kind (&pop_value.error, "holds C pointers");
+  g_value_unset (&pop_value.value);
+
+  g_assert_cmpuint (ta_queue_get_length (values), ==, 0);
+  g_assert_cmpuint (ta_queue_get_length (pointers), ==, 0);
+  item_deliver (item);
+  items_check_accounted ();
+
+  /* A NULL item is a plain programmer error. */
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*item != NULL*");
+  g_assert_false (ta_queue_try_push (pointers, NULL, NULL));
+  g_test_assert_expected_messages ();
+  g_main_context_pop_thread_default (context);
+}
+
+/*
+ * A push refused by a precondition still takes its item, as documented:
+ * the queue frees it (it used to leak).
+ */
+static void
+test_queue_refused_push_frees_item (void)
+{
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  GError *error = g_error_new_literal (TA_ERROR, TA_ERROR_FAILED, "set before");
+
+  items_reset ();
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*timeout_us >= TA_TIMEOUT_DEFAULT*");
+  g_assert_false (ta_queue_push (queue, item_new (), -5, NULL));
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (freed[0], ==, 1);
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*error == NULL || *error == NULL*");
+  g_assert_false (ta_queue_push (queue, item_new (), 0, &error));
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (freed[1], ==, 1);
+  g_assert_error (error, TA_ERROR, TA_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*G_IS_CANCELLABLE*");
+  ta_queue_push_async (queue, item_new (), (GCancellable *) queue, NULL, NULL);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (freed[2], ==, 1);
+
+  g_assert_cmpuint (ta_queue_get_length (queue), ==, 0);
+  items_check_accounted ();
 }
 
 static void
@@ -1475,6 +1583,7 @@ main (int   argc,
   g_test_add_func ("/ta/queue/push-front", test_queue_push_front);
   g_test_add_func ("/ta/queue/push-front-to-waiter", test_queue_push_front_to_waiter);
   g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
+  g_test_add_func ("/ta/queue/refused-push-frees-item", test_queue_refused_push_frees_item);
   g_test_add_func ("/ta/queue/close-wakes-blocked-pusher", test_queue_close_wakes_blocked_pusher);
   g_test_add_func ("/ta/queue/close-wakes-blocked-popper", test_queue_close_wakes_blocked_popper);
   g_test_add_func ("/ta/queue/unref-while-popping", test_queue_unref_while_popping);
