@@ -1018,9 +1018,12 @@ ta_executor_shutdown (TaExecutor          *self,
       g_autofree char *timeout = ta_format_timeout (timeout_us);
 
       g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
-                   "Executor “%s” did not stop within %s: %u worker%s still busy "
+                   busy == 1 ?
+                   "Executor “%s” did not stop within %s: %u worker still busy "
+                   "was abandoned" :
+                   "Executor “%s” did not stop within %s: %u workers still busy "
                    "were abandoned",
-                   pool->name, timeout, busy, busy == 1 ? "" : "s");
+                   pool->name, timeout, busy);
     }
   else if (unretrieved->len > 0)
     {
