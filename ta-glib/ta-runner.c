@@ -89,6 +89,8 @@ struct _TaRunner
   TaShutdownType shutdown_type;
   GPtrArray     *unretrieved;     /* GError */
   TaExecutor    *executor;        /* the default one, created on demand */
+  GError        *stop_error;      /* how the stop that did the work failed,
+                                   * for the stops that waited on it */
 };
 
 G_DEFINE_FINAL_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
@@ -955,17 +957,40 @@ ta_runner_core_kick_and_wait (TaRunnerCore *core)
 static void
 ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
 {
-  g_autofree char *names = NULL;
+  g_autoptr(GHashTable) counts = NULL;
+  g_autoptr(GString) names = NULL;
 
   if (core->abandoned_tasks->len == 0)
     return;
 
-  g_ptr_array_add (core->abandoned_tasks, NULL);
-  names = g_strjoinv ("”, “", (char **) core->abandoned_tasks->pdata);
+  /* Each name once, in order, with how many tasks bore it: a loop that
+   * spawned 500 of them makes one short line, not 500 names. */
+  counts = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < core->abandoned_tasks->len; i++)
+    {
+      const char *name = g_ptr_array_index (core->abandoned_tasks, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+
+      g_hash_table_insert (counts, (gpointer) name, GUINT_TO_POINTER (count + 1));
+    }
+  names = g_string_new (NULL);
+  for (guint i = 0; i < core->abandoned_tasks->len; i++)
+    {
+      const char *name = g_ptr_array_index (core->abandoned_tasks, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+
+      if (count == 0)
+        continue;  /* named already */
+      g_string_append_printf (names, "%s“%s”", names->len > 0 ? ", " : "", name);
+      if (count > 1)
+        g_string_append_printf (names, " × %u", count);
+      g_hash_table_insert (counts, (gpointer) name, GUINT_TO_POINTER (0));
+    }
+
   g_warning ("Runner “%s” stopped while tasks were still running after being "
-             "cancelled: “%s”. They were failed at the exit timeout and their "
+             "cancelled: %s. They were failed at the exit timeout and their "
              "work abandoned; tasks should pass their cancellable to what "
-             "they start", core->name, names);
+             "they start", core->name, names->str);
   g_ptr_array_set_size (core->abandoned_tasks, 0);
 }
 
@@ -1255,6 +1280,7 @@ ta_runner_finalize (GObject *object)
   TaRunner *self = TA_RUNNER (object);
 
   g_clear_pointer (&self->unretrieved, g_ptr_array_unref);
+  g_clear_error (&self->stop_error);
   g_clear_object (&self->executor);
   if (self->thread != NULL)
     g_thread_unref (self->thread);
@@ -1753,7 +1779,9 @@ ta_runner_stop_detached (TaRunner *self)
  * for [method@Ta.Runner.dup_unretrieved_errors].
  *
  * Stopping is idempotent: stopping a stopped runner, or one that never
- * started, succeeds and reports nothing new.
+ * started, succeeds and reports nothing new. A stop called while another
+ * is under way waits for it and reports the same outcome: the same return
+ * value, and a copy of its error.
  *
  * Any thread but the runner thread, where it fails at once with
  * %TA_ERROR_WOULD_DEADLOCK.
@@ -1788,6 +1816,8 @@ ta_runner_stop_internal (TaRunner  *self,
   g_autofree char *stuck = NULL;
   g_autoptr(TaExecutor) executor = NULL;
   g_autoptr(GError) executor_error = NULL;
+  GError *local_error = NULL;
+  gboolean waited = FALSE;
 
   core = self->core;
 
@@ -1802,7 +1832,10 @@ ta_runner_stop_internal (TaRunner  *self,
 
   ta_monitor_lock (&core->monitor);
   while (core->state == TA_CORE_STARTING || core->state == TA_CORE_STOPPING)
-    ta_monitor_wait_until (&core->monitor, -1);
+    {
+      waited |= core->state == TA_CORE_STOPPING;
+      ta_monitor_wait_until (&core->monitor, -1);
+    }
   switch (core->state)
     {
     case TA_CORE_NEW:
@@ -1814,6 +1847,14 @@ ta_runner_stop_internal (TaRunner  *self,
       return TRUE;
 
     case TA_CORE_STOPPED:
+      /* A stop that raced the one that did the work reports the same
+       * outcome; a later one has nothing new to report. */
+      if (waited && self->stop_error != NULL)
+        {
+          g_propagate_error (error, g_error_copy (self->stop_error));
+          ta_monitor_unlock (&core->monitor);
+          return FALSE;
+        }
       ta_monitor_unlock (&core->monitor);
       return TRUE;
 
@@ -1881,22 +1922,11 @@ ta_runner_stop_internal (TaRunner  *self,
         ok = FALSE;
     }
 
-  ta_monitor_lock (&core->monitor);
-  core->state = TA_CORE_STOPPED;
-  self->shutdown_type = alive ? TA_SHUTDOWN_TYPE_ABANDONED : TA_SHUTDOWN_TYPE_STOPPED;
-  if (self->unretrieved == NULL)
-    self->unretrieved = g_ptr_array_ref (unretrieved);
-  ta_monitor_broadcast (&core->monitor);
-  ta_monitor_unlock (&core->monitor);
-
-  if (notify)
-    ta_runner_notify (self, PROP_SHUTDOWN_TYPE);
-
   if (alive)
     {
       g_autofree char *timeout = ta_format_timeout (exit_timeout);
 
-      g_set_error (error, TA_ERROR, TA_ERROR_TIMEOUT,
+      g_set_error (&local_error, TA_ERROR, TA_ERROR_TIMEOUT,
                    "Runner “%s” did not stop within %s: its loop is stuck in "
                    "%s. Its thread was abandoned%s",
                    self->name, timeout, stuck,
@@ -1905,7 +1935,7 @@ ta_runner_stop_internal (TaRunner  *self,
     }
   else if (unretrieved->len > 0)
     {
-      g_set_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED,
+      g_set_error (&local_error, TA_ERROR, TA_ERROR_UNRETRIEVED,
                    unretrieved->len == 1 ?
                    "%u task error was not retrieved:%s" :
                    "%u task errors were not retrieved:%s",
@@ -1913,11 +1943,27 @@ ta_runner_stop_internal (TaRunner  *self,
     }
   else if (executor_error != NULL)
     {
-      g_propagate_prefixed_error (error, g_steal_pointer (&executor_error),
+      g_propagate_prefixed_error (&local_error, g_steal_pointer (&executor_error),
                                   "Runner “%s” stopped, but its executor did not: ",
                                   self->name);
     }
 
+  ta_monitor_lock (&core->monitor);
+  core->state = TA_CORE_STOPPED;
+  self->shutdown_type = alive ? TA_SHUTDOWN_TYPE_ABANDONED : TA_SHUTDOWN_TYPE_STOPPED;
+  if (self->unretrieved == NULL)
+    self->unretrieved = g_ptr_array_ref (unretrieved);
+  g_clear_error (&self->stop_error);
+  if (local_error != NULL)
+    self->stop_error = g_error_copy (local_error);
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  if (notify)
+    ta_runner_notify (self, PROP_SHUTDOWN_TYPE);
+
+  if (local_error != NULL)
+    g_propagate_error (error, local_error);
   g_ptr_array_unref (unretrieved);
 
   return ok;

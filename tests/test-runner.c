@@ -779,6 +779,34 @@ test_runner_stop_fails_uncooperative (void)
   g_assert_true (td.destroyed_on == td.ran_on);
 }
 
+/* Tasks that ignore their cancellation are named once each, with how
+ * many there were, however many bore the same name. */
+static void
+test_runner_stop_warning_aggregates_names (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("aggregates");
+  TestData td[6] = { { 0 } };
+
+  ta_runner_set_exit_timeout (runner, 100 * 1000);
+  for (guint i = 0; i < G_N_ELEMENTS (td); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(TaTask) task = ta_runner_spawn (runner, i < 5 ? "ignorer" : "loner",
+                                                uncooperative_task, &td[i],
+                                                test_data_destroy, NULL, &error);
+
+      g_assert_no_error (error);
+    }
+  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING,
+                         "*after being cancelled: “ignorer” × 5, “loner”. They were failed*");
+  stop_runner_ok (runner);
+  g_test_assert_expected_messages ();
+  for (guint i = 0; i < G_N_ELEMENTS (td); i++)
+    g_assert_cmpint (td[i].destroyed, ==, 1);
+}
+
 static void
 test_runner_unretrieved_errors (void)
 {
@@ -849,6 +877,77 @@ test_runner_unretrieved_errors_immediate_stop (void)
   g_assert_error (error, TA_ERROR, TA_ERROR_UNRETRIEVED);
   errors = ta_runner_dup_unretrieved_errors (runner);
   g_assert_cmpuint (errors->len, ==, 3);
+}
+
+/*
+ * A stop that comes while another is under way waits for it and reports
+ * the same outcome: it used to return TRUE while the first one abandoned
+ * the runner.
+ */
+typedef struct
+{
+  TaRunner *runner;
+  gboolean  ok;
+  GError   *error;
+} Stopper;
+
+static gpointer
+stopper_thread (gpointer data)
+{
+  Stopper *st = data;
+
+  st->ok = ta_runner_stop (st->runner, &st->error);
+  return NULL;
+}
+
+static void
+test_runner_racing_stops_agree (void)
+{
+  g_autoptr(TaRunner) runner = start_runner ("racing-stops");
+  g_autoptr(TaTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Stopper first = { runner, TRUE, NULL };
+  TestGate thread_exited;
+  gint64 end_time;
+  GThread *thread;
+  gboolean ok;
+  Blocker b;
+
+  blocker_init (&b);
+  test_gate_init (&thread_exited);
+  g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
+                                 TA_TIMEOUT_INFINITE, NULL));
+  /* Long enough for the second stop to come while the first waits. */
+  ta_runner_set_exit_timeout (runner, G_USEC_PER_SEC);
+  task = ta_runner_spawn (runner, "hang", blocking_task, &b, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&b.entered);
+
+  thread = g_thread_new ("stopper", stopper_thread, &first);
+  end_time = g_get_monotonic_time () + TEST_HANG_US;
+  while (ta_runner_is_running (runner))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end_time);
+      g_thread_yield ();
+    }
+  ok = ta_runner_stop (runner, &error);
+  g_thread_join (thread);
+
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+  g_assert_false (first.ok);
+  g_assert_error (first.error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_false (ok);
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_assert_cmpstr (error->message, ==, first.error->message);
+  g_clear_error (&first.error);
+
+  /* A later stop has nothing new to say. */
+  g_assert_true (ta_runner_stop (runner, NULL));
+
+  test_gate_open (&b.release);
+  test_gate_wait (&thread_exited);
+  test_gate_clear (&thread_exited);
+  blocker_clear (&b);
 }
 
 static void
@@ -1731,6 +1830,8 @@ main (int   argc,
   g_test_add_func ("/ta/runner/misuse-from-runner-thread", test_runner_misuse_from_runner_thread);
   g_test_add_func ("/ta/runner/stop-cancels-outstanding", test_runner_stop_cancels_outstanding);
   g_test_add_func ("/ta/runner/stop-fails-uncooperative", test_runner_stop_fails_uncooperative);
+  g_test_add_func ("/ta/runner/stop-warning-aggregates-names", test_runner_stop_warning_aggregates_names);
+  g_test_add_func ("/ta/runner/racing-stops-agree", test_runner_racing_stops_agree);
   g_test_add_func ("/ta/runner/unretrieved-errors", test_runner_unretrieved_errors);
   g_test_add_func ("/ta/runner/unretrieved-errors-immediate-stop", test_runner_unretrieved_errors_immediate_stop);
   g_test_add_func ("/ta/runner/stuck-loop-abandoned", test_runner_stuck_loop_abandoned);
