@@ -287,7 +287,7 @@ static gpointer
 ta_worker_thread (gpointer data)
 {
   TaPool *pool = data;  /* the thread's reference */
-  TaWorker worker = { pool, ta_thread_context_new (), g_ptr_array_new (), NULL, NULL, NULL, -1 };
+  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, NULL, -1 };
 
   worker.job_source = g_source_new (&ta_job_source_funcs, sizeof (TaJobSource));
   ((TaJobSource *) worker.job_source)->worker = &worker;

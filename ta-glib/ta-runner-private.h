@@ -84,7 +84,6 @@ TaRunnerCore *ta_runner_core_new              (const char   *name);
 TaRunnerCore *ta_runner_peek_core             (TaRunner     *runner);
 TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
 void          ta_runner_core_set_current      (TaRunnerCore *core);
-GMainContext *ta_thread_context_new           (void);
 gint          ta_context_wakeup_fd            (GMainContext *context);
 void          ta_context_sweep                (GMainContext *context,
                                                GSource      *except);

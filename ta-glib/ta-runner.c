@@ -134,19 +134,6 @@ ta_runner_poll (GPollFD *ufds,
   return ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
 }
 
-/*
- * The context of a thread that ta-glib runs (a runner's, a pool worker's).
- * Its memory and its wake-up descriptor are only ever touched by libglib,
- * under the context's lock or after its last unref, both invisible to
- * ThreadSanitizer: tests/tsan.supp names this function, the one frame of
- * ours where they are created. Never inlined, so that the frame exists.
- */
-G_GNUC_NO_INLINE GMainContext *
-ta_thread_context_new (void)
-{
-  return g_main_context_new ();
-}
-
 TaRunnerCore *
 ta_runner_core_new (const char *name)
 {
@@ -156,7 +143,7 @@ ta_runner_core_new (const char *name)
   g_atomic_ref_count_init (&core->ref_count);
   core->serial = __atomic_add_fetch (&last_serial, 1, __ATOMIC_RELAXED);
   core->name = g_strdup (name);
-  core->context = ta_thread_context_new ();
+  core->context = g_main_context_new ();
   g_main_context_set_poll_func (core->context, ta_runner_poll);
   core->loop = g_main_loop_new (core->context, FALSE);
   core->inbox = ta_inbox_new (core->context);

@@ -13,7 +13,7 @@
 #
 # Example, the ThreadSanitizer unit suite 100 times:
 #   tools/repeat.sh 100 env G_SLICE=always-malloc \
-#     TSAN_OPTIONS="halt_on_error=1:suppressions=$PWD/tests/tsan.supp" \
+#     TSAN_OPTIONS="halt_on_error=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan.supp" \
 #     meson test -C _build-tsan --suite unit --num-processes 2
 set -uo pipefail
 
