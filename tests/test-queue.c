@@ -897,6 +897,93 @@ test_queue_batch_collects_nothing_waits_again (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* Items told to a batch popper wait in the queue for it: a popper that
+ * arrived after it gets the oldest of them, never one pushed later. */
+static void
+test_queue_batch_waiting_keeps_push_order (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) batch_context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  BatchOp batch = { 0 };
+  AsyncOp pop = { 0 };
+
+  items_reset ();
+
+  /* The batch popper waits first, in a context that does not run yet. */
+  g_main_context_push_thread_default (batch_context);
+  ta_queue_pop_batch_async (queue, 8, NULL, batch_cb, &batch);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &pop);
+
+  /* One producer pushes 0, then 1. */
+  push_from_thread (queue, 2);
+
+  /* The second popper gets 0; its next pop gets 1. */
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpuint (item_deliver (pop.item), ==, 0);
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, 1);
+  g_main_context_pop_thread_default (context);
+
+  /* The batch popper finds nothing left and waits on for the next. */
+  g_main_context_push_thread_default (batch_context);
+  while (g_main_context_iteration (batch_context, FALSE))
+    ;
+  g_assert_false (batch.done);
+  push_from_thread (queue, 1);
+  test_iterate_until (batch_context, &batch.done);
+  g_assert_cmpuint (batch.batch->len, ==, 1);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (batch.batch, 0)), ==, 2);
+  g_clear_pointer (&batch.batch, g_ptr_array_unref);
+  g_main_context_pop_thread_default (batch_context);
+
+  items_check_accounted ();
+}
+
+/* A batch popper that gives up after it was told leaves the items to the
+ * poppers that came after it, at once: they do not wait for the next
+ * push beside an item. */
+static void
+test_queue_batch_given_up_hands_on (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) batch_context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BatchOp batch = { 0 };
+  AsyncOp pop = { 0 };
+
+  items_reset ();
+
+  g_main_context_push_thread_default (batch_context);
+  ta_queue_pop_batch_async (queue, 8, cancellable, batch_cb, &batch);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &pop);
+  g_main_context_pop_thread_default (context);
+
+  push_from_thread (queue, 1);
+  g_cancellable_cancel (cancellable);
+
+  g_main_context_push_thread_default (batch_context);
+  test_iterate_until (batch_context, &batch.done);
+  g_assert_error (batch.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&batch.error);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpuint (item_deliver (pop.item), ==, 0);
+  g_main_context_pop_thread_default (context);
+
+  items_check_accounted ();
+}
+
 /* ---------------------------------------------------------------------- */
 /* The cookbook: loop to loop, thread to loop and back                     */
 /* ---------------------------------------------------------------------- */
@@ -1413,6 +1500,8 @@ main (int   argc,
   g_test_add_func ("/ta/queue/batch-gets-item-pushed-front", test_queue_batch_gets_item_pushed_front);
   g_test_add_func ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
   g_test_add_func ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
+  g_test_add_func ("/ta/queue/batch-waiting-keeps-push-order", test_queue_batch_waiting_keeps_push_order);
+  g_test_add_func ("/ta/queue/batch-given-up-hands-on", test_queue_batch_given_up_hands_on);
   g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
   g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
   g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);
