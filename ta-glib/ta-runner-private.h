@@ -61,6 +61,11 @@ struct _TaRunnerCore
   gboolean         failed_closed;   /* the stop collected the failed list */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
 
+  GMutex           waiters_mutex;
+  GQueue           waiters;         /* TaWaiter of waits started in this
+                                     * runner's context, strong; guarded
+                                     * by waiters_mutex */
+
   GMutex           activity_mutex;
   TaActivity       activity;        /* guarded by activity_mutex */
   GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's

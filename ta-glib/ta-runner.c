@@ -71,6 +71,7 @@
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-runner-private.h"
+#include "ta-waiter-private.h"
 #include "ta-task-private.h"
 
 #define DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
@@ -153,6 +154,8 @@ ta_runner_core_new (const char *name)
   core->running_calls = g_ptr_array_new ();
   core->abandoned_tasks = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&core->activity_mutex);
+  g_mutex_init (&core->waiters_mutex);
+  g_queue_init (&core->waiters);
   core->default_call_timeout = TA_TIMEOUT_INFINITE;
   core->exit_timeout = DEFAULT_EXIT_TIMEOUT_US;
   core->spin = TRUE;
@@ -178,6 +181,7 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_assert (g_queue_is_empty (&core->tasks));
   g_assert (g_queue_is_empty (&core->failed));
   g_assert (core->running_calls->len == 0);
+  g_assert (g_queue_is_empty (&core->waiters));
 
   /* A hook of a runner that never ran. */
   if (core->thread_hook_destroy != NULL)
@@ -191,6 +195,7 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_ptr_array_unref (core->running_calls);
   g_ptr_array_unref (core->abandoned_tasks);
   g_mutex_clear (&core->activity_mutex);
+  g_mutex_clear (&core->waiters_mutex);
   ta_monitor_clear (&core->monitor);
   g_free (core->name);
   g_free (core);
@@ -975,6 +980,29 @@ ta_runner_core_sweep (TaRunnerCore *core)
 }
 
 /*
+ * Any thread, once nothing will run in the runner's context again: the
+ * waits its tasks left in queues, events, futures and tasks can never
+ * complete there. They are taken out, so that what comes later goes to
+ * consumers that are alive (and a pending push's item is freed), and what
+ * they hold, down to the context, is let go. The context is dead by now:
+ * their failures are dropped without running.
+ */
+static void
+ta_runner_core_detach_waiters (TaRunnerCore *core)
+{
+  GQueue waiters;
+
+  ta_mutex_lock (&core->waiters_mutex);
+  waiters = core->waiters;
+  g_queue_init (&core->waiters);
+  for (GList *l = waiters.head; l != NULL; l = l->next)
+    ((TaWaiter *) l->data)->registered = FALSE;
+  ta_mutex_unlock (&core->waiters_mutex);
+
+  ta_waiter_detach_list (&waiters);
+}
+
+/*
  * ta_context_wakeup_fd:
  *
  * The descriptor GLib polls to wake @context from other threads, for a
@@ -1062,6 +1090,7 @@ ta_runner_thread_main (gpointer user_data)
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_runner_core_sweep (core);
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_detach_waiters (core);
 
   /* Nobody waits for a detached stop: report here. */
   if (core->detached)
@@ -1113,7 +1142,11 @@ ta_runner_core_abandon (TaRunnerCore *core)
   GPtrArray *outstanding;
   GPtrArray *running;
 
+  /* Nothing will run there again: what is posted from now on is dropped
+   * at once, what was queued goes now, and so do the waits. */
+  ta_runner_context_mark_dead (core->context);
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_detach_waiters (core);
 
   ta_monitor_lock (&core->monitor);
   outstanding = g_ptr_array_new_with_free_func (g_object_unref);
