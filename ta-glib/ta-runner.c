@@ -751,8 +751,7 @@ typedef struct
 {
   TaWorkItem     item;
   TaRunnerCore  *core;
-  gint64         drain_end_time;   /* -1: from when it runs, or no limit */
-  gint64         drain_timeout;    /* used then; -1 for no limit */
+  gint64         drain_end_time;   /* -1 for no limit */
 } TaShutdown;
 
 static gboolean
@@ -791,7 +790,6 @@ ta_shutdown_item_func (TaWorkItem *item,
   TaRunnerCore *core = shutdown->core;
   GPtrArray *outstanding;
   TaActivity previous;
-  gint64 drain_end_time;
   gboolean empty;
 
   if (!run)
@@ -809,8 +807,15 @@ ta_shutdown_item_func (TaWorkItem *item,
     g_ptr_array_add (outstanding, g_object_ref (l->data));
   ta_monitor_unlock (&core->monitor);
 
+  /* Tens of thousands of tasks take a while to cancel: the deadline
+   * stands, and fails the rest. */
   for (guint i = 0; i < outstanding->len; i++)
-    ta_task_cancel (g_ptr_array_index (outstanding, i));
+    {
+      if (i % 256 == 255 && shutdown->drain_end_time >= 0 &&
+          g_get_monotonic_time () >= shutdown->drain_end_time)
+        break;
+      ta_task_cancel (g_ptr_array_index (outstanding, i));
+    }
   g_ptr_array_unref (outstanding);
 
   ta_monitor_lock (&core->monitor);
@@ -818,22 +823,7 @@ ta_shutdown_item_func (TaWorkItem *item,
   ta_monitor_unlock (&core->monitor);
 
   if (empty)
-    {
-      g_main_loop_quit (core->loop);
-    }
-  else if ((drain_end_time = shutdown->drain_end_time) >= 0 ||
-           (drain_end_time = ta_end_time_from_timeout (shutdown->drain_timeout)) >= 0)
-    {
-      GSource *source = g_timeout_source_new (0);
-
-      g_source_set_ready_time (source, drain_end_time);
-      g_source_set_static_name (source, "[ta-glib] runner stop deadline");
-      /* Below the completions already queued: those still count. */
-      g_source_set_priority (source, G_PRIORITY_LOW);
-      g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
-      g_source_attach (source, core->context);
-      g_source_unref (source);
-    }
+    g_main_loop_quit (core->loop);
 
   ta_runner_core_pop_activity (core, previous);
   g_free (shutdown);
@@ -1698,6 +1688,31 @@ ta_runner_watchdog_thread (gpointer data)
   return NULL;
 }
 
+/*
+ * Any thread, as a stop begins: fails the tasks still outstanding at
+ * @end_time and ends the loop. Armed now, not when the loop reaches the
+ * stop: what was queued before it (a storm of spawns) may take the loop
+ * longer than the exit timeout to get through. At the inbox's priority,
+ * so that a loop that is never idle still gets to it.
+ */
+static void
+ta_runner_core_arm_drain_deadline (TaRunnerCore *core,
+                                   gint64        end_time)
+{
+  GSource *source;
+
+  if (end_time < 0)
+    return;
+
+  source = g_timeout_source_new (0);
+  g_source_set_ready_time (source, end_time);
+  g_source_set_static_name (source, "[ta-glib] runner stop deadline");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+}
+
 static void
 ta_runner_stop_detached (TaRunner *self)
 {
@@ -1719,8 +1734,8 @@ ta_runner_stop_detached (TaRunner *self)
   shutdown = g_new0 (TaShutdown, 1);
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
-  shutdown->drain_end_time = -1;
-  shutdown->drain_timeout = exit_timeout < 0 ? -1 : exit_timeout / 4 * 3;
+  shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
+  ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
 
   /* The thread holds its own reference to the core and finishes alone,
    * reporting errors nobody retrieved itself; a watchdog abandons it if it
@@ -1860,7 +1875,7 @@ ta_runner_stop_internal (TaRunner  *self,
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
-  shutdown->drain_timeout = -1;
+  ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
   ta_inbox_close (core->inbox, &shutdown->item);
 
   ta_monitor_lock (&core->monitor);
