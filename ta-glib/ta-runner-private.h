@@ -56,6 +56,8 @@ struct _TaRunnerCore
   GQueue           failed;          /* done, error not retrieved, strong */
   guint64          n_spawned;
   gboolean         draining;        /* stop is waiting for cancelled tasks */
+  gboolean         drain_expired;   /* runner thread: the stop's deadline
+                                     * failed what was left */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
   gboolean         failed_closed;   /* the stop collected the failed list */

@@ -776,6 +776,7 @@ ta_runner_drain_timeout_cb (gpointer user_data)
     }
   g_ptr_array_unref (late);
 
+  core->drain_expired = TRUE;
   g_main_loop_quit (core->loop);
 
   return G_SOURCE_REMOVE;
@@ -961,7 +962,10 @@ ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
 static void
 ta_runner_core_sweep (TaRunnerCore *core)
 {
-  for (guint i = 0; i < 64; i++)
+  /* Not when the stop's deadline ended the loop: the tasks are failed
+   * already, and with tens of thousands of sources left each iteration
+   * would cost what the exit timeout no longer has. */
+  for (guint i = 0; i < 64 && !core->drain_expired; i++)
     if (!g_main_context_iteration (core->context, FALSE))
       break;
 
