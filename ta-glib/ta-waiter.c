@@ -62,11 +62,10 @@ ta_waiter_unlink_locked (TaWaiter *self)
     g_assert_not_reached ();
 }
 
-/* Dispatched in the waiter's own context when its cancellable fires. */
+/* Unlinks the waiter if it still waits: whoever does owns its end. */
 static gboolean
-ta_waiter_cancelled_cb (gpointer user_data)
+ta_waiter_try_unlink (TaWaiter *self)
 {
-  TaWaiter *self = user_data;
   gboolean won = FALSE;
 
   ta_monitor_lock (self->monitor);
@@ -77,7 +76,16 @@ ta_waiter_cancelled_cb (gpointer user_data)
     }
   ta_monitor_unlock (self->monitor);
 
-  if (won)
+  return won;
+}
+
+/* Dispatched in the waiter's own context when its cancellable fires. */
+static gboolean
+ta_waiter_cancelled_cb (gpointer user_data)
+{
+  TaWaiter *self = user_data;
+
+  if (ta_waiter_try_unlink (self))
     {
       if (self->cancelled != NULL)
         self->cancelled (self);
@@ -389,17 +397,8 @@ ta_waiter_detach_list (GQueue *core_links)
   while ((link = g_queue_pop_head_link (core_links)) != NULL)
     {
       TaWaiter *self = link->data;
-      gboolean won = FALSE;
 
-      ta_monitor_lock (self->monitor);
-      if (self->linked)
-        {
-          ta_waiter_unlink_locked (self);
-          won = TRUE;
-        }
-      ta_monitor_unlock (self->monitor);
-
-      if (won)
+      if (ta_waiter_try_unlink (self))
         {
           GTask *task = g_steal_pointer (&self->task);
 
