@@ -446,7 +446,7 @@ ta_queue_push_locked (TaQueue        *self,
   if (self->closed)
     return TA_QUEUE_CLOSED;
 
-  /* Someone is waiting: the queue is empty, the item goes straight on. */
+  /* Someone is waiting: the item goes on to the first popper. */
   if ((link = g_queue_peek_head_link (&self->poppers)) != NULL)
     {
       TaWaiter *popper = link->data;
@@ -460,6 +460,15 @@ ta_queue_push_locked (TaQueue        *self,
           ta_ring_push_tail (&self->items, item);
           ta_queue_answer_locked (self, popper, NULL, FALSE, answers);
           return TA_QUEUE_OK;
+        }
+
+      /* Items told to a batch popper wait in the queue for it to
+       * collect them; they came first, so the popper gets the oldest and
+       * this one queues behind the rest. */
+      if (!ta_ring_is_empty (&self->items))
+        {
+          ta_ring_push_tail (&self->items, item);
+          item = ta_ring_pop_head (&self->items);
         }
 
       ta_queue_answer_locked (self, popper, item, FALSE, answers);
@@ -537,6 +546,48 @@ ta_queue_pop_batch_locked (TaQueue        *self,
 static void ta_queue_unlock_and_complete (TaQueue        *self,
                                           TaQueueAnswers *answers);
 
+/*
+ * Items told to a batch popper stay in the queue until it collects them.
+ * If it takes fewer, or never comes (cancelled, or its context will never
+ * run again), poppers that arrived meanwhile must not wait beside them:
+ * hands them on, oldest first. A batch popper is told to collect, and the
+ * rest waits for what it leaves.
+ */
+static void
+ta_queue_serve_locked (TaQueue        *self,
+                       TaQueueAnswers *answers)
+{
+  GList *link;
+
+  while (!ta_ring_is_empty (&self->items) &&
+         (link = g_queue_peek_head_link (&self->poppers)) != NULL)
+    {
+      TaWaiter *popper = link->data;
+
+      if (ta_queue_is_batch_popper (popper))
+        {
+          ta_queue_answer_locked (self, popper, NULL, FALSE, answers);
+          return;
+        }
+
+      ta_queue_answer_locked (self, popper, ta_ring_pop_head (&self->items), FALSE, answers);
+      ta_queue_refill_locked (self, answers);
+    }
+}
+
+/* A batch popper's collection that will never run, or ran and gave up. */
+static void
+ta_queue_collect_dropped (gpointer data)
+{
+  TaQueue *self = data;
+  TaQueueAnswers answers = TA_QUEUE_ANSWERS_INIT;
+
+  ta_monitor_lock (&self->monitor);
+  ta_queue_serve_locked (self, &answers);
+  ta_queue_unlock_and_complete (self, &answers);
+  g_object_unref (self);
+}
+
 /* In a batch popper's context, told that items arrived: takes what is
  * there now, up to the batch size. Items stay in the queue until then, so
  * a pop cancelled meanwhile loses none. */
@@ -553,13 +604,16 @@ ta_queue_collect_batch (GTask    *task,
   /* @task is borrowed: the posted call holds it. */
   if (g_task_return_error_if_cancelled (task))
     {
-      g_object_unref (self);
+      ta_queue_collect_dropped (self);
       return;
     }
 
   ta_monitor_lock (&self->monitor);
   if (!ta_ring_is_empty (&self->items))
-    batch = ta_queue_pop_batch_locked (self, max_items, &answers);
+    {
+      batch = ta_queue_pop_batch_locked (self, max_items, &answers);
+      ta_queue_serve_locked (self, &answers);
+    }
   else if (self->closed)
     closed = TRUE;
   else
@@ -627,7 +681,7 @@ ta_queue_unlock_and_complete (TaQueue        *self,
       else if (tag == ta_queue_pop_batch_async)
         {
           ta_waiter_complete_call (waiter, ta_queue_collect_batch, g_object_ref (self),
-                                   g_object_unref);
+                                   ta_queue_collect_dropped);
         }
       else
         {

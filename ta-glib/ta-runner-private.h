@@ -56,10 +56,17 @@ struct _TaRunnerCore
   GQueue           failed;          /* done, error not retrieved, strong */
   guint64          n_spawned;
   gboolean         draining;        /* stop is waiting for cancelled tasks */
+  gboolean         drain_expired;   /* runner thread: the stop's deadline
+                                     * failed what was left */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
   gboolean         failed_closed;   /* the stop collected the failed list */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
+
+  GMutex           waiters_mutex;
+  GQueue           waiters;         /* TaWaiter of waits started in this
+                                     * runner's context, strong; guarded
+                                     * by waiters_mutex */
 
   GMutex           activity_mutex;
   TaActivity       activity;        /* guarded by activity_mutex */

@@ -71,6 +71,7 @@
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-runner-private.h"
+#include "ta-waiter-private.h"
 #include "ta-task-private.h"
 
 #define DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
@@ -155,6 +156,8 @@ ta_runner_core_new (const char *name)
   core->running_calls = g_ptr_array_new ();
   core->abandoned_tasks = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&core->activity_mutex);
+  g_mutex_init (&core->waiters_mutex);
+  g_queue_init (&core->waiters);
   core->default_call_timeout = TA_TIMEOUT_INFINITE;
   core->exit_timeout = DEFAULT_EXIT_TIMEOUT_US;
   core->spin = TRUE;
@@ -180,6 +183,7 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_assert (g_queue_is_empty (&core->tasks));
   g_assert (g_queue_is_empty (&core->failed));
   g_assert (core->running_calls->len == 0);
+  g_assert (g_queue_is_empty (&core->waiters));
 
   /* A hook of a runner that never ran. */
   if (core->thread_hook_destroy != NULL)
@@ -193,6 +197,7 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_ptr_array_unref (core->running_calls);
   g_ptr_array_unref (core->abandoned_tasks);
   g_mutex_clear (&core->activity_mutex);
+  g_mutex_clear (&core->waiters_mutex);
   ta_monitor_clear (&core->monitor);
   g_free (core->name);
   g_free (core);
@@ -748,8 +753,7 @@ typedef struct
 {
   TaWorkItem     item;
   TaRunnerCore  *core;
-  gint64         drain_end_time;   /* -1: from when it runs, or no limit */
-  gint64         drain_timeout;    /* used then; -1 for no limit */
+  gint64         drain_end_time;   /* -1 for no limit */
 } TaShutdown;
 
 static gboolean
@@ -774,6 +778,7 @@ ta_runner_drain_timeout_cb (gpointer user_data)
     }
   g_ptr_array_unref (late);
 
+  core->drain_expired = TRUE;
   g_main_loop_quit (core->loop);
 
   return G_SOURCE_REMOVE;
@@ -788,7 +793,6 @@ ta_shutdown_item_func (TaWorkItem *item,
   TaRunnerCore *core = shutdown->core;
   GPtrArray *outstanding;
   TaActivity previous;
-  gint64 drain_end_time;
   gboolean empty;
 
   if (!run)
@@ -806,8 +810,15 @@ ta_shutdown_item_func (TaWorkItem *item,
     g_ptr_array_add (outstanding, g_object_ref (l->data));
   ta_monitor_unlock (&core->monitor);
 
+  /* Tens of thousands of tasks take a while to cancel: the deadline
+   * stands, and fails the rest. */
   for (guint i = 0; i < outstanding->len; i++)
-    ta_task_cancel (g_ptr_array_index (outstanding, i));
+    {
+      if (i % 256 == 255 && shutdown->drain_end_time >= 0 &&
+          g_get_monotonic_time () >= shutdown->drain_end_time)
+        break;
+      ta_task_cancel (g_ptr_array_index (outstanding, i));
+    }
   g_ptr_array_unref (outstanding);
 
   ta_monitor_lock (&core->monitor);
@@ -815,22 +826,7 @@ ta_shutdown_item_func (TaWorkItem *item,
   ta_monitor_unlock (&core->monitor);
 
   if (empty)
-    {
-      g_main_loop_quit (core->loop);
-    }
-  else if ((drain_end_time = shutdown->drain_end_time) >= 0 ||
-           (drain_end_time = ta_end_time_from_timeout (shutdown->drain_timeout)) >= 0)
-    {
-      GSource *source = g_timeout_source_new (0);
-
-      g_source_set_ready_time (source, drain_end_time);
-      g_source_set_static_name (source, "[ta-glib] runner stop deadline");
-      /* Below the completions already queued: those still count. */
-      g_source_set_priority (source, G_PRIORITY_LOW);
-      g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
-      g_source_attach (source, core->context);
-      g_source_unref (source);
-    }
+    g_main_loop_quit (core->loop);
 
   ta_runner_core_pop_activity (core, previous);
   g_free (shutdown);
@@ -991,12 +987,38 @@ ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
 static void
 ta_runner_core_sweep (TaRunnerCore *core)
 {
-  for (guint i = 0; i < 64; i++)
+  /* Not when the stop's deadline ended the loop: the tasks are failed
+   * already, and with tens of thousands of sources left each iteration
+   * would cost what the exit timeout no longer has. */
+  for (guint i = 0; i < 64 && !core->drain_expired; i++)
     if (!g_main_context_iteration (core->context, FALSE))
       break;
 
   ta_runner_context_mark_dead (core->context);
   ta_context_sweep (core->context, ta_inbox_get_source (core->inbox));
+}
+
+/*
+ * Any thread, once nothing will run in the runner's context again: the
+ * waits its tasks left in queues, events, futures and tasks can never
+ * complete there. They are taken out, so that what comes later goes to
+ * consumers that are alive (and a pending push's item is freed), and what
+ * they hold, down to the context, is let go. The context is dead by now:
+ * their failures are dropped without running.
+ */
+static void
+ta_runner_core_detach_waiters (TaRunnerCore *core)
+{
+  GQueue waiters;
+
+  ta_mutex_lock (&core->waiters_mutex);
+  waiters = core->waiters;
+  g_queue_init (&core->waiters);
+  for (GList *l = waiters.head; l != NULL; l = l->next)
+    ((TaWaiter *) l->data)->registered = FALSE;
+  ta_mutex_unlock (&core->waiters_mutex);
+
+  ta_waiter_detach_list (&waiters);
 }
 
 /*
@@ -1087,6 +1109,7 @@ ta_runner_thread_main (gpointer user_data)
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_runner_core_sweep (core);
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_detach_waiters (core);
 
   /* Nobody waits for a detached stop: report here. */
   if (core->detached)
@@ -1138,7 +1161,11 @@ ta_runner_core_abandon (TaRunnerCore *core)
   GPtrArray *outstanding;
   GPtrArray *running;
 
+  /* Nothing will run there again: what is posted from now on is dropped
+   * at once, what was queued goes now, and so do the waits. */
+  ta_runner_context_mark_dead (core->context);
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_detach_waiters (core);
 
   ta_monitor_lock (&core->monitor);
   outstanding = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1691,6 +1718,31 @@ ta_runner_watchdog_thread (gpointer data)
   return NULL;
 }
 
+/*
+ * Any thread, as a stop begins: fails the tasks still outstanding at
+ * @end_time and ends the loop. Armed now, not when the loop reaches the
+ * stop: what was queued before it (a storm of spawns) may take the loop
+ * longer than the exit timeout to get through. At the inbox's priority,
+ * so that a loop that is never idle still gets to it.
+ */
+static void
+ta_runner_core_arm_drain_deadline (TaRunnerCore *core,
+                                   gint64        end_time)
+{
+  GSource *source;
+
+  if (end_time < 0)
+    return;
+
+  source = g_timeout_source_new (0);
+  g_source_set_ready_time (source, end_time);
+  g_source_set_static_name (source, "[ta-glib] runner stop deadline");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+}
+
 static void
 ta_runner_stop_detached (TaRunner *self)
 {
@@ -1712,8 +1764,8 @@ ta_runner_stop_detached (TaRunner *self)
   shutdown = g_new0 (TaShutdown, 1);
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
-  shutdown->drain_end_time = -1;
-  shutdown->drain_timeout = exit_timeout < 0 ? -1 : exit_timeout / 4 * 3;
+  shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
+  ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
 
   /* The thread holds its own reference to the core and finishes alone,
    * reporting errors nobody retrieved itself; a watchdog abandons it if it
@@ -1868,7 +1920,7 @@ ta_runner_stop_internal (TaRunner  *self,
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
-  shutdown->drain_timeout = -1;
+  ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
   ta_inbox_close (core->inbox, &shutdown->item);
 
   ta_monitor_lock (&core->monitor);

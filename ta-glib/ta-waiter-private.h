@@ -50,6 +50,12 @@ struct _TaWaiter
   gboolean    done;        /* guarded by monitor: a blocked thread's answer */
   gboolean    closed;      /* guarded by monitor: ... and how it ended */
   gpointer    data;        /* free for the owner's use, guarded by monitor */
+
+  /* A wait started in a runner's context is known to the runner, which
+   * detaches it if its context will never run again. */
+  struct _TaRunnerCore *core;  /* strong, or NULL */
+  GList       core_link;   /* data == self; in core->waiters, strong */
+  gboolean    registered;  /* guarded by core->waiters_mutex */
 };
 
 TaWaiter *ta_waiter_new_locked    (GObject   *owner,
@@ -109,6 +115,12 @@ void      ta_waiter_complete_call    (TaWaiter       *self,
                                       TaTaskCallFunc  func,
                                       gpointer        data,
                                       GDestroyNotify  data_destroy);
+
+/* Unlinks the waiters of @core_links (linked through core_link, their
+ * references taken over) that are still waiting, and drops them without
+ * completing them: their context will never run again. A pending push's
+ * item is freed. No lock held. */
+void      ta_waiter_detach_list (GQueue *core_links);
 
 /* Unlinks every waiter of @queue (monitor held) into a plain GList of
  * waiters that the caller completes after unlocking. */

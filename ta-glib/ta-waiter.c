@@ -31,6 +31,7 @@ ta_waiter_unref (TaWaiter *self)
       g_clear_object (&self->task);
       g_clear_object (&self->owner);
       g_clear_pointer (&self->context, g_main_context_unref);
+      g_clear_pointer (&self->core, ta_runner_core_unref);
       g_free (self);
     }
 }
@@ -38,16 +39,33 @@ ta_waiter_unref (TaWaiter *self)
 void
 ta_waiter_unlink_locked (TaWaiter *self)
 {
+  gboolean registered = FALSE;
+
   g_assert (self->linked);
   g_queue_unlink (self->queue, &self->link);
   self->linked = FALSE;
+
+  if (self->core != NULL)
+    {
+      ta_mutex_lock (&self->core->waiters_mutex);
+      registered = self->registered;
+      if (registered)
+        {
+          g_queue_unlink (&self->core->waiters, &self->core_link);
+          self->registered = FALSE;
+        }
+      ta_mutex_unlock (&self->core->waiters_mutex);
+    }
+
+  /* The runner's reference: never the last, the unlinker holds one. */
+  if (registered && ta_ref_count_dec (&self->ref_count))
+    g_assert_not_reached ();
 }
 
-/* Dispatched in the waiter's own context when its cancellable fires. */
+/* Unlinks the waiter if it still waits: whoever does owns its end. */
 static gboolean
-ta_waiter_cancelled_cb (gpointer user_data)
+ta_waiter_try_unlink (TaWaiter *self)
 {
-  TaWaiter *self = user_data;
   gboolean won = FALSE;
 
   ta_monitor_lock (self->monitor);
@@ -58,7 +76,16 @@ ta_waiter_cancelled_cb (gpointer user_data)
     }
   ta_monitor_unlock (self->monitor);
 
-  if (won)
+  return won;
+}
+
+/* Dispatched in the waiter's own context when its cancellable fires. */
+static gboolean
+ta_waiter_cancelled_cb (gpointer user_data)
+{
+  TaWaiter *self = user_data;
+
+  if (ta_waiter_try_unlink (self))
     {
       if (self->cancelled != NULL)
         self->cancelled (self);
@@ -89,6 +116,7 @@ ta_waiter_new_locked (GObject   *owner,
 {
   TaWaiter *self = g_new0 (TaWaiter, 1);
   GCancellable *cancellable = g_task_get_cancellable (task);
+  TaRunnerCore *core;
 
   g_atomic_ref_count_init (&self->ref_count);
   self->link.data = self;
@@ -98,6 +126,19 @@ ta_waiter_new_locked (GObject   *owner,
   self->owner = g_object_ref (owner);
   self->linked = TRUE;
   g_queue_push_tail_link (queue, &self->link);
+
+  /* Started by a task (or anything else) in its runner's context. */
+  core = ta_runner_core_peek_current ();
+  if (core != NULL && core->context == g_task_get_context (task))
+    {
+      self->core = ta_runner_core_ref (core);
+      self->core_link.data = self;
+      ta_waiter_ref (self);
+      ta_mutex_lock (&core->waiters_mutex);
+      g_queue_push_tail_link (&core->waiters, &self->core_link);
+      self->registered = TRUE;
+      ta_mutex_unlock (&core->waiters_mutex);
+    }
 
   if (cancellable != NULL)
     {
@@ -346,6 +387,31 @@ ta_waiter_complete_error (TaWaiter *self,
 
   ta_waiter_release (self);
   ta_task_return_error_in_context (task, error);
+}
+
+void
+ta_waiter_detach_list (GQueue *core_links)
+{
+  GList *link;
+
+  while ((link = g_queue_pop_head_link (core_links)) != NULL)
+    {
+      TaWaiter *self = link->data;
+
+      if (ta_waiter_try_unlink (self))
+        {
+          GTask *task = g_steal_pointer (&self->task);
+
+          if (self->cancelled != NULL)
+            self->cancelled (self);
+          /* Its context will never run the callback, nor the runner
+           * thread, which may still be in the middle of its own exit: the
+           * wait is dropped as the context would drop its return. */
+          ta_waiter_release (self);   /* the queue's reference */
+          g_object_unref (task);
+        }
+      ta_waiter_unref (self);   /* the runner's */
+    }
 }
 
 GList *

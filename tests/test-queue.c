@@ -1079,6 +1079,93 @@ test_queue_batch_collects_nothing_waits_again (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* Items told to a batch popper wait in the queue for it: a popper that
+ * arrived after it gets the oldest of them, never one pushed later. */
+static void
+test_queue_batch_waiting_keeps_push_order (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) batch_context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  BatchOp batch = { 0 };
+  AsyncOp pop = { 0 };
+
+  items_reset ();
+
+  /* The batch popper waits first, in a context that does not run yet. */
+  g_main_context_push_thread_default (batch_context);
+  ta_queue_pop_batch_async (queue, 8, NULL, batch_cb, &batch);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &pop);
+
+  /* One producer pushes 0, then 1. */
+  push_from_thread (queue, 2);
+
+  /* The second popper gets 0; its next pop gets 1. */
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpuint (item_deliver (pop.item), ==, 0);
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, 1);
+  g_main_context_pop_thread_default (context);
+
+  /* The batch popper finds nothing left and waits on for the next. */
+  g_main_context_push_thread_default (batch_context);
+  while (g_main_context_iteration (batch_context, FALSE))
+    ;
+  g_assert_false (batch.done);
+  push_from_thread (queue, 1);
+  test_iterate_until (batch_context, &batch.done);
+  g_assert_cmpuint (batch.batch->len, ==, 1);
+  g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (batch.batch, 0)), ==, 2);
+  g_clear_pointer (&batch.batch, g_ptr_array_unref);
+  g_main_context_pop_thread_default (batch_context);
+
+  items_check_accounted ();
+}
+
+/* A batch popper that gives up after it was told leaves the items to the
+ * poppers that came after it, at once: they do not wait for the next
+ * push beside an item. */
+static void
+test_queue_batch_given_up_hands_on (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GMainContext) batch_context = g_main_context_new ();
+  g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  BatchOp batch = { 0 };
+  AsyncOp pop = { 0 };
+
+  items_reset ();
+
+  g_main_context_push_thread_default (batch_context);
+  ta_queue_pop_batch_async (queue, 8, cancellable, batch_cb, &batch);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  ta_queue_pop_async (queue, NULL, async_pop_cb, &pop);
+  g_main_context_pop_thread_default (context);
+
+  push_from_thread (queue, 1);
+  g_cancellable_cancel (cancellable);
+
+  g_main_context_push_thread_default (batch_context);
+  test_iterate_until (batch_context, &batch.done);
+  g_assert_error (batch.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&batch.error);
+  g_main_context_pop_thread_default (batch_context);
+
+  g_main_context_push_thread_default (context);
+  test_iterate_until (context, &pop.done);
+  g_assert_no_error (pop.error);
+  g_assert_cmpuint (item_deliver (pop.item), ==, 0);
+  g_main_context_pop_thread_default (context);
+
+  items_check_accounted ();
+}
+
 /* ---------------------------------------------------------------------- */
 /* The cookbook: loop to loop, thread to loop and back                     */
 /* ---------------------------------------------------------------------- */
@@ -1565,6 +1652,194 @@ test_queue_order_model (void)
   g_assert_true (ta_queue_is_empty (queue));
 }
 
+/* ---------------------------------------------------------------------- */
+/* Waits left by an abandoned runner                                       */
+/* ---------------------------------------------------------------------- */
+
+typedef struct
+{
+  TaQueue  *queue;        /* a task pops from it */
+  TaQueue  *full;         /* bounded and full: a task pushes to it */
+  TaQueue  *batched;      /* a task batch-pops from it */
+  TaEvent  *event;
+  TaFuture *future;
+  TestGate  waiting;      /* the task started its waits */
+  TestGate  entered;      /* the blocker blocks the runner thread */
+  TestGate  release;
+  TestGate  thread_exited;
+  gint      completed;    /* completions that ran: there must be none */
+} Abandoned;
+
+static void
+abandoned_wait_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Abandoned *a = user_data;
+
+  g_atomic_int_inc (&a->completed);
+}
+
+static void
+abandoned_waits_task (GTask        *task,
+                      GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  Abandoned *a = user_data;
+
+  test_watch_thread_exit (&a->thread_exited);
+  ta_queue_pop_async (a->queue, cancellable, abandoned_wait_cb, a);
+  ta_queue_push_async (a->full, item_new (), cancellable, abandoned_wait_cb, a);
+  ta_queue_pop_batch_async (a->batched, 8, cancellable, abandoned_wait_cb, a);
+  ta_event_wait_async (a->event, cancellable, abandoned_wait_cb, a);
+  ta_future_wait_async (a->future, NULL, abandoned_wait_cb, a);
+  g_task_return_boolean (task, TRUE);
+  test_gate_open (&a->waiting);
+}
+
+static void
+abandoned_block_task (GTask        *task,
+                      GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  Abandoned *a = user_data;
+
+  test_gate_open (&a->entered);
+  test_gate_wait (&a->release);
+  g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * A runner abandoned while its tasks wait in queues, events and futures:
+ * those waits can never complete, so they must not take what comes later
+ * (an item pushed goes to live consumers, a pending push does not move
+ * in) and must let go of what they hold.
+ */
+static void
+test_queue_abandoned_runner_waits_detached (void)
+{
+  g_autoptr(TaRunner) stuck = ta_runner_new ("abandoned-waits");
+  g_autoptr(TaTask) waits = NULL;
+  g_autoptr(TaTask) blocker = NULL;
+  g_autoptr(GError) error = NULL;
+  Abandoned a = { 0 };
+  guint pushed_id;
+
+  items_reset ();
+  a.queue = ta_queue_new_full (0, item_free);
+  a.full = ta_queue_new_full (1, item_free);
+  a.batched = ta_queue_new_full (0, item_free);
+  a.event = ta_event_new ();
+  a.future = ta_future_new ();
+  test_gate_init (&a.waiting);
+  test_gate_init (&a.entered);
+  test_gate_init (&a.release);
+  test_gate_init (&a.thread_exited);
+
+  g_assert_true (ta_queue_push (a.full, item_new (), 0, NULL));   /* item 0 */
+  g_assert_true (ta_runner_start (stuck, &error));
+  ta_runner_set_exit_timeout (stuck, 100 * 1000);
+
+  waits = ta_runner_spawn (stuck, "waits", abandoned_waits_task, &a, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&a.waiting);       /* item 1 waits to be pushed */
+  blocker = ta_runner_spawn (stuck, "blocker", abandoned_block_task, &a, NULL, NULL, &error);
+  g_assert_no_error (error);
+  test_gate_wait (&a.entered);
+
+  /* Told to collect while its runner is stuck: the collection never
+   * runs. */
+  g_assert_true (ta_queue_push (a.batched, item_new (), 0, NULL));   /* item 2 */
+
+  g_assert_false (ta_runner_stop (stuck, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
+  g_clear_error (&error);
+  g_assert_cmpint (ta_runner_get_shutdown_type (stuck), ==, TA_SHUTDOWN_TYPE_ABANDONED);
+  g_clear_object (&stuck);
+
+  /* The pending push failed: its item was freed, never queued. */
+  g_assert_cmpint (freed[1], ==, 1);
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (a.full, &error)), ==, 0);
+  g_assert_no_error (error);
+  g_assert_null (ta_queue_try_pop (a.full, &error));
+  g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
+  g_clear_error (&error);
+
+  /* An item pushed now reaches a live consumer. */
+  pushed_id = (guint) g_atomic_int_get (&n_created);
+  g_assert_true (ta_queue_push (a.queue, item_new (), 0, NULL));
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (a.queue, &error)), ==, pushed_id);
+  g_assert_no_error (error);
+
+  /* So does the one the batch popper never collected. */
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (a.batched, &error)), ==, 2);
+  g_assert_no_error (error);
+
+  /* The waits let go of what they held, so setting the event or the
+   * future later wakes nobody and runs nothing. */
+  g_assert_cmpuint (G_OBJECT (a.queue)->ref_count, ==, 1);
+  g_assert_cmpuint (G_OBJECT (a.full)->ref_count, ==, 1);
+  g_assert_cmpuint (G_OBJECT (a.batched)->ref_count, ==, 1);
+  g_assert_cmpuint (G_OBJECT (a.event)->ref_count, ==, 1);
+  g_assert_cmpuint (G_OBJECT (a.future)->ref_count, ==, 1);
+  ta_event_set (a.event);
+  g_assert_true (ta_future_set_pointer (a.future, NULL, NULL));
+
+  /* The thread finishes once it unblocks; no completion ever ran. */
+  test_gate_open (&a.release);
+  test_gate_wait (&a.thread_exited);
+  g_assert_cmpint (g_atomic_int_get (&a.completed), ==, 0);
+
+  g_clear_object (&a.queue);
+  g_clear_object (&a.full);
+  g_clear_object (&a.batched);
+  g_clear_object (&a.event);
+  g_clear_object (&a.future);
+  items_check_accounted ();
+  test_gate_clear (&a.waiting);
+  test_gate_clear (&a.entered);
+  test_gate_clear (&a.release);
+  test_gate_clear (&a.thread_exited);
+}
+
+/* A task's wait that ignores cancellation (no cancellable) outlives a
+ * clean stop: it is detached all the same. */
+static void
+never_cancelled_pop_task (GTask        *task,
+                          GCancellable *cancellable,
+                          gpointer      user_data)
+{
+  Abandoned *a = user_data;
+
+  ta_queue_pop_async (a->queue, NULL, abandoned_wait_cb, a);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+test_queue_stopped_runner_waits_detached (void)
+{
+  g_autoptr(TaRunner) r = ta_runner_new ("stopped-waits");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TaTask) task = NULL;
+  Abandoned a = { 0 };
+
+  items_reset ();
+  a.queue = ta_queue_new_full (0, item_free);
+  g_assert_true (ta_runner_start (r, &error));
+  task = ta_runner_run (r, "pop", never_cancelled_pop_task, &a, NULL, TA_TIMEOUT_INFINITE, &error);
+  g_assert_no_error (error);
+  g_assert_true (ta_runner_stop (r, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (ta_queue_push (a.queue, item_new (), 0, NULL));
+  g_assert_cmpuint (item_deliver (ta_queue_try_pop (a.queue, &error)), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpuint (G_OBJECT (a.queue)->ref_count, ==, 1);
+  g_assert_cmpint (a.completed, ==, 0);
+  g_clear_object (&a.queue);
+  items_check_accounted ();
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1598,6 +1873,10 @@ main (int   argc,
   g_test_add_func ("/ta/queue/batch-gets-item-pushed-front", test_queue_batch_gets_item_pushed_front);
   g_test_add_func ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
   g_test_add_func ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
+  g_test_add_func ("/ta/queue/batch-waiting-keeps-push-order", test_queue_batch_waiting_keeps_push_order);
+  g_test_add_func ("/ta/queue/batch-given-up-hands-on", test_queue_batch_given_up_hands_on);
+  g_test_add_func ("/ta/queue/abandoned-runner-waits-detached", test_queue_abandoned_runner_waits_detached);
+  g_test_add_func ("/ta/queue/stopped-runner-waits-detached", test_queue_stopped_runner_waits_detached);
   g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
   g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
   g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);

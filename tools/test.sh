@@ -6,6 +6,9 @@
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build;
 #   3. valgrind memcheck over the C tests (no definite leaks allowed);
 #   4. a ThreadSanitizer build (data races are bugs, not flakiness).
+# The stress suite (tests/stress/, small by default) runs in each mode but
+# valgrind: there it would take minutes, and the AddressSanitizer build
+# already checks it for leaks and memory errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/deps.sh
@@ -18,7 +21,8 @@ if [ ! -f _build/build.ninja ]; then
   meson setup _build -Dwerror=true
 fi
 meson compile -C _build
-meson test -C _build --print-errorlogs --num-processes 2
+meson test -C _build --print-errorlogs --num-processes 2 --no-suite stress
+meson test -C _build --print-errorlogs --num-processes 1 --suite stress
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 if [ ! -f _build-asan/build.ninja ]; then
@@ -28,7 +32,7 @@ fi
 meson compile -C _build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  meson test -C _build-asan --print-errorlogs --num-processes 2 --suite unit --suite examples
+  meson test -C _build-asan --print-errorlogs --num-processes 2 --suite unit --suite examples --suite stress
 
 step "valgrind memcheck"
 meson test -C _build --setup valgrind --print-errorlogs --num-processes 2 --suite unit
@@ -43,6 +47,6 @@ meson compile -C _build-tsan
 # does itself is not checked (see tests/tsan.supp).
 G_SLICE=always-malloc \
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:suppressions=$PWD/tests/tsan.supp" \
-  meson test -C _build-tsan --print-errorlogs --num-processes 2 --suite unit
+  meson test -C _build-tsan --print-errorlogs --num-processes 2 --suite unit --suite stress
 
 step "all tests passed"
