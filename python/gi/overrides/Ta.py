@@ -30,6 +30,8 @@ import ctypes
 import dataclasses
 import enum
 import inspect
+import math
+import numbers
 import selectors
 import sys
 import threading
@@ -160,18 +162,44 @@ __all__.append('ShutdownType')
 # Timeouts
 # ---------------------------------------------------------------------------
 
+def _seconds(timeout):
+    """A timeout as given to the API, checked: None, USE_DEFAULT_TIMEOUT or
+    a float >= 0 (inf included). Raises TypeError or ValueError otherwise,
+    so that nothing the API accepts reaches C as a programmer error."""
+    if timeout is None:
+        return None
+    if type(timeout) is not float:
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+            raise TypeError('timeout must be a number of seconds or None, '
+                            f'not {type(timeout).__name__}')
+        try:
+            timeout = float(timeout)
+        except OverflowError:
+            timeout = math.inf if timeout > 0 else -math.inf
+    if timeout >= 0 or timeout == USE_DEFAULT_TIMEOUT:
+        return timeout
+    raise ValueError('timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, '
+                     f'not {timeout}')
+
+
 def _to_us(timeout):
     """Seconds (or None, or USE_DEFAULT_TIMEOUT) to a C timeout."""
+    timeout = _seconds(timeout)
     if timeout is None:
         return Ta.TIMEOUT_INFINITE
     if timeout == USE_DEFAULT_TIMEOUT:
         return Ta.TIMEOUT_DEFAULT
-    if timeout < 0:
-        raise ValueError(
-            f'timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, not {timeout}')
     if timeout >= (1 << 62) / 1_000_000:
         return Ta.TIMEOUT_INFINITE
     return int(timeout * 1_000_000)
+
+
+def _setting_us(timeout, default):
+    """A runner setting in seconds to a C timeout: ``USE_DEFAULT_TIMEOUT``
+    stands for the setting's default, there being no other to defer to."""
+    if timeout is not None and _seconds(timeout) == USE_DEFAULT_TIMEOUT:
+        timeout = default
+    return _to_us(timeout)
 
 
 def _from_us(timeout_us):
@@ -770,6 +798,9 @@ __all__.append('BackgroundTask')
 # The runner
 # ---------------------------------------------------------------------------
 
+_DEFAULT_EXIT_TIMEOUT = 1.0
+
+
 class Runner(Ta.Runner):
     """A thread running a GLib main loop with an asyncio loop inside.
 
@@ -782,7 +813,7 @@ class Runner(Ta.Runner):
     ``USE_DEFAULT_TIMEOUT`` means ``call_in_loop_timeout``.
     """
 
-    def __init__(self, exit_timeout=1.0, call_in_loop_timeout=None,
+    def __init__(self, exit_timeout=_DEFAULT_EXIT_TIMEOUT, call_in_loop_timeout=None,
                  name=None, **kwargs):
         if name is not None:
             kwargs['name'] = name
@@ -805,8 +836,7 @@ class Runner(Ta.Runner):
 
     @exit_timeout.setter
     def exit_timeout(self, timeout):
-        Ta.Runner.set_exit_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
-                                   else _to_us(timeout))
+        Ta.Runner.set_exit_timeout(self, _setting_us(timeout, _DEFAULT_EXIT_TIMEOUT))
 
     @property
     def call_in_loop_timeout(self):
@@ -815,8 +845,7 @@ class Runner(Ta.Runner):
 
     @call_in_loop_timeout.setter
     def call_in_loop_timeout(self, timeout):
-        Ta.Runner.set_default_call_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
-                                           else _to_us(timeout))
+        Ta.Runner.set_default_call_timeout(self, _setting_us(timeout, None))
 
     def _resolve_timeout(self, timeout):
         return self.call_in_loop_timeout if timeout == USE_DEFAULT_TIMEOUT else timeout
