@@ -513,6 +513,16 @@ def _settled_despite_cancel(future):
     return True
 
 
+async def _until_done(future):
+    """Waits for ``future`` to be done, through further cancellations and
+    whatever its outcome: the caller, cancelled already, reads it."""
+    while not future.done():
+        try:
+            await asyncio.wait((future,))
+        except asyncio.CancelledError:
+            pass
+
+
 _CANCELLABLE_POOL_SIZE = 16
 
 
@@ -553,11 +563,7 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
                 cancellable.cancel()
-                while not future.done():
-                    try:
-                        await asyncio.shield(future)
-                    except asyncio.CancelledError:
-                        pass
+                await _until_done(future)
                 if _settled_despite_cancel(future):
                     return future.result()
                 raise
@@ -598,11 +604,7 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
         # runner may be busy for long.
         if orphan is None and not settle:
             raise
-        while not bridge.settled.done():
-            try:
-                await asyncio.shield(bridge.settled)
-            except asyncio.CancelledError:
-                pass
+        await _until_done(bridge.settled)
         future = bridge.future
         if settle:
             if _settled_despite_cancel(future):
