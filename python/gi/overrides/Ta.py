@@ -426,7 +426,6 @@ _live_runners = set()
 _live_lock = threading.Lock()
 
 
-@atexit.register
 def _stop_runners_at_exit():
     with _live_lock:
         runners = list(_live_runners)
@@ -436,6 +435,14 @@ def _stop_runners_at_exit():
         except BaseException as error:  # noqa: B036
             print(f'ta-glib: runner {runner.props.name!r} stopped at exit '
                   f'with: {error!r}', file=sys.stderr)
+
+
+# Python joins the threads that are not daemons before it runs atexit
+# handlers: a thread waiting on a runner would keep the process alive. The
+# runners stop first, so that such waits end (the tasks are cancelled).
+if hasattr(threading, '_register_atexit'):
+    threading._register_atexit(_stop_runners_at_exit)
+atexit.register(_stop_runners_at_exit)
 
 
 async def _cancel_everything(state):
