@@ -10,7 +10,7 @@ import pytest
 from conftest import HANG
 
 WAITER = textwrap.dedent('''
-    import asyncio, sys, threading
+    import asyncio, os, sys, threading
     import gi
     gi.require_version('Ta', '1')
     from gi.repository import Ta
@@ -38,7 +38,8 @@ WAITER = textwrap.dedent('''
         try:
             how()
         except (asyncio.CancelledError, Ta.RunnerNotRunningError) as error:
-            print(f'{name}: {type(error).__name__}', flush=True)
+            # One write: lines of threads do not interleave.
+            os.write(1, f'{name}: {type(error).__name__}\\n'.encode())
 
     for name, how in waits.items():
         threading.Thread(target=wait, args=(name, how), name=name).start()
