@@ -29,15 +29,18 @@ import collections
 import ctypes
 import dataclasses
 import enum
+import functools
 import inspect
 import math
 import numbers
 import selectors
+import signal
 import sys
 import threading
 import time
 import traceback
 import types
+import _thread
 import typing
 import warnings
 
@@ -375,7 +378,14 @@ class _RunnerState:
         self.cancel_task = None   # the stop's asyncio task cancelling the rest
         self.outlived = []        # names of tasks running when the loop closed
         self.forced = None        # ShutdownType once a force stop was tried
-        self.stopped = False
+        self.stopped = False      # stop() was called
+        self.stop_done = False    # ... and finished
+        self.stop_exit_timeout = None
+        self.stop_deadline = None
+        self.stop_cancel = None   # the BackgroundTask of _cancel_everything
+        self.stop_library = None  # _LibraryStop
+        self.stop_finishing = False
+        self.stop_lock = threading.Lock()
         self.stopping = False     # no new task starts once set
         self.hook_error = None
 
@@ -639,6 +649,51 @@ class _Outcome:
 _EVENT_POOL_SIZE = 16
 
 
+class _LoopCall:
+    """A function that call_in_loop() runs on the runner thread: it either
+    starts there, or is abandoned by its caller first, never both."""
+
+    __slots__ = ('fun', 'state', 'lock', 'started', 'abandoned', 'result',
+                 'error', 'done')
+
+    def __init__(self, fun, state):
+        self.fun = fun
+        self.state = state
+        self.lock = threading.Lock()
+        self.started = self.abandoned = False
+        self.result = self.error = None
+        try:
+            self.done = state.events.pop()
+        except IndexError:
+            self.done = Ta.Event.new()
+
+    def run(self):
+        with self.lock:
+            if self.abandoned:
+                return
+            self.started = True
+        try:
+            self.result = self.fun()
+        except BaseException as error:  # noqa: B036
+            self.error = error
+        Ta.Event.set(self.done)
+
+    def abandon(self):
+        """The caller gives up; whether ``fun`` had not finished."""
+        with self.lock:
+            self.abandoned = not self.started
+        return not Ta.Event.is_set(self.done)
+
+    def outcome(self):
+        events = self.state.events
+        if len(events) < _EVENT_POOL_SIZE:
+            Ta.Event.clear(self.done)
+            events.append(self.done)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
 class BackgroundTask(typing.Generic[T]):
     """A coroutine running on a runner, seen from any thread.
 
@@ -810,6 +865,38 @@ __all__.append('BackgroundTask')
 _DEFAULT_EXIT_TIMEOUT = 1.0
 
 
+class _LibraryStop:
+    """The library's stop of a runner, within ``timeout`` seconds."""
+
+    def __init__(self, runner, timeout):
+        self.runner = runner
+        self.timeout = timeout
+        self.error = None
+        self.done = Ta.Event.new()
+        if threading.current_thread() is threading.main_thread():
+            threading.Thread(target=self.run, daemon=True,
+                             name=f'stop {runner.props.name}').start()
+        else:
+            self.run()
+
+    def run(self):
+        runner = self.runner
+        saved = runner.props.exit_timeout
+        try:
+            if self.timeout is not None:
+                runner.props.exit_timeout = _to_us(self.timeout)
+            Ta.Runner.stop(runner)
+        except GLib.Error as error:
+            self.error = error
+        finally:
+            runner.props.exit_timeout = saved
+            Ta.Event.set(self.done)
+
+    def wait(self):
+        _blocking_wait(None, Ta.TIMEOUT_INFINITE, 'Runner.stop()', Ta.Event.wait,
+                       self.done)
+
+
 class Runner(Ta.Runner):
     """A thread running a GLib main loop with an asyncio loop inside.
 
@@ -941,41 +1028,62 @@ class Runner(Ta.Runner):
             raise RuntimeError(f'Runner {self.props.name!r} cannot be stopped from '
                                'its own thread: stop would wait for itself')
         state = self._ta_state()
-        with _live_lock:
-            _live_runners.discard(self)
-        if state.stopped:
+        if state.stop_done:
             return
-        state.stopped = True
-
-        exit_timeout = self.exit_timeout
-        deadline = _Deadline(exit_timeout)
+        if not state.stopped:
+            # Once: a stop that Ctrl-C interrupted goes on from where it
+            # was, with what is left of the same time.
+            state.stopped = True
+            state.stop_exit_timeout = self.exit_timeout
+            state.stop_deadline = _Deadline(state.stop_exit_timeout)
+            if Ta.Runner.is_running(self) and state.loop is not None:
+                state.stop_cancel = self._create_task(_cancel_everything(state), True)
+        exit_timeout = state.stop_exit_timeout
+        deadline = state.stop_deadline
 
         # Cancel every asyncio task, and let them finish, within three
         # quarters of the time; the library's stop gets the rest.
-        if Ta.Runner.is_running(self) and state.loop is not None:
+        if state.stop_cancel is not None:
             try:
-                self._create_task(_cancel_everything(state), True).wait(
-                    deadline.remaining(0.75))
-            except (EventLoopTimeoutError, RunnerNotRunningError):
+                state.stop_cancel.wait(deadline.remaining(0.75))
+            except (EventLoopTimeoutError, RunnerNotRunningError,
+                    asyncio.CancelledError):
                 pass
-            except BaseException:  # noqa: B036
+            except Exception:
                 traceback.print_exc()
+            state.stop_cancel = None
 
+        # The library's stop takes up to what is left of exit_timeout. On
+        # the main thread another thread makes it, so that Ctrl-C can
+        # interrupt the wait for it.
+        with state.stop_lock:
+            if state.stop_library is None:
+                state.stop_library = _LibraryStop(self, deadline.remaining())
+        state.stop_library.wait()
+        with _live_lock:
+            _live_runners.discard(self)
+        # What follows, once, by one of the threads that stop the runner.
+        with state.stop_lock:
+            if state.stop_finishing:
+                return
+            state.stop_finishing = True
+        try:
+            self._finish_stop(state, exit_timeout)
+        except BaseException:
+            if not state.stop_done:
+                state.stop_finishing = False
+            raise
+
+    def _finish_stop(self, state, exit_timeout):
+        """stop() once the thread is gone: settles, reports, warns."""
         errors = []
         stuck = None
-        saved = self.props.exit_timeout
-        left = deadline.remaining()
-        try:
-            if left is not None:
-                self.props.exit_timeout = _to_us(left)
-            Ta.Runner.stop(self)
-        except GLib.Error as error:
+        error = state.stop_library.error
+        if error is not None:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 stuck = error.message
             elif not _ta_error(error, Ta.Error.UNRETRIEVED):
                 errors.append(error)
-        finally:
-            self.props.exit_timeout = saved
 
         stuck_warning = None
         if stuck is not None:
@@ -1003,13 +1111,14 @@ class Runner(Ta.Runner):
         errors.extend(task._outcome.error for task in failed)
 
         # Last, once everything is settled: warnings may be errors.
+        state.stop_done = True
         if stuck_warning is None and state.outlived:
             names = ', '.join(repr(name) for name in state.outlived)
             stuck_warning = (f'Runner {self.props.name!r} stopped while {names} '
                              f'ignored cancellation: dropped unfinished')
         if stuck_warning is not None:
             try:
-                warnings.warn(stuck_warning, RuntimeWarning, stacklevel=2)
+                warnings.warn(stuck_warning, RuntimeWarning, stacklevel=3)
             except Exception as error:
                 if not errors:
                     raise
@@ -1050,32 +1159,29 @@ class Runner(Ta.Runner):
         """Runs ``fun()`` on the runner thread and returns its result.
 
         Raises what ``fun`` raised, or :class:`EventLoopTimeoutError` when the
-        loop did not run it within ``timeout`` (it may still run it later).
-        On the runner thread, calls ``fun`` directly.
+        loop did not run it within ``timeout``. A call that times out, or
+        that Ctrl-C interrupts, before ``fun`` started never runs it; once
+        started, ``fun`` runs to its end and its result is dropped. On the
+        runner thread, calls ``fun`` directly.
         """
         if self.in_runner_loop:
             return fun()
+        timeout_us = self._timeout_us(timeout)
         self._assert_running()
-        outcome = _Outcome()
-
-        def call(*unused):
-            try:
-                outcome.result = fun()
-            except BaseException as error:  # noqa: B036
-                outcome.error = error
-
+        call = _LoopCall(fun, self._ta_state())
         try:
-            Ta.Runner.call(self, call, None, _to_us(timeout))
-        except GLib.Error as error:
-            if _ta_error(error, Ta.Error.TIMEOUT):
-                raise EventLoopTimeoutError(
-                    fun, self._resolve_timeout(timeout), error.message) from None
-            if _ta_error(error, Ta.Error.NOT_RUNNING):
-                raise RunnerNotRunningError(error.message) from None
-            raise
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome.result
+            self._invoke(call.run)
+            _blocking_wait(self, timeout_us, 'Runner.call_in_loop()',
+                           Ta.Event.wait, call.done)
+        except BaseException as error:
+            if call.abandon():
+                if isinstance(error, GLib.Error) and _ta_error(error, Ta.Error.TIMEOUT):
+                    raise EventLoopTimeoutError(
+                        fun, self._resolve_timeout(timeout), error.message) from None
+                raise
+            if isinstance(error, KeyboardInterrupt):
+                _interrupts.owe()   # finished meanwhile: the result counts
+        return call.outcome()
 
     def create_task(self, awaitable, task_creation_timeout=USE_DEFAULT_TIMEOUT):
         """Runs a coroutine (or any awaitable) on the runner's asyncio loop.
@@ -1134,6 +1240,12 @@ class Runner(Ta.Runner):
             except GLib.Error:
                 raise EventLoopTimeoutError(
                     task._name, self._resolve_timeout(timeout)) from None
+            except KeyboardInterrupt:
+                if task._outcome is None:
+                    # Interrupted, the coroutine does not go on alone.
+                    task.cancel()
+                    raise
+                _interrupts.owe()   # finished meanwhile: the result counts
         return task._take()
 
     def wait_for_next_eventloop_iteration(self, timeout=USE_DEFAULT_TIMEOUT):
@@ -1153,7 +1265,8 @@ class Runner(Ta.Runner):
         if not Ta.Runner.is_running(self) or self.in_runner_loop:
             return
         try:
-            Ta.Runner.wait_idle(self, _to_us(timeout))
+            _blocking_wait(None, self._timeout_us(timeout), 'catching up',
+                           Ta.Runner.wait_idle, self)
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
@@ -1179,8 +1292,7 @@ def _wait_us(runner, timeout):
 
 
 # The longest a blocking wait stays in C at a time. Between two slices the
-# thread sees the runner it waits on stop, and the main thread runs its
-# signal handlers: Ctrl-C interrupts these waits as it does threading's.
+# thread sees the runner it waits on stop, and the main thread sees Ctrl-C.
 _WAIT_SLICE_US = 100_000
 
 
@@ -1189,35 +1301,151 @@ def _monotonic_us():
     return time.monotonic_ns() // 1000
 
 
+class _Trip:
+    """``_TRIP + signum`` makes the main thread handle ``signum`` again.
+
+    An operator, not a call: Python looks for signals to handle after
+    each call returns, and the one that trips must not be followed by
+    such a look in the same frame (see _InterruptGuard).
+    """
+    __add__ = functools.partial(_thread.interrupt_main)
+
+
+_TRIP = _Trip()
+_GUARD_NAME = __name__
+
+
+def _in_override(frame):
+    """Whether ``frame`` or one of its callers runs this module's code."""
+    while frame is not None:
+        if frame.f_globals.get('__name__') is _GUARD_NAME:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class _InterruptGuard:
+    """The main thread's SIGINT handler while it uses blocking calls.
+
+    A blocking call either raises KeyboardInterrupt before its operation
+    took effect, or completes it and leaves the interrupt to the program.
+    Python runs signal handlers between bytecodes, so the program's own
+    handler, run as the call returns, would raise with the item taken. This
+    handler wraps the program's (``original``):
+
+    - during a blocking call it only notes the interrupt; the call looks
+      between two waits of at most _WAIT_SLICE_US and, while its operation
+      has not taken effect, calls ``original`` (which raises);
+    - after a call that completed, it asks Python to handle the signal
+      again until the stack has left this module, and once more there: the
+      first look back in the program is the one that ends the call, with
+      its result not yet stored. Then it calls ``original``.
+
+    It stays installed (``signal.getsignal()`` returns it) until the
+    program installs another handler.
+    """
+
+    def __init__(self):
+        self.original = None
+        self.depth = 0          # blocking calls of the main thread in progress
+        self.owed = False       # an interrupt the program has not seen yet
+        self.tripped = False    # a trip of ours is pending
+        self.held = False       # the owed interrupt was held once in the program
+
+    def __call__(self, signum, frame):
+        if self.tripped:
+            self.tripped = False
+            if not self.owed:
+                return          # stale: already raised at a call's start
+        self.owed = True
+        if self.depth:
+            return              # the blocking call looks after it
+        inside = _in_override(frame)
+        if inside or not self.held:
+            self.held = not inside
+            self.tripped = True
+            _TRIP + signum      # noqa: B018 - the last thing in this frame
+            return
+        self.owed = self.held = False
+        self.original(signum, frame)
+
+    def enter(self):
+        """Starts a blocking call: raises an interrupt still owed."""
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is not self:
+            if not callable(handler):
+                return False
+            self.original = handler
+            self.owed = self.held = self.tripped = False
+            signal.signal(signal.SIGINT, self)
+        if self.owed:
+            self.deliver()
+        self.depth += 1
+        return True
+
+    def owe(self):
+        """An interrupt raised by a call that completed all the same: the
+        program gets it later."""
+        self.owed = True
+        self.leave(0)
+
+    def leave(self, depth=1):
+        self.depth -= depth
+        if self.owed and not self.depth and not self.tripped:
+            # The call completed: the program gets the interrupt later.
+            self.tripped = True
+            _TRIP + signal.SIGINT  # noqa: B018
+
+    def deliver(self):
+        """Raises the interrupt noted during a call that has not taken
+        effect (``original`` may also return: the call goes on)."""
+        if self.owed:
+            self.owed = self.held = False
+            self.original(signal.SIGINT, sys._getframe(1))
+
+    def __repr__(self):
+        return f'<ta-glib guard of {self.original!r}>'
+
+
+_interrupts = _InterruptGuard()
+
+
+def _guard_interrupts():
+    """Whether this thread's blocking call handles Ctrl-C (main thread)."""
+    return (threading.current_thread() is threading.main_thread()
+            and _interrupts.enter())
+
+
 def _blocking_wait(runner, timeout_us, what, attempt, *args):
     """Returns ``attempt(*args, slice_us)``, called again while it times out
     and ``timeout_us`` has not passed. Its other errors, and its timeout
     error at the end, are raised as they are; :class:`RunnerNotRunningError`
-    once ``runner`` (if any) stopped."""
-    end = None if timeout_us < 0 else _monotonic_us() + timeout_us
-    slice_us = timeout_us if 0 <= timeout_us < _WAIT_SLICE_US else _WAIT_SLICE_US
-    while True:
-        try:
-            return attempt(*args, slice_us)
-        except GLib.Error as error:
-            if not _ta_error(error, Ta.Error.TIMEOUT):
-                raise
-            if end is not None and _monotonic_us() >= end:
-                raise
-        except RuntimeError as error:
-            # PyGObject's report of a signal handler that raised (Ctrl-C)
-            # while it converted the wait's error; it printed the original.
-            if (str(error) == 'Converting the GError failed'
-                    and threading.current_thread() is threading.main_thread()):
-                raise KeyboardInterrupt() from None
-            raise
-        if runner is not None and not Ta.Runner.is_running(runner):
-            raise RunnerNotRunningError(
-                f'Runner {runner.props.name!r} stopped during {what}')
-        if end is None:
-            slice_us = _WAIT_SLICE_US
-        else:
-            slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
+    once ``runner`` (if any) stopped; KeyboardInterrupt (on the main
+    thread) only while ``attempt`` has not succeeded."""
+    guarded = _guard_interrupts()
+    try:
+        end = None if timeout_us < 0 else _monotonic_us() + timeout_us
+        slice_us = timeout_us if 0 <= timeout_us < _WAIT_SLICE_US else _WAIT_SLICE_US
+        while True:
+            try:
+                return attempt(*args, slice_us)
+            except GLib.Error as error:
+                if not _ta_error(error, Ta.Error.TIMEOUT):
+                    raise
+                if end is not None and _monotonic_us() >= end:
+                    raise
+            if guarded:
+                _interrupts.deliver()
+            if runner is not None and not Ta.Runner.is_running(runner):
+                raise RunnerNotRunningError(
+                    f'Runner {runner.props.name!r} stopped during {what}')
+            if end is None:
+                slice_us = _WAIT_SLICE_US
+            else:
+                slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
+    finally:
+        if guarded:
+            _interrupts.leave()
 
 
 def _check_not_on_loop(runner, what):
@@ -1704,7 +1932,8 @@ class Server(Ta.Server):
         :class:`RunnerNotRunningError` once the runner stopped.
         """
         try:
-            handled = Ta.Server.process(self, _to_us(timeout))
+            handled = _blocking_wait(None, self._runner._timeout_us(timeout),
+                                     'Server.process()', Ta.Server.process, self)
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
