@@ -1324,6 +1324,35 @@ def _in_override(frame):
     return False
 
 
+# Modules of the weak references' callbacks, which the garbage collector
+# runs wherever an object dies: an exception raised there is printed and
+# dropped.
+_CALLBACK_MODULES = ('weakref', '_weakrefset')
+
+
+def _in_finalizer(frame):
+    """Whether ``frame`` is a finalizer or a weak reference's callback, as
+    far as it can tell."""
+    return (frame.f_code.co_name == '__del__'
+            or frame.f_globals.get('__name__') in _CALLBACK_MODULES)
+
+
+def _stack(frame):
+    """``frame`` and its callers."""
+    stack = []
+    while frame is not None:
+        stack.append(frame)
+        frame = frame.f_back
+    return stack
+
+
+# How many looks, at most, an owed interrupt waits in functions that the
+# frames it is owed to called: one of them may be a finalizer or a weakref
+# callback that the garbage collector runs there, where an exception is
+# printed and dropped.
+_MAX_DEFERRALS = 64
+
+
 class _InterruptGuard:
     """The main thread's SIGINT handler while it uses blocking calls.
 
@@ -1339,7 +1368,9 @@ class _InterruptGuard:
     - after a call that completed, it asks Python to handle the signal
       again until the stack has left this module, and once more there: the
       first look back in the program is the one that ends the call, with
-      its result not yet stored. Then it calls ``original``.
+      its result not yet stored. Then it calls ``original``, in that frame
+      or one of its callers or, after _MAX_DEFERRALS looks, in a function
+      they called.
 
     It stays installed (``signal.getsignal()`` returns it) until the
     program installs another handler.
@@ -1350,7 +1381,8 @@ class _InterruptGuard:
         self.depth = 0          # blocking calls of the main thread in progress
         self.owed = False       # an interrupt the program has not seen yet
         self.tripped = False    # a trip of ours is pending
-        self.held = False       # the owed interrupt was held once in the program
+        self.held = None        # the program's frames the interrupt is owed to
+        self.deferrals = 0      # looks in functions that frame called
 
     def __call__(self, signum, frame):
         if self.tripped:
@@ -1360,14 +1392,23 @@ class _InterruptGuard:
         self.owed = True
         if self.depth:
             return              # the blocking call looks after it
-        inside = _in_override(frame)
-        if inside or not self.held:
-            self.held = not inside
-            self.tripped = True
-            _TRIP + signum      # noqa: B018 - the last thing in this frame
+        if _in_override(frame):
+            self.held = None
+        elif frame is not None and _in_finalizer(frame):
+            pass
+        elif self.held is None:
+            self.held = _stack(frame)
+            self.deferrals = 0
+        elif (self.deferrals >= _MAX_DEFERRALS
+              or any(frame is held for held in self.held)):
+            self.owed = False
+            self.held = None
+            self.original(signum, frame)
             return
-        self.owed = self.held = False
-        self.original(signum, frame)
+        else:
+            self.deferrals += 1
+        self.tripped = True
+        _TRIP + signum          # noqa: B018 - the last thing in this frame
 
     def enter(self):
         """Starts a blocking call: raises an interrupt still owed."""
@@ -1376,7 +1417,8 @@ class _InterruptGuard:
             if not callable(handler):
                 return False
             self.original = handler
-            self.owed = self.held = self.tripped = False
+            self.owed = self.tripped = False
+            self.held = None
             signal.signal(signal.SIGINT, self)
         if self.owed:
             self.deliver()
@@ -1400,7 +1442,8 @@ class _InterruptGuard:
         """Raises the interrupt noted during a call that has not taken
         effect (``original`` may also return: the call goes on)."""
         if self.owed:
-            self.owed = self.held = False
+            self.owed = False
+            self.held = None
             self.original(signal.SIGINT, sys._getframe(1))
 
     def __repr__(self):
