@@ -29,13 +29,18 @@ import collections
 import ctypes
 import dataclasses
 import enum
+import functools
 import inspect
+import math
+import numbers
 import selectors
+import signal
 import sys
 import threading
 import time
 import traceback
 import types
+import _thread
 import typing
 import warnings
 
@@ -160,18 +165,44 @@ __all__.append('ShutdownType')
 # Timeouts
 # ---------------------------------------------------------------------------
 
+def _seconds(timeout):
+    """A timeout as given to the API, checked: None, USE_DEFAULT_TIMEOUT or
+    a float >= 0 (inf included). Raises TypeError or ValueError otherwise,
+    so that nothing the API accepts reaches C as a programmer error."""
+    if timeout is None:
+        return None
+    if type(timeout) is not float:
+        if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real):
+            raise TypeError('timeout must be a number of seconds or None, '
+                            f'not {type(timeout).__name__}')
+        try:
+            timeout = float(timeout)
+        except OverflowError:
+            timeout = math.inf if timeout > 0 else -math.inf
+    if timeout >= 0 or timeout == USE_DEFAULT_TIMEOUT:
+        return timeout
+    raise ValueError('timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, '
+                     f'not {timeout}')
+
+
 def _to_us(timeout):
     """Seconds (or None, or USE_DEFAULT_TIMEOUT) to a C timeout."""
+    timeout = _seconds(timeout)
     if timeout is None:
         return Ta.TIMEOUT_INFINITE
     if timeout == USE_DEFAULT_TIMEOUT:
         return Ta.TIMEOUT_DEFAULT
-    if timeout < 0:
-        raise ValueError(
-            f'timeout must be None, USE_DEFAULT_TIMEOUT or >= 0, not {timeout}')
     if timeout >= (1 << 62) / 1_000_000:
         return Ta.TIMEOUT_INFINITE
     return int(timeout * 1_000_000)
+
+
+def _setting_us(timeout, default):
+    """A runner setting in seconds to a C timeout: ``USE_DEFAULT_TIMEOUT``
+    stands for the setting's default, there being no other to defer to."""
+    if timeout is not None and _seconds(timeout) == USE_DEFAULT_TIMEOUT:
+        timeout = default
+    return _to_us(timeout)
 
 
 def _from_us(timeout_us):
@@ -347,7 +378,14 @@ class _RunnerState:
         self.cancel_task = None   # the stop's asyncio task cancelling the rest
         self.outlived = []        # names of tasks running when the loop closed
         self.forced = None        # ShutdownType once a force stop was tried
-        self.stopped = False
+        self.stopped = False      # stop() was called
+        self.stop_done = False    # ... and finished
+        self.stop_exit_timeout = None
+        self.stop_deadline = None
+        self.stop_cancel = None   # the BackgroundTask of _cancel_everything
+        self.stop_library = None  # _LibraryStop
+        self.stop_finishing = False
+        self.stop_lock = threading.Lock()
         self.stopping = False     # no new task starts once set
         self.hook_error = None
 
@@ -398,7 +436,6 @@ _live_runners = set()
 _live_lock = threading.Lock()
 
 
-@atexit.register
 def _stop_runners_at_exit():
     with _live_lock:
         runners = list(_live_runners)
@@ -408,6 +445,14 @@ def _stop_runners_at_exit():
         except BaseException as error:  # noqa: B036
             print(f'ta-glib: runner {runner.props.name!r} stopped at exit '
                   f'with: {error!r}', file=sys.stderr)
+
+
+# Python joins the threads that are not daemons before it runs atexit
+# handlers: a thread waiting on a runner would keep the process alive. The
+# runners stop first, so that such waits end (the tasks are cancelled).
+if hasattr(threading, '_register_atexit'):
+    threading._register_atexit(_stop_runners_at_exit)
+atexit.register(_stop_runners_at_exit)
 
 
 async def _cancel_everything(state):
@@ -485,6 +530,16 @@ def _settled_despite_cancel(future):
     return True
 
 
+async def _until_done(future):
+    """Waits for ``future`` to be done, through further cancellations and
+    whatever its outcome: the caller, cancelled already, reads it."""
+    while not future.done():
+        try:
+            await asyncio.wait((future,))
+        except asyncio.CancelledError:
+            pass
+
+
 _CANCELLABLE_POOL_SIZE = 16
 
 
@@ -525,11 +580,7 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
                 cancellable.cancel()
-                while not future.done():
-                    try:
-                        await asyncio.shield(future)
-                    except asyncio.CancelledError:
-                        pass
+                await _until_done(future)
                 if _settled_despite_cancel(future):
                     return future.result()
                 raise
@@ -570,11 +621,7 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
         # runner may be busy for long.
         if orphan is None and not settle:
             raise
-        while not bridge.settled.done():
-            try:
-                await asyncio.shield(bridge.settled)
-            except asyncio.CancelledError:
-                pass
+        await _until_done(bridge.settled)
         future = bridge.future
         if settle:
             if _settled_despite_cancel(future):
@@ -600,6 +647,51 @@ class _Outcome:
 
 
 _EVENT_POOL_SIZE = 16
+
+
+class _LoopCall:
+    """A function that call_in_loop() runs on the runner thread: it either
+    starts there, or is abandoned by its caller first, never both."""
+
+    __slots__ = ('fun', 'state', 'lock', 'started', 'abandoned', 'result',
+                 'error', 'done')
+
+    def __init__(self, fun, state):
+        self.fun = fun
+        self.state = state
+        self.lock = threading.Lock()
+        self.started = self.abandoned = False
+        self.result = self.error = None
+        try:
+            self.done = state.events.pop()
+        except IndexError:
+            self.done = Ta.Event.new()
+
+    def run(self):
+        with self.lock:
+            if self.abandoned:
+                return
+            self.started = True
+        try:
+            self.result = self.fun()
+        except BaseException as error:  # noqa: B036
+            self.error = error
+        Ta.Event.set(self.done)
+
+    def abandon(self):
+        """The caller gives up; whether ``fun`` had not finished."""
+        with self.lock:
+            self.abandoned = not self.started
+        return not Ta.Event.is_set(self.done)
+
+    def outcome(self):
+        events = self.state.events
+        if len(events) < _EVENT_POOL_SIZE:
+            Ta.Event.clear(self.done)
+            events.append(self.done)
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
 class BackgroundTask(typing.Generic[T]):
@@ -770,6 +862,41 @@ __all__.append('BackgroundTask')
 # The runner
 # ---------------------------------------------------------------------------
 
+_DEFAULT_EXIT_TIMEOUT = 1.0
+
+
+class _LibraryStop:
+    """The library's stop of a runner, within ``timeout`` seconds."""
+
+    def __init__(self, runner, timeout):
+        self.runner = runner
+        self.timeout = timeout
+        self.error = None
+        self.done = Ta.Event.new()
+        if threading.current_thread() is threading.main_thread():
+            threading.Thread(target=self.run, daemon=True,
+                             name=f'stop {runner.props.name}').start()
+        else:
+            self.run()
+
+    def run(self):
+        runner = self.runner
+        saved = runner.props.exit_timeout
+        try:
+            if self.timeout is not None:
+                runner.props.exit_timeout = _to_us(self.timeout)
+            Ta.Runner.stop(runner)
+        except GLib.Error as error:
+            self.error = error
+        finally:
+            runner.props.exit_timeout = saved
+            Ta.Event.set(self.done)
+
+    def wait(self):
+        _blocking_wait(None, Ta.TIMEOUT_INFINITE, 'Runner.stop()', Ta.Event.wait,
+                       self.done)
+
+
 class Runner(Ta.Runner):
     """A thread running a GLib main loop with an asyncio loop inside.
 
@@ -782,7 +909,7 @@ class Runner(Ta.Runner):
     ``USE_DEFAULT_TIMEOUT`` means ``call_in_loop_timeout``.
     """
 
-    def __init__(self, exit_timeout=1.0, call_in_loop_timeout=None,
+    def __init__(self, exit_timeout=_DEFAULT_EXIT_TIMEOUT, call_in_loop_timeout=None,
                  name=None, **kwargs):
         if name is not None:
             kwargs['name'] = name
@@ -805,8 +932,7 @@ class Runner(Ta.Runner):
 
     @exit_timeout.setter
     def exit_timeout(self, timeout):
-        Ta.Runner.set_exit_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
-                                   else _to_us(timeout))
+        Ta.Runner.set_exit_timeout(self, _setting_us(timeout, _DEFAULT_EXIT_TIMEOUT))
 
     @property
     def call_in_loop_timeout(self):
@@ -815,8 +941,7 @@ class Runner(Ta.Runner):
 
     @call_in_loop_timeout.setter
     def call_in_loop_timeout(self, timeout):
-        Ta.Runner.set_default_call_timeout(self, Ta.TIMEOUT_INFINITE if timeout is None
-                                           else _to_us(timeout))
+        Ta.Runner.set_default_call_timeout(self, _setting_us(timeout, None))
 
     def _resolve_timeout(self, timeout):
         return self.call_in_loop_timeout if timeout == USE_DEFAULT_TIMEOUT else timeout
@@ -903,41 +1028,62 @@ class Runner(Ta.Runner):
             raise RuntimeError(f'Runner {self.props.name!r} cannot be stopped from '
                                'its own thread: stop would wait for itself')
         state = self._ta_state()
-        with _live_lock:
-            _live_runners.discard(self)
-        if state.stopped:
+        if state.stop_done:
             return
-        state.stopped = True
-
-        exit_timeout = self.exit_timeout
-        deadline = _Deadline(exit_timeout)
+        if not state.stopped:
+            # Once: a stop that Ctrl-C interrupted goes on from where it
+            # was, with what is left of the same time.
+            state.stopped = True
+            state.stop_exit_timeout = self.exit_timeout
+            state.stop_deadline = _Deadline(state.stop_exit_timeout)
+            if Ta.Runner.is_running(self) and state.loop is not None:
+                state.stop_cancel = self._create_task(_cancel_everything(state), True)
+        exit_timeout = state.stop_exit_timeout
+        deadline = state.stop_deadline
 
         # Cancel every asyncio task, and let them finish, within three
         # quarters of the time; the library's stop gets the rest.
-        if Ta.Runner.is_running(self) and state.loop is not None:
+        if state.stop_cancel is not None:
             try:
-                self._create_task(_cancel_everything(state), True).wait(
-                    deadline.remaining(0.75))
-            except (EventLoopTimeoutError, RunnerNotRunningError):
+                state.stop_cancel.wait(deadline.remaining(0.75))
+            except (EventLoopTimeoutError, RunnerNotRunningError,
+                    asyncio.CancelledError):
                 pass
-            except BaseException:  # noqa: B036
+            except Exception:
                 traceback.print_exc()
+            state.stop_cancel = None
 
+        # The library's stop takes up to what is left of exit_timeout. On
+        # the main thread another thread makes it, so that Ctrl-C can
+        # interrupt the wait for it.
+        with state.stop_lock:
+            if state.stop_library is None:
+                state.stop_library = _LibraryStop(self, deadline.remaining())
+        state.stop_library.wait()
+        with _live_lock:
+            _live_runners.discard(self)
+        # What follows, once, by one of the threads that stop the runner.
+        with state.stop_lock:
+            if state.stop_finishing:
+                return
+            state.stop_finishing = True
+        try:
+            self._finish_stop(state, exit_timeout)
+        except BaseException:
+            if not state.stop_done:
+                state.stop_finishing = False
+            raise
+
+    def _finish_stop(self, state, exit_timeout):
+        """stop() once the thread is gone: settles, reports, warns."""
         errors = []
         stuck = None
-        saved = self.props.exit_timeout
-        left = deadline.remaining()
-        try:
-            if left is not None:
-                self.props.exit_timeout = _to_us(left)
-            Ta.Runner.stop(self)
-        except GLib.Error as error:
+        error = state.stop_library.error
+        if error is not None:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 stuck = error.message
             elif not _ta_error(error, Ta.Error.UNRETRIEVED):
                 errors.append(error)
-        finally:
-            self.props.exit_timeout = saved
 
         stuck_warning = None
         if stuck is not None:
@@ -965,13 +1111,14 @@ class Runner(Ta.Runner):
         errors.extend(task._outcome.error for task in failed)
 
         # Last, once everything is settled: warnings may be errors.
+        state.stop_done = True
         if stuck_warning is None and state.outlived:
             names = ', '.join(repr(name) for name in state.outlived)
             stuck_warning = (f'Runner {self.props.name!r} stopped while {names} '
                              f'ignored cancellation: dropped unfinished')
         if stuck_warning is not None:
             try:
-                warnings.warn(stuck_warning, RuntimeWarning, stacklevel=2)
+                warnings.warn(stuck_warning, RuntimeWarning, stacklevel=3)
             except Exception as error:
                 if not errors:
                     raise
@@ -1012,32 +1159,29 @@ class Runner(Ta.Runner):
         """Runs ``fun()`` on the runner thread and returns its result.
 
         Raises what ``fun`` raised, or :class:`EventLoopTimeoutError` when the
-        loop did not run it within ``timeout`` (it may still run it later).
-        On the runner thread, calls ``fun`` directly.
+        loop did not run it within ``timeout``. A call that times out, or
+        that Ctrl-C interrupts, before ``fun`` started never runs it; once
+        started, ``fun`` runs to its end and its result is dropped. On the
+        runner thread, calls ``fun`` directly.
         """
         if self.in_runner_loop:
             return fun()
+        timeout_us = self._timeout_us(timeout)
         self._assert_running()
-        outcome = _Outcome()
-
-        def call(*unused):
-            try:
-                outcome.result = fun()
-            except BaseException as error:  # noqa: B036
-                outcome.error = error
-
+        call = _LoopCall(fun, self._ta_state())
         try:
-            Ta.Runner.call(self, call, None, _to_us(timeout))
-        except GLib.Error as error:
-            if _ta_error(error, Ta.Error.TIMEOUT):
-                raise EventLoopTimeoutError(
-                    fun, self._resolve_timeout(timeout), error.message) from None
-            if _ta_error(error, Ta.Error.NOT_RUNNING):
-                raise RunnerNotRunningError(error.message) from None
-            raise
-        if outcome.error is not None:
-            raise outcome.error
-        return outcome.result
+            self._invoke(call.run)
+            _blocking_wait(self, timeout_us, 'Runner.call_in_loop()',
+                           Ta.Event.wait, call.done)
+        except BaseException as error:
+            if call.abandon():
+                if isinstance(error, GLib.Error) and _ta_error(error, Ta.Error.TIMEOUT):
+                    raise EventLoopTimeoutError(
+                        fun, self._resolve_timeout(timeout), error.message) from None
+                raise
+            if isinstance(error, KeyboardInterrupt):
+                _interrupts.owe()   # finished meanwhile: the result counts
+        return call.outcome()
 
     def create_task(self, awaitable, task_creation_timeout=USE_DEFAULT_TIMEOUT):
         """Runs a coroutine (or any awaitable) on the runner's asyncio loop.
@@ -1096,6 +1240,12 @@ class Runner(Ta.Runner):
             except GLib.Error:
                 raise EventLoopTimeoutError(
                     task._name, self._resolve_timeout(timeout)) from None
+            except KeyboardInterrupt:
+                if task._outcome is None:
+                    # Interrupted, the coroutine does not go on alone.
+                    task.cancel()
+                    raise
+                _interrupts.owe()   # finished meanwhile: the result counts
         return task._take()
 
     def wait_for_next_eventloop_iteration(self, timeout=USE_DEFAULT_TIMEOUT):
@@ -1115,7 +1265,8 @@ class Runner(Ta.Runner):
         if not Ta.Runner.is_running(self) or self.in_runner_loop:
             return
         try:
-            Ta.Runner.wait_idle(self, _to_us(timeout))
+            _blocking_wait(None, self._timeout_us(timeout), 'catching up',
+                           Ta.Runner.wait_idle, self)
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
@@ -1141,8 +1292,7 @@ def _wait_us(runner, timeout):
 
 
 # The longest a blocking wait stays in C at a time. Between two slices the
-# thread sees the runner it waits on stop, and the main thread runs its
-# signal handlers: Ctrl-C interrupts these waits as it does threading's.
+# thread sees the runner it waits on stop, and the main thread sees Ctrl-C.
 _WAIT_SLICE_US = 100_000
 
 
@@ -1151,35 +1301,194 @@ def _monotonic_us():
     return time.monotonic_ns() // 1000
 
 
+class _Trip:
+    """``_TRIP + signum`` makes the main thread handle ``signum`` again.
+
+    An operator, not a call: Python looks for signals to handle after
+    each call returns, and the one that trips must not be followed by
+    such a look in the same frame (see _InterruptGuard).
+    """
+    __add__ = functools.partial(_thread.interrupt_main)
+
+
+_TRIP = _Trip()
+_GUARD_NAME = __name__
+
+
+def _in_override(frame):
+    """Whether ``frame`` or one of its callers runs this module's code."""
+    while frame is not None:
+        if frame.f_globals.get('__name__') is _GUARD_NAME:
+            return True
+        frame = frame.f_back
+    return False
+
+
+# Modules of the weak references' callbacks, which the garbage collector
+# runs wherever an object dies: an exception raised there is printed and
+# dropped.
+_CALLBACK_MODULES = ('weakref', '_weakrefset')
+
+
+def _in_finalizer(frame):
+    """Whether ``frame`` is a finalizer or a weak reference's callback, as
+    far as it can tell."""
+    return (frame.f_code.co_name == '__del__'
+            or frame.f_globals.get('__name__') in _CALLBACK_MODULES)
+
+
+def _stack(frame):
+    """``frame`` and its callers."""
+    stack = []
+    while frame is not None:
+        stack.append(frame)
+        frame = frame.f_back
+    return stack
+
+
+# How many looks, at most, an owed interrupt waits in functions that the
+# frames it is owed to called: one of them may be a finalizer or a weakref
+# callback that the garbage collector runs there, where an exception is
+# printed and dropped.
+_MAX_DEFERRALS = 64
+
+
+class _InterruptGuard:
+    """The main thread's SIGINT handler while it uses blocking calls.
+
+    A blocking call either raises KeyboardInterrupt before its operation
+    took effect, or completes it and leaves the interrupt to the program.
+    Python runs signal handlers between bytecodes, so the program's own
+    handler, run as the call returns, would raise with the item taken. This
+    handler wraps the program's (``original``):
+
+    - during a blocking call it only notes the interrupt; the call looks
+      between two waits of at most _WAIT_SLICE_US and, while its operation
+      has not taken effect, calls ``original`` (which raises);
+    - after a call that completed, it asks Python to handle the signal
+      again until the stack has left this module, and once more there: the
+      first look back in the program is the one that ends the call, with
+      its result not yet stored. Then it calls ``original``, in that frame
+      or one of its callers or, after _MAX_DEFERRALS looks, in a function
+      they called.
+
+    It stays installed (``signal.getsignal()`` returns it) until the
+    program installs another handler.
+    """
+
+    def __init__(self):
+        self.original = None
+        self.depth = 0          # blocking calls of the main thread in progress
+        self.owed = False       # an interrupt the program has not seen yet
+        self.tripped = False    # a trip of ours is pending
+        self.held = None        # the program's frames the interrupt is owed to
+        self.deferrals = 0      # looks in functions that frame called
+
+    def __call__(self, signum, frame):
+        if self.tripped:
+            self.tripped = False
+            if not self.owed:
+                return          # stale: already raised at a call's start
+        self.owed = True
+        if self.depth:
+            return              # the blocking call looks after it
+        if _in_override(frame):
+            self.held = None
+        elif frame is not None and _in_finalizer(frame):
+            pass
+        elif self.held is None:
+            self.held = _stack(frame)
+            self.deferrals = 0
+        elif (self.deferrals >= _MAX_DEFERRALS
+              or any(frame is held for held in self.held)):
+            self.owed = False
+            self.held = None
+            self.original(signum, frame)
+            return
+        else:
+            self.deferrals += 1
+        self.tripped = True
+        _TRIP + signum          # noqa: B018 - the last thing in this frame
+
+    def enter(self):
+        """Starts a blocking call: raises an interrupt still owed."""
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is not self:
+            if not callable(handler):
+                return False
+            self.original = handler
+            self.owed = self.tripped = False
+            self.held = None
+            signal.signal(signal.SIGINT, self)
+        if self.owed:
+            self.deliver()
+        self.depth += 1
+        return True
+
+    def owe(self):
+        """An interrupt raised by a call that completed all the same: the
+        program gets it later."""
+        self.owed = True
+        self.leave(0)
+
+    def leave(self, depth=1):
+        self.depth -= depth
+        if self.owed and not self.depth and not self.tripped:
+            # The call completed: the program gets the interrupt later.
+            self.tripped = True
+            _TRIP + signal.SIGINT  # noqa: B018
+
+    def deliver(self):
+        """Raises the interrupt noted during a call that has not taken
+        effect (``original`` may also return: the call goes on)."""
+        if self.owed:
+            self.owed = False
+            self.held = None
+            self.original(signal.SIGINT, sys._getframe(1))
+
+    def __repr__(self):
+        return f'<ta-glib guard of {self.original!r}>'
+
+
+_interrupts = _InterruptGuard()
+
+
+def _guard_interrupts():
+    """Whether this thread's blocking call handles Ctrl-C (main thread)."""
+    return (threading.current_thread() is threading.main_thread()
+            and _interrupts.enter())
+
+
 def _blocking_wait(runner, timeout_us, what, attempt, *args):
     """Returns ``attempt(*args, slice_us)``, called again while it times out
     and ``timeout_us`` has not passed. Its other errors, and its timeout
     error at the end, are raised as they are; :class:`RunnerNotRunningError`
-    once ``runner`` (if any) stopped."""
-    end = None if timeout_us < 0 else _monotonic_us() + timeout_us
-    slice_us = timeout_us if 0 <= timeout_us < _WAIT_SLICE_US else _WAIT_SLICE_US
-    while True:
-        try:
-            return attempt(*args, slice_us)
-        except GLib.Error as error:
-            if not _ta_error(error, Ta.Error.TIMEOUT):
-                raise
-            if end is not None and _monotonic_us() >= end:
-                raise
-        except RuntimeError as error:
-            # PyGObject's report of a signal handler that raised (Ctrl-C)
-            # while it converted the wait's error; it printed the original.
-            if (str(error) == 'Converting the GError failed'
-                    and threading.current_thread() is threading.main_thread()):
-                raise KeyboardInterrupt() from None
-            raise
-        if runner is not None and not Ta.Runner.is_running(runner):
-            raise RunnerNotRunningError(
-                f'Runner {runner.props.name!r} stopped during {what}')
-        if end is None:
-            slice_us = _WAIT_SLICE_US
-        else:
-            slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
+    once ``runner`` (if any) stopped; KeyboardInterrupt (on the main
+    thread) only while ``attempt`` has not succeeded."""
+    guarded = _guard_interrupts()
+    try:
+        end = None if timeout_us < 0 else _monotonic_us() + timeout_us
+        slice_us = timeout_us if 0 <= timeout_us < _WAIT_SLICE_US else _WAIT_SLICE_US
+        while True:
+            try:
+                return attempt(*args, slice_us)
+            except GLib.Error as error:
+                if not _ta_error(error, Ta.Error.TIMEOUT):
+                    raise
+                if end is not None and _monotonic_us() >= end:
+                    raise
+            if guarded:
+                _interrupts.deliver()
+            if runner is not None and not Ta.Runner.is_running(runner):
+                raise RunnerNotRunningError(
+                    f'Runner {runner.props.name!r} stopped during {what}')
+            if end is None:
+                slice_us = _WAIT_SLICE_US
+            else:
+                slice_us = max(0, min(_WAIT_SLICE_US, end - _monotonic_us()))
+    finally:
+        if guarded:
+            _interrupts.leave()
 
 
 def _check_not_on_loop(runner, what):
@@ -1666,7 +1975,8 @@ class Server(Ta.Server):
         :class:`RunnerNotRunningError` once the runner stopped.
         """
         try:
-            handled = Ta.Server.process(self, _to_us(timeout))
+            handled = _blocking_wait(None, self._runner._timeout_us(timeout),
+                                     'Server.process()', Ta.Server.process, self)
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
