@@ -30,6 +30,7 @@ import ctypes
 import dataclasses
 import enum
 import inspect
+import logging
 import selectors
 import sys
 import threading
@@ -43,10 +44,11 @@ from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
+from ._ta_async_utils import TimeoutTimer, run_or_raise, wait_for_or_cancel
 
 Ta = get_introspection_module('Ta')
 
-__all__ = []
+__all__ = ['TimeoutTimer', 'run_or_raise', 'wait_for_or_cancel']
 
 # PyGObject finds the Python class of a GType by name the first time it
 # wraps a value of it. This module gives two names to classes of its own:
@@ -349,6 +351,8 @@ class _RunnerState:
         self.forced = None        # ShutdownType once a force stop was tried
         self.stopped = False
         self.stopping = False     # no new task starts once set
+        self.debug = False        # asyncio debug mode for the loop
+        self.log_forced_stack = True  # log the stuck thread's stack
         self.hook_error = None
 
     # The runner thread's first and last Python.
@@ -359,6 +363,7 @@ class _RunnerState:
                 self.thread_id = threading.get_ident()
                 loop = _GuestEventLoop()
                 loop._thread_id = self.thread_id
+                loop.set_debug(self.debug)
                 asyncio.events._set_running_loop(loop)
                 self.loop = loop
             except BaseException as error:  # noqa: B036
@@ -770,6 +775,17 @@ __all__.append('BackgroundTask')
 # The runner
 # ---------------------------------------------------------------------------
 
+_logger = logging.getLogger(__name__)
+
+
+def _log_stuck_stack(name, thread_id, stuck_in):
+    """Logs the Python stack of a stuck runner thread, as it is now."""
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    stack = ''.join(traceback.format_stack(frame)) if frame is not None else '(no Python frame)\n'
+    _logger.error('Runner %r is stuck in %s and is being brought down; its thread '
+                  'was running:\n%s', name, stuck_in, stack.rstrip('\n'))
+
+
 class Runner(Ta.Runner):
     """A thread running a GLib main loop with an asyncio loop inside.
 
@@ -780,15 +796,26 @@ class Runner(Ta.Runner):
 
     Timeouts are in seconds; ``None`` waits forever and
     ``USE_DEFAULT_TIMEOUT`` means ``call_in_loop_timeout``.
+
+    ``debug`` runs the asyncio loop in debug mode (``loop.set_debug()``:
+    slow callbacks and coroutines never awaited are reported with where
+    they came from). ``log_forced_shutdown_stack_trace`` logs, at a stop
+    that finds the loop stuck, the Python stack of the runner thread as it
+    was stuck (logger ``gi.overrides.Ta``, level ``ERROR``); turn it off
+    where a stuck loop is expected, in tests.
     """
 
     def __init__(self, exit_timeout=1.0, call_in_loop_timeout=None,
+                 debug=False, log_forced_shutdown_stack_trace=True,
                  name=None, **kwargs):
         if name is not None:
             kwargs['name'] = name
         Ta.Runner.__init__(self, **kwargs)
         self.exit_timeout = exit_timeout
         self.call_in_loop_timeout = call_in_loop_timeout
+        state = self._ta_state()
+        state.debug = bool(debug)
+        state.log_forced_stack = bool(log_forced_shutdown_stack_trace)
 
     # -- state ------------------------------------------------------------------
 
@@ -988,6 +1015,8 @@ class Runner(Ta.Runner):
         current = asyncio.current_task(loop) if loop is not None else None
         stuck_in = f'task {current.get_name()!r}' if current is not None else 'a callback'
         state.forced = ShutdownType.FAILED_FORCE_STOPPED
+        if state.log_forced_stack:
+            _log_stuck_stack(self.props.name, state.thread_id, stuck_in)
         with state.lock:
             # Not once the thread runs its last Python: that must finish.
             if state.thread_id is not None and not state.thread_leaving:
