@@ -1539,36 +1539,100 @@ __all__.append('Queue')
 
 @dataclasses.dataclass(frozen=True)
 class ExecutionRequest(typing.Generic[T]):
-    """What a client asked: a function and its arguments."""
-    fun: typing.Callable[..., T]
+    """What a client asked: a function and its arguments.
+
+    From a Python :class:`Client`, ``fun`` is the function to run. From a
+    client in another language (C's ``ta_client_execute_async()``, GJS),
+    ``fun`` is ``None``, ``method`` is the name it asked for, ``parameters``
+    the ``GLib.Variant`` it gave (or ``None``) and ``args`` that variant
+    unpacked: the items of a tuple, or the one value of any other type.
+    """
+    fun: typing.Optional[typing.Callable[..., T]]
     args: tuple
     kw_args: dict
+    method: str = ''
+    parameters: typing.Optional[GLib.Variant] = None
+
+
+class _PythonCall:
+    """The payload of a request from a Python :class:`Client`."""
+
+    __slots__ = ('fun', 'args', 'kwargs')
+
+    def __init__(self, fun, args, kwargs):
+        self.fun = fun
+        self.args = args
+        self.kwargs = kwargs
+
+
+def _foreign_answer(request, result):
+    """Answers a client of another language: it reads a GValue."""
+    if isinstance(result, GLib.Variant):
+        request.return_variant(result)
+        return
+    if result is None:
+        request.return_variant(GLib.Variant.new_tuple())
+        return
+    if not isinstance(result, (bool, int, float, str, GObject.Object)):
+        raise TypeError(f'A client in another language cannot read '
+                        f'{type(result).__name__}: answer with a GLib.Variant')
+    try:
+        answered = request.return_value(result)
+    except (TypeError, OverflowError, GLib.Error) as error:
+        raise TypeError(
+            f'A client in another language reads a GLib.Variant: cannot answer it '
+            f'with {type(result).__name__} ({error})') from None
+    if not answered:
+        raise TypeError(f'A client in another language cannot read '
+                        f'{type(result).__name__}: answer with a GLib.Variant')
+
+
+def _foreign_error(exception):
+    if isinstance(exception, GLib.Error):
+        return exception
+    return GLib.Error.new_literal(_ERROR_QUARK, f'{type(exception).__name__}: {exception}',
+                                  Ta.Error.FAILED)
 
 
 class RequestFuture(typing.Generic[T]):
-    """How a server handler answers a request: now, or later, from any thread."""
+    """How a server handler answers a request: now, or later, from any thread.
 
-    def __init__(self, request):
+    A Python client receives any object, or raises the very exception. A
+    client in another language receives a ``GLib.Variant`` as it is, a
+    basic value (``int``, ``str``, ``float``, ``bool``) or a GObject as a
+    GValue, ``None`` as an empty tuple; an exception reaches it as a
+    ``GLib.Error`` (``Ta.Error.FAILED`` unless it is one).
+    """
+
+    def __init__(self, request, foreign=False):
         self._request = request
+        self._foreign = foreign
 
     def set_result(self, result):
         """Answers the request with a result."""
-        self._answer((True, result))
+        self._check_unanswered()
+        if self._foreign:
+            _foreign_answer(self._request, result)
+        else:
+            self._request.return_value(GObject.Value(_PYOBJECT, (True, result)))
 
     def set_exception(self, exception):
         """Answers the request with an exception for the client to raise."""
         if isinstance(exception, type):
             exception = exception()
-        self._answer((False, exception))
+        self._check_unanswered()
+        if self._foreign:
+            self._request.return_error(_foreign_error(exception))
+        else:
+            self._request.return_value(GObject.Value(_PYOBJECT, (False, exception)))
 
     def done(self):
         """Whether the request was answered."""
         return self._request.is_answered()
 
-    def _answer(self, outcome):
+    def _check_unanswered(self):
         if self._request.is_answered():
             raise asyncio.InvalidStateError('The request was answered already')
-        self._request.return_value(GObject.Value(_PYOBJECT, outcome))
 
 
 __all__ += ['ExecutionRequest', 'RequestFuture']
@@ -1591,7 +1655,7 @@ class Client:
     async def execute(self, fun, *args, **kwargs):
         """Asks the server to run ``fun(*args, **kwargs)``; returns its answer."""
         client = self._client
-        payload = GObject.Value(_PYOBJECT, (fun, args, kwargs))
+        payload = GObject.Value(_PYOBJECT, _PythonCall(fun, args, kwargs))
         method = _describe(fun)
         try:
             ok, outcome = await _gio_await(
@@ -1611,12 +1675,28 @@ class Client:
 __all__.append('Client')
 
 
-def _server_handle_request(server, request):
+def _execution_request(request):
+    """The request as the handler sees it, and whether it comes from a
+    client in another language."""
     ok, payload = request.get_payload()
-    fun, args, kwargs = payload
-    future = RequestFuture(request)
+    method = request.get_method()
+    if ok and isinstance(payload, _PythonCall):
+        return ExecutionRequest(payload.fun, payload.args, payload.kwargs, method), False
+    parameters = request.get_parameters()
+    if parameters is None:
+        args = ()
+    elif parameters.is_of_type(GLib.VariantType('r')):
+        args = tuple(parameters.unpack())
+    else:
+        args = (parameters.unpack(),)
+    return ExecutionRequest(None, args, {}, method, parameters), True
+
+
+def _server_handle_request(server, request):
+    execution_request, foreign = _execution_request(request)
+    future = RequestFuture(request, foreign)
     try:
-        server._handle_request(ExecutionRequest(fun, args, kwargs), future)
+        server._handle_request(execution_request, future)
     except BaseException as error:  # noqa: B036
         if not future.done():
             future.set_exception(error)
