@@ -45,10 +45,12 @@ from gi.repository import GLib, GObject, Gio
 from ..module import get_introspection_module
 from ..overrides import override
 from ._ta_async_utils import TimeoutTimer, run_or_raise, wait_for_or_cancel
+from ._ta_tasks import TaskCallbacks as _TaskCallbacks, as_completed, wait_any
 
 Ta = get_introspection_module('Ta')
 
-__all__ = ['TimeoutTimer', 'run_or_raise', 'wait_for_or_cancel']
+__all__ = ['TimeoutTimer', 'run_or_raise', 'wait_for_or_cancel', 'as_completed',
+           'wait_any']
 
 # PyGObject finds the Python class of a GType by name the first time it
 # wraps a value of it. This module gives two names to classes of its own:
@@ -77,6 +79,12 @@ def _box(item):
     ``PyObject``), which costs less than building a ``GObject.Value``.
     """
     return (item,)
+
+
+def _unbox(value):
+    """The item in a value: Python's unboxed (see _box), another
+    language's as it is."""
+    return value[0] if type(value) is tuple and len(value) == 1 else value
 
 
 def _close_unused(awaitable):
@@ -326,6 +334,20 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         return handle
 
 
+def _forget_thread():
+    """Drops the thread that is ending from ``threading.enumerate()``.
+
+    Python made a "dummy" Thread object for the runner thread, which it did
+    not start; such an object is never removed on its own and would list a
+    thread that is gone.
+    """
+    try:
+        with threading._active_limbo_lock:
+            threading._active.pop(threading.get_ident(), None)
+    except AttributeError:  # noqa: S110 - another Python: nothing to drop
+        pass
+
+
 class _RunnerState:
     """A runner's Python side: its asyncio loop and its bookkeeping.
 
@@ -352,6 +374,7 @@ class _RunnerState:
         self.stopped = False
         self.stopping = False     # no new task starts once set
         self.debug = False        # asyncio debug mode for the loop
+        self.name = 'ta-runner'   # the runner's, for its Python thread
         self.log_forced_stack = True  # log the stuck thread's stack
         self.hook_error = None
 
@@ -361,6 +384,7 @@ class _RunnerState:
             try:
                 self.gil_state = _ensure_gil()
                 self.thread_id = threading.get_ident()
+                threading.current_thread().name = self.name
                 loop = _GuestEventLoop()
                 loop._thread_id = self.thread_id
                 loop.set_debug(self.debug)
@@ -392,6 +416,7 @@ class _RunnerState:
             traceback.print_exc()
         finally:
             self.guest = None
+            _forget_thread()
             self.thread_exited.set()
             if self.gil_state is not None:
                 _release_gil(self.gil_state)
@@ -607,11 +632,13 @@ class _Outcome:
 _EVENT_POOL_SIZE = 16
 
 
-class BackgroundTask(typing.Generic[T]):
+class BackgroundTask(_TaskCallbacks, typing.Generic[T]):
     """A coroutine running on a runner, seen from any thread.
 
     Created by :meth:`Runner.create_task`. ``wait()`` blocks a thread for
-    the result; ``await task`` waits from any asyncio loop.
+    the result; ``await task`` waits from any asyncio loop;
+    ``add_done_callback()`` calls back on the thread that asked, from its
+    GLib main context or asyncio loop.
     """
 
     def __init__(self, runner, awaitable, state=None):
@@ -699,6 +726,8 @@ class BackgroundTask(typing.Generic[T]):
         if not self._running:
             _close_unused(awaitable)
         Ta.Event.set(self._done)
+        if self._ta_callbacks:
+            self._ta_call_back()
 
     def _take(self):
         outcome = self._outcome
@@ -740,21 +769,39 @@ class BackgroundTask(typing.Generic[T]):
         """Whether the task is done (returned, raised or was cancelled)."""
         return self._outcome is not None
 
-    def cancel(self, timeout=USE_DEFAULT_TIMEOUT):
+    def cancel(self, timeout=USE_DEFAULT_TIMEOUT, wait=False):
         """Asks the task to stop: ``asyncio.CancelledError`` is raised in it.
 
-        Does not wait; ``wait()`` then raises ``CancelledError`` unless the
-        coroutine chose to finish otherwise.
+        Returns ``False`` if the task was done already, ``True`` otherwise.
+        By default it does not wait (and ``timeout`` is unused): ``done()``
+        turns true once the coroutine has reacted. With ``wait=True`` it
+        blocks until the task is done, for at most ``timeout`` seconds
+        (:class:`EventLoopTimeoutError` after that, the task still
+        running), so that ``done()`` is then true. Either way ``wait()``
+        then raises ``CancelledError`` unless the coroutine chose to finish
+        otherwise.
         """
         if self._outcome is not None:
-            return
-        if self._runner.in_runner_loop:
+            return False
+        in_runner_loop = self._runner.in_runner_loop
+        if wait and in_runner_loop:
+            raise RuntimeError('Cannot wait for a task to cancel in the runner loop')
+        if in_runner_loop:
             self._request_cancel()
-            return
+            return True
         try:
             self._state.loop.call_soon_threadsafe(self._request_cancel)
         except RuntimeError:
             pass  # the loop is gone: the stop settled the task
+        if wait and self._outcome is None:
+            try:
+                _blocking_wait(None, self._runner._timeout_us(timeout), 'Task.cancel()',
+                               Ta.Event.wait, self._done)
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    f'the cancellation of {self._name}',
+                    self._runner._resolve_timeout(timeout)) from None
+        return True
 
     async def _wait_async(self):
         if self._outcome is None:
@@ -891,6 +938,7 @@ class Runner(Ta.Runner):
         state = self._ta_state()
         if state.loop is not None or Ta.Runner.is_running(self):
             raise RuntimeError(f'Runner {self.props.name!r} was started already')
+        state.name = self.props.name
         Ta.Runner.set_thread_hook(self, state.thread_hook)
         try:
             Ta.Runner.start(self)
@@ -1349,7 +1397,18 @@ class Future(Ta.Future, typing.Generic[T]):
             if self._exception is not None:
                 raise self._exception from None
             raise
-        return value[0] if isinstance(value, tuple) and len(value) == 1 else value
+        return _unbox(value)
+
+    def set_value(self, result):
+        """The library's setter, as Python sees it: see :meth:`set_result`."""
+        self.set_result(result)
+        return True
+
+    def get_value(self):
+        """The library's getter, as Python sees it: the result, or raises
+        ``GLib.Error``, without waiting."""
+        ok, value = Ta.Future.get_value(self)
+        return _unbox(value)
 
     def result_wait(self, timeout=USE_DEFAULT_TIMEOUT):
         """Blocks until the future is done; returns the result or raises."""
@@ -1420,7 +1479,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                                        'Queue.get_wait()', Ta.Queue.pop_value, self)
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
-        return value[0]
+        return _unbox(value)
 
     def put_nowait(self, item):
         """Puts an item, or raises ``asyncio.QueueFull``."""
@@ -1439,10 +1498,45 @@ class Queue(Ta.Queue, typing.Generic[T]):
             if _ta_error(error, Ta.Error.WOULD_BLOCK):
                 raise asyncio.QueueEmpty() from None
             _raise_wait_error(error, 'Queue.get_nowait()', self._runner, None)
-        return value[0]
+        return _unbox(value)
 
     def _return(self, value):
-        Ta.Queue.push_front_value(self, _box(value[0]))
+        Ta.Queue.push_front_value(self, value)
+
+    # The library's value API, as Python sees it: items go in and come out
+    # as themselves, as with put() and get(); what another language pushed
+    # comes out as its plain value.
+
+    def push_value(self, item, timeout_us):
+        """Puts an item, blocking while the queue is full (microseconds)."""
+        return Ta.Queue.push_value(self, _box(item), timeout_us)
+
+    def try_push_value(self, item):
+        """Puts an item if there is room; raises ``GLib.Error`` otherwise."""
+        return Ta.Queue.try_push_value(self, _box(item))
+
+    def push_front_value(self, item):
+        """Puts an item at the head of the queue, even if it is full."""
+        return Ta.Queue.push_front_value(self, _box(item))
+
+    def push_value_async(self, item, cancellable, callback, *user_data):
+        """Puts an item, the callback called once it is in."""
+        Ta.Queue.push_value_async(self, _box(item), cancellable, callback, *user_data)
+
+    def pop_value(self, timeout_us):
+        """Removes and returns an item, blocking while the queue is empty."""
+        ok, value = Ta.Queue.pop_value(self, timeout_us)
+        return _unbox(value)
+
+    def try_pop_value(self):
+        """Removes and returns an item; raises ``GLib.Error`` if empty."""
+        ok, value = Ta.Queue.try_pop_value(self)
+        return _unbox(value)
+
+    def pop_value_finish(self, result):
+        """Finishes :meth:`pop_value_async`: returns the item."""
+        ok, value = Ta.Queue.pop_value_finish(self, result)
+        return _unbox(value)
 
     async def put(self, item):
         """Puts an item, waiting while the queue is full."""
@@ -1467,7 +1561,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
         if not Ta.Queue.is_empty(self):
             try:
                 ok, value = Ta.Queue.try_pop_value(self)
-                return value[0]
+                return _unbox(value)
             except GLib.Error as error:
                 if not _ta_error(error, Ta.Error.WOULD_BLOCK):
                     _raise_wait_error(error, 'Queue.get()', self._runner, None)
@@ -1486,7 +1580,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                 orphan=lambda outcome: self._return(outcome[1]))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get()', self._runner, None)
-        return value[0]
+        return _unbox(value)
 
     async def _get_on_runner(self, loop, guest):
         """get() on the runner's own loop: the queue wakes the loop once it
@@ -1504,7 +1598,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                 waiters.pop(future, None)
             try:
                 ok, value = Ta.Queue.try_pop_value(self)
-                return value[0]
+                return _unbox(value)
             except GLib.Error as error:
                 # Another consumer was first: wait again.
                 if not _ta_error(error, Ta.Error.WOULD_BLOCK):
