@@ -2448,6 +2448,11 @@ ta_runner_run (TaRunner        *self,
       return NULL;
     }
 
+  /* Checked here too, so that a refusal names the function called. */
+  if (!ta_callback_check_portable (func, "ta_runner_run", user_data,
+                                   user_data_destroy, error))
+    return NULL;
+
   task = ta_runner_spawn (self, name, func, user_data, user_data_destroy, NULL, error);
   if (task == NULL)
     return NULL;
