@@ -114,10 +114,20 @@ class EventLoopTimeoutError(TimeoutError):
     def __init__(self, what, timeout, detail=''):
         timeout_string = ('<infinite>' if timeout is None
                           else f'{float(timeout):g}')
-        detail = f' {detail}' if detail else ''
-        super().__init__(
-            f'Timed out waiting {timeout_string} seconds for execution of '
-            f'{_describe(what)} to complete.{detail}')
+        if isinstance(what, _Waiting):
+            subject = what
+        else:
+            subject = f'execution of {_describe(what)} to complete'
+        if detail:
+            detail = f' {detail[0].upper()}{detail[1:]}'
+            if not detail.endswith('.'):
+                detail += '.'
+        super().__init__(f'Timed out waiting {timeout_string} seconds for {subject}.{detail}')
+
+
+class _Waiting(str):
+    """What a timed-out wait waited for, said as it is: "the event loop of
+    runner 'x' to catch up", rather than the execution of something."""
 
 
 class RunnerNotRunningError(RuntimeError):
@@ -1182,9 +1192,9 @@ class Runner(Ta.Runner):
         except EventLoopTimeoutError:
             loop = self._ta_state().loop
             current = asyncio.current_task(loop) if loop is not None else None
-            busy = f'busy running {current.get_name()}' if current else ''
+            busy = f'It is busy running task {current.get_name()!r}.' if current else ''
             raise EventLoopTimeoutError(
-                f'the event loop of runner {self.props.name!r}',
+                _Waiting(f'the event loop of runner {self.props.name!r} to catch up'),
                 self._resolve_timeout(timeout), busy) from None
 
     def _catch_up(self, timeout=USE_DEFAULT_TIMEOUT):
@@ -1196,7 +1206,7 @@ class Runner(Ta.Runner):
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
-                    f'the event loop of runner {self.props.name!r}',
+                    _Waiting(f'the event loop of runner {self.props.name!r} to catch up'),
                     self._resolve_timeout(timeout), error.message) from None
             if not _ta_error(error, Ta.Error.NOT_RUNNING):
                 raise
