@@ -2,11 +2,12 @@
 """BackgroundTask beyond wait(): done callbacks, several tasks, cancel."""
 
 import asyncio
+import hashlib
 import threading
 
 import gi
 import pytest
-from gi.repository import GLib, Ta
+from gi.repository import GLib, GObject, Ta
 
 from conftest import HANG
 
@@ -282,3 +283,51 @@ def test_runner_thread_named_after_the_runner():
         assert runner.call_in_loop(lambda: threading.current_thread().name) == 'worker'
         assert 'worker' in [t.name for t in threading.enumerate()]
     assert 'worker' not in [t.name for t in threading.enumerate()]
+
+
+# -- Ta.Executor from Python, as docs/python.md shows it ----------------------------
+
+def _checksum(task, cancellable, data):
+    if data is None:
+        task.return_error(GLib.Error.new_literal(
+            GLib.quark_from_string('example'), 'no data', 1))
+        return
+    task.return_value(GObject.Value(GObject.TYPE_PYOBJECT,
+                                    (hashlib.sha256(data).hexdigest(), threading.get_ident())))
+
+
+def test_executor_from_python(runner):
+    executor = Ta.Executor.new('hashers', 2)
+    try:
+        job = executor.spawn('checksum', _checksum, b'x')
+        assert job.wait(Ta.TIMEOUT_INFINITE)
+        ok, (digest, thread) = job.propagate_value()
+        assert ok and digest == hashlib.sha256(b'x').hexdigest()
+        assert thread != threading.get_ident()
+
+        ok, (digest, unused) = executor.run('checksum', _checksum, b'y',
+                                            Ta.TIMEOUT_INFINITE).propagate_value()
+        assert digest == hashlib.sha256(b'y').hexdigest()
+
+        # The job's error is raised by run(), and by a spawned job's wait().
+        with pytest.raises(GLib.Error, match='no data'):
+            executor.run('checksum', _checksum, None, Ta.TIMEOUT_INFINITE)
+        failed = executor.spawn('checksum', _checksum, None)
+        with pytest.raises(GLib.Error, match='no data'):
+            failed.wait(Ta.TIMEOUT_INFINITE)
+        with pytest.raises(GLib.Error, match='no data'):
+            failed.propagate_value()
+
+        async def offload():
+            loop = asyncio.get_running_loop()
+            done = loop.create_future()
+            # With two callbacks, PyGObject takes the job's data as a tuple.
+            executor.run_async('checksum', _checksum, (b'z',), None,
+                               lambda source, result: done.set_result(
+                                   source.run_finish(result).propagate_value()))
+            return await done
+
+        ok, (digest, unused) = runner.run(offload(), HANG)
+        assert digest == hashlib.sha256(b'z').hexdigest()
+    finally:
+        assert executor.shutdown(Ta.ExecutorShutdown.DRAIN, Ta.TIMEOUT_INFINITE)
