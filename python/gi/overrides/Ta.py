@@ -1409,11 +1409,6 @@ class Future(Ta.Future, typing.Generic[T]):
             raise
         return _unbox(value)
 
-    def set_value(self, result):
-        """The library's setter, as Python sees it: see :meth:`set_result`."""
-        self.set_result(result)
-        return True
-
     def get_value(self):
         """The library's getter, as Python sees it: the result, or raises
         ``GLib.Error``, without waiting."""
@@ -1513,25 +1508,9 @@ class Queue(Ta.Queue, typing.Generic[T]):
     def _return(self, value):
         Ta.Queue.push_front_value(self, value)
 
-    # The library's value API, as Python sees it: items go in and come out
-    # as themselves, as with put() and get(); what another language pushed
-    # comes out as its plain value.
-
-    def push_value(self, item, timeout_us):
-        """Puts an item, blocking while the queue is full (microseconds)."""
-        return Ta.Queue.push_value(self, _box(item), timeout_us)
-
-    def try_push_value(self, item):
-        """Puts an item if there is room; raises ``GLib.Error`` otherwise."""
-        return Ta.Queue.try_push_value(self, _box(item))
-
-    def push_front_value(self, item):
-        """Puts an item at the head of the queue, even if it is full."""
-        return Ta.Queue.push_front_value(self, _box(item))
-
-    def push_value_async(self, item, cancellable, callback, *user_data):
-        """Puts an item, the callback called once it is in."""
-        Ta.Queue.push_value_async(self, _box(item), cancellable, callback, *user_data)
+    # The library's value API pops items as put() put them, and what C or
+    # GJS pushed as its plain value. Its pushes are left as they are: they
+    # push a GValue that C and GJS consumers can read.
 
     def pop_value(self, timeout_us):
         """Removes and returns an item, blocking while the queue is empty."""
