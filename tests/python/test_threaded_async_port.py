@@ -29,8 +29,11 @@ import threaded_async as package  # noqa: E402
 def test_package_names():
     for name in ('AsyncRunner', 'BackgroundTask', 'Event', 'Future', 'Queue',
                  'EventLoopTimeoutError', 'ExceptionGroup', 'ShutdownType',
-                 'Server', 'Client', 'ExecutionRequest', 'USE_DEFAULT_TIMEOUT'):
+                 'Server', 'Client', 'ExecutionRequest', 'USE_DEFAULT_TIMEOUT',
+                 'ForcedThreadShutdown'):
         assert hasattr(package, name), name
+    assert {member.name for member in threaded_async.ShutdownType} >= {
+        'NOT_SHUT_DOWN', 'STOPPED', 'FORCE_STOPPED', 'FAILED_FORCE_STOPPED', 'UNKNOWN'}
 
 
 # -- async_utils ---------------------------------------------------------------

@@ -166,6 +166,7 @@ class ShutdownType(enum.IntEnum):
     ABANDONED = 2             #: stuck, and left running
     FORCE_STOPPED = 3         #: stuck, and its thread was brought down
     FAILED_FORCE_STOPPED = 4  #: stuck, and its thread may still be running
+    UNKNOWN = 5               #: threaded_async's, for ports; never reported
 
     def force_stop_attempted(self):
         """Whether the thread had to be brought down."""
