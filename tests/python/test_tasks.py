@@ -6,7 +6,7 @@ import hashlib
 import threading
 
 import pytest
-from gi.repository import GLib, GObject, Ta
+from gi.repository import Gio, GLib, GObject, Ta
 
 from conftest import HANG
 
@@ -329,3 +329,41 @@ def test_executor_from_python(runner):
         assert digest == hashlib.sha256(b'z').hexdigest()
     finally:
         assert executor.shutdown(Ta.ExecutorShutdown.DRAIN, Ta.TIMEOUT_INFINITE)
+
+
+def test_wait_async_from_a_glib_main_loop(runner):
+    context = GLib.MainContext.new()
+    context.push_thread_default()
+    try:
+        task, gate = _gated(runner)
+        outcomes = []
+
+        def finished(source, result, tag):
+            outcomes.append((source, source.wait_finish(result), tag, threading.get_ident()))
+
+        task.wait_async(None, finished, 'tag')
+        assert outcomes == []
+        gate.set()
+        _run_context_until(context, lambda: outcomes)
+        assert outcomes == [(task, 'done', 'tag', threading.get_ident())]
+
+        # A cancelled wait fails; the task goes on.
+        other, other_gate = _gated(runner)
+        cancellable = Gio.Cancellable()
+        errors = []
+
+        def cancelled(source, result):
+            try:
+                source.wait_finish(result)
+            except GLib.Error as error:
+                errors.append(error)
+
+        other.wait_async(cancellable, cancelled)
+        cancellable.cancel()
+        _run_context_until(context, lambda: errors)
+        assert errors[0].matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+        assert not other.done()
+        other_gate.set()
+        assert other.wait(HANG) == 'done'
+    finally:
+        context.pop_thread_default()

@@ -12,6 +12,7 @@ import asyncio
 import queue
 import time
 
+from gi.module import get_introspection_module
 from gi.repository import GLib
 
 __all__ = ['wait_any', 'as_completed']
@@ -103,6 +104,25 @@ class TaskCallbacks:
             callbacks, self._ta_callbacks = self._ta_callbacks, None
         for callback, schedule in callbacks or ():
             schedule(callback, self)
+
+    def wait_async(self, cancellable, callback, *user_data):
+        """Waits for the task without blocking, the GIO way.
+
+        ``callback(task, result, *user_data)`` runs in the caller's
+        thread-default ``GLib.MainContext`` once the task is done (or the
+        wait was cancelled through ``cancellable``), never from within this
+        call; pass ``result`` to :meth:`wait_finish`.
+        """
+        event = get_introspection_module('Ta').Event
+        event.wait_async(self._done, cancellable,
+                         lambda source, result: callback(self, result, *user_data))
+
+    def wait_finish(self, result):
+        """Finishes :meth:`wait_async`: returns what the coroutine returned,
+        or raises what it raised (``asyncio.CancelledError`` for a cancelled
+        task, ``GLib.Error`` for a cancelled wait)."""
+        get_introspection_module('Ta').Event.wait_finish(self._done, result)
+        return self._take()
 
     def result(self):
         """The task's result, without waiting.
