@@ -324,9 +324,14 @@ def test_wait_for_next_eventloop_iteration_no_timeout():
     release = threading.Event()
     with threaded_async.AsyncRunner(call_in_loop_timeout=0.01) as runner:
         task = _start_blocking_task(runner, release)
-        threading.Thread(target=release.set).start()
+        # Released well after the default timeout would have expired: the
+        # wait without a timeout outlasts it.
+        releaser = threading.Timer(0.2, release.set)
+        releaser.start()
         runner.wait_for_next_eventloop_iteration(timeout=None)
+        assert release.is_set()
         task.wait(timeout=None)
+        releaser.join()
 
 
 def test_errors_and_cancellation():
