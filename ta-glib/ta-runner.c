@@ -91,7 +91,7 @@ struct _TaRunner
   TaExecutor    *executor;        /* the default one, created on demand */
 };
 
-G_DEFINE_FINAL_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
+G_DEFINE_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
