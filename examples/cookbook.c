@@ -8,6 +8,8 @@
  * errors, stuck.
  */
 
+#include <locale.h>
+
 #include <ta-glib.h>
 
 /* The cookbook's ValueError, as a GError. */
@@ -463,6 +465,10 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* GLib prints its messages (and the library's, with their “ ” quotes)
+   * in the user's locale; without this, in the C locale, as '?'. */
+  setlocale (LC_ALL, "");
+
   for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
     {
       gboolean wanted = argc < 2;

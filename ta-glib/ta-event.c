@@ -64,7 +64,7 @@ struct _TaEvent
   GQueue     waiters;    /* TaWaiter */
 };
 
-G_DEFINE_FINAL_TYPE (TaEvent, ta_event, G_TYPE_OBJECT)
+G_DEFINE_TYPE (TaEvent, ta_event, G_TYPE_OBJECT)
 
 static void
 ta_event_finalize (GObject *object)

@@ -17,6 +17,9 @@ G_BEGIN_DECLS
 
 #define TA_TYPE_EVENT (ta_event_get_type ())
 
+/* Final for C, which cannot see the instance; not final as a GType
+ * (G_DEFINE_TYPE), so that bindings subclass it, as Python code written
+ * for threaded_async subclasses its classes. */
 TA_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (TaEvent, ta_event, TA, EVENT, GObject)
 

@@ -734,6 +734,11 @@ ta_executor_run (TaExecutor     *self,
       return NULL;
     }
 
+  /* Checked here too, so that a refusal names the function called. */
+  if (!ta_callback_check_portable (func, "ta_executor_run", user_data,
+                                   user_data_destroy, error))
+    return NULL;
+
   task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, NULL, error);
   if (task == NULL)
     return NULL;
@@ -793,7 +798,10 @@ ta_executor_run_async (TaExecutor          *self,
   g_return_if_fail (func != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, cancellable, &error);
+  /* Checked here too, so that a refusal names the function called. */
+  if (ta_callback_check_portable (func, "ta_executor_run_async", user_data,
+                                  user_data_destroy, &error))
+    task = ta_executor_spawn (self, name, func, user_data, user_data_destroy, cancellable, &error);
 
   /* Without a cancellable the wait ends when the job does: the job is
    * then its own result, and the callback comes without a GTask. */

@@ -80,7 +80,7 @@ struct _TaFuture
   GQueue          waiters;     /* TaWaiter */
 };
 
-G_DEFINE_FINAL_TYPE (TaFuture, ta_future, G_TYPE_OBJECT)
+G_DEFINE_TYPE (TaFuture, ta_future, G_TYPE_OBJECT)
 
 static void
 ta_future_finalize (GObject *object)

@@ -219,7 +219,7 @@ struct _TaQueue
   gboolean        closed;
 };
 
-G_DEFINE_FINAL_TYPE (TaQueue, ta_queue, G_TYPE_OBJECT)
+G_DEFINE_TYPE (TaQueue, ta_queue, G_TYPE_OBJECT)
 
 enum {
   PROP_0,

@@ -94,7 +94,7 @@ struct _TaRunner
                                    * for the stops that waited on it */
 };
 
-G_DEFINE_FINAL_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
+G_DEFINE_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
 
 enum {
   PROP_0,
@@ -2545,6 +2545,11 @@ ta_runner_run (TaRunner        *self,
                    self->name);
       return NULL;
     }
+
+  /* Checked here too, so that a refusal names the function called. */
+  if (!ta_callback_check_portable (func, "ta_runner_run", user_data,
+                                   user_data_destroy, error))
+    return NULL;
 
   task = ta_runner_spawn (self, name, func, user_data, user_data_destroy, NULL, error);
   if (task == NULL)

@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 
 #define TA_TYPE_RUNNER (ta_runner_get_type ())
 
+/* Final for C, which cannot see the instance; not final as a GType
+ * (G_DEFINE_TYPE), so that bindings subclass it, as Python code written
+ * for threaded_async subclasses its classes. */
 TA_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (TaRunner, ta_runner, TA, RUNNER, GObject)
 

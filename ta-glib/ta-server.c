@@ -53,6 +53,7 @@
 
 #include "config.h"
 
+#include "ta-callback-private.h"
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-queue.h"
@@ -493,6 +494,11 @@ ta_server_spawn (TaServer       *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   priv = ta_server_get_instance_private (self);
+
+  /* Checked here first, so that a refusal names the function called. */
+  if (!ta_callback_check_portable (func, "ta_server_spawn", user_data,
+                                   user_data_destroy, error))
+    return NULL;
 
   if (ta_runner_is_runner_thread (priv->runner))
     {

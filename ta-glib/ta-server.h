@@ -25,6 +25,28 @@ TA_AVAILABLE_IN_ALL
 G_DECLARE_DERIVABLE_TYPE (TaServer, ta_server, TA, SERVER, GObject)
 
 /**
+ * TaServerClass::handle_request:
+ * @self: the server
+ * @request: (transfer none): the request taken from the queue
+ *
+ * Handles a request taken by [method@Ta.Server.process]. Override it to
+ * answer requests by [method@Ta.Request.get_method] and
+ * [method@Ta.Request.get_parameters]: answer with
+ * [method@Ta.Request.return_variant], [method@Ta.Request.return_value] or
+ * [method@Ta.Request.return_error], right away or later (keep a reference
+ * to @request then). It is the class handler of
+ * [signal@Ta.Server::handle-request], called after the signal's connected
+ * handlers unless one of them took the request; the default one takes
+ * nothing.
+ *
+ * Runs on the thread that called [method@Ta.Server.process].
+ *
+ * Returns: %TRUE if it took the request (answered it, or kept it to
+ *   answer later); %FALSE if not, and the client of a request nobody took
+ *   fails with %TA_ERROR_FAILED
+ */
+
+/**
  * TaServerClass:
  * @parent_class: the parent class
  * @handle_request: handles a request taken by [method@Ta.Server.process],

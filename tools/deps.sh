@@ -12,6 +12,8 @@ ta_packages=(
   gjs
   valgrind
 )
+# Not installed here: gi-docgen (Debian package gi-docgen), needed only
+# for the API reference, meson setup -Ddocumentation=true.
 
 ta_install_deps () {
   local missing=()

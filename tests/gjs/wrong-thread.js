@@ -27,8 +27,9 @@ function requireGuard() {
 }
 
 /* Calls @call, which must refuse the JS function with WRONG_THREAD,
- * either by throwing or, for an _async call, by rejecting. */
-async function assertRefused(call, what) {
+ * either by throwing or, for an _async call, by rejecting, and name
+ * @cFunction, the function the caller called. */
+async function assertRefused(call, what, cFunction) {
     let error = null;
     try {
         await bounded(Promise.resolve(call()), what);
@@ -37,6 +38,8 @@ async function assertRefused(call, what) {
     }
     assert(error !== null, `${what}: the JS function was accepted`);
     assertError(error, Ta.Error, Ta.Error.WRONG_THREAD, what);
+    assert(error.message.startsWith(`${cFunction}() `),
+        `${what}: the refusal names ${cFunction}(): ${error.message}`);
 }
 
 test('runner.spawn and runner.call refuse a JS function with WRONG_THREAD', async () => {
@@ -44,8 +47,8 @@ test('runner.spawn and runner.call refuse a JS function with WRONG_THREAD', asyn
     const runner = startRunner('gjs-wrong-thread');
     let called = 0;
     try {
-        await assertRefused(() => runner.spawn('js-task', () => called++, null), 'runner.spawn');
-        await assertRefused(() => runner.call(() => called++, HANG_US), 'runner.call');
+        await assertRefused(() => runner.spawn('js-task', () => called++, null), 'runner.spawn', 'ta_runner_spawn');
+        await assertRefused(() => runner.call(() => called++, HANG_US), 'runner.call', 'ta_runner_call');
         // Whatever was queued on the runner has run by now.
         runner.wait_idle(HANG_US);
         assertEqual(called, 0, 'the JS function never ran');
@@ -64,11 +67,11 @@ test('every other call that runs a function off the main thread refuses a JS one
     const func = () => called++;
     try {
         server.start();
-        await assertRefused(() => runner.invoke(func), 'runner.invoke');
-        await assertRefused(() => runner.run('js-task', func, HANG_US), 'runner.run');
-        await assertRefused(() => server.spawn('js-task', func, HANG_US), 'server.spawn');
-        await assertRefused(() => executor.spawn('js-job', func, null), 'executor.spawn');
-        await assertRefused(() => executor.run('js-job', func, HANG_US), 'executor.run');
+        await assertRefused(() => runner.invoke(func), 'runner.invoke', 'ta_runner_invoke');
+        await assertRefused(() => runner.run('js-task', func, HANG_US), 'runner.run', 'ta_runner_run');
+        await assertRefused(() => server.spawn('js-task', func, HANG_US), 'server.spawn', 'ta_server_spawn');
+        await assertRefused(() => executor.spawn('js-job', func, null), 'executor.spawn', 'ta_executor_spawn');
+        await assertRefused(() => executor.run('js-job', func, HANG_US), 'executor.run', 'ta_executor_run');
         await assertRefused(() => new Promise((resolve, reject) => {
             executor.run_async('js-job', func, null, (self, result) => {
                 try {
@@ -77,7 +80,7 @@ test('every other call that runs a function off the main thread refuses a JS one
                     reject(e);
                 }
             });
-        }), 'executor.run_async');
+        }), 'executor.run_async', 'ta_executor_run_async');
         runner.wait_idle(HANG_US);
         assertEqual(called, 0, 'the JS function never ran');
     } finally {

@@ -4,6 +4,7 @@
 import asyncio
 import threading
 
+import gi
 import pytest
 from gi.repository import GLib, Ta
 
@@ -257,3 +258,131 @@ def test_server_on_a_given_runner():
             assert task.wait(HANG) == 42
         # The runner is the caller's: still running.
         assert runner.is_running
+
+
+# -- requests from clients in other languages -------------------------------------
+
+_Library = gi.module.get_introspection_module('Ta')
+
+
+class MethodServer(Ta.Server):
+    """Answers by method name, for clients in any language."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.requests = []
+
+    def _handle_request(self, request, future):
+        self.requests.append(request)
+        if request.method == 'increment':
+            (number,) = request.args
+            future.set_result(GLib.Variant('i', number + 1))
+        elif request.method == 'greet':
+            future.set_result(f'hello {request.args[0]}')
+        elif request.method == 'nothing':
+            future.set_result(None)
+        elif request.method == 'object':
+            future.set_result(object())
+        elif request.method == 'fail':
+            raise KeyError('no such thing')
+        else:
+            future.set_exception(LookupError(request.method))
+
+
+def _library_request(server, method, parameters):
+    """A coroutine on the server's runner asking through the C API."""
+    async def ask():
+        client = _Library.Client.new(server)
+        answered = asyncio.get_running_loop().create_future()
+
+        def done(source, result):
+            try:
+                answered.set_result(source.execute_finish(result)[1])
+            except GLib.Error as error:
+                answered.set_exception(error)
+
+        client.execute_async(method, parameters, None, None, done)
+        return await answered
+    return ask()
+
+
+def test_request_from_library_client_with_variant():
+    with MethodServer() as server:
+        task = server.create_background_task(
+            _library_request(server, 'increment', GLib.Variant('(i)', (41,))))
+        assert server.process()
+        answer = task.wait(HANG)
+        assert isinstance(answer, GLib.Variant)
+        assert answer.get_type_string() == 'i' and answer.unpack() == 42
+        (request,) = server.requests
+        assert request.fun is None
+        assert request.method == 'increment'
+        assert request.args == (41,) and request.kw_args == {}
+        assert request.parameters.unpack() == (41,)
+
+
+def test_request_from_library_client_basic_values():
+    with MethodServer() as server:
+        greet = server.create_background_task(
+            _library_request(server, 'greet', GLib.Variant('s', 'world')))
+        assert server.process()
+        assert greet.wait(HANG) == 'hello world'
+        nothing = server.create_background_task(_library_request(server, 'nothing', None))
+        assert server.process()
+        assert nothing.wait(HANG).unpack() == ()
+        assert server.requests[-1].args == ()
+        assert server.requests[-1].parameters is None
+
+
+def test_request_from_library_client_errors():
+    with MethodServer() as server:
+        unknown = server.create_background_task(_library_request(server, 'unknown', None))
+        assert server.process()
+        with pytest.raises(GLib.Error, match='LookupError: unknown') as caught:
+            unknown.wait(HANG)
+        assert caught.value.matches(Ta.error_quark(), Ta.Error.FAILED)
+
+        # The handler's own error: raised by process(), and the client is
+        # answered with it rather than left waiting.
+        fail = server.create_background_task(_library_request(server, 'fail', None))
+        with pytest.raises(KeyError):
+            server.process()
+        with pytest.raises(GLib.Error, match='KeyError'):
+            fail.wait(HANG)
+
+        # An answer the client cannot read is refused to the handler, and
+        # the client learns of it.
+        unreadable = server.create_background_task(_library_request(server, 'object', None))
+        with pytest.raises(TypeError, match='GLib.Variant'):
+            server.process()
+        with pytest.raises(GLib.Error, match='TypeError'):
+            unreadable.wait(HANG)
+
+
+class BothServer(MethodServer):
+    """Runs what a Python client asked; answers other clients by name."""
+
+    def _handle_request(self, request, future):
+        if request.fun is not None:
+            self.requests.append(request)
+            future.set_result(request.fun(*request.args))
+        else:
+            super()._handle_request(request, future)
+
+
+def test_python_and_library_clients_on_one_server():
+    async def python_side(client):
+        return await client.execute(foo, 1)
+
+    with BothServer() as server:
+        from_python = server.create_background_task(python_side(server.create_client()))
+        assert server.process()
+        from_library = server.create_background_task(
+            _library_request(server, 'increment', GLib.Variant('(i)', (1,))))
+        assert server.process()
+        assert from_python.wait(HANG) == 2
+        assert from_library.wait(HANG).unpack() == 2
+        python_request, library_request = server.requests
+        assert python_request.fun is foo and python_request.method == 'foo'
+        assert python_request.parameters is None
+        assert library_request.fun is None and library_request.method == 'increment'

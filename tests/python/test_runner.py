@@ -754,3 +754,19 @@ def test_task_events_are_reused_cleared():
 
 async def _make_event():
     return asyncio.Event()
+
+
+def test_loop_timeout_message_is_a_sentence(blocker):
+    with Ta.Runner(name='busy') as runner:
+        async def hog():
+            await blocker.block()
+        task = runner.create_task(hog())
+        assert blocker.entered.wait(HANG)
+        with pytest.raises(Ta.EventLoopTimeoutError) as caught:
+            runner.wait_for_next_eventloop_iteration(timeout=0.01)
+        assert str(caught.value) == (
+            "Timed out waiting 0.01 seconds for the event loop of runner 'busy' "
+            "to catch up. It is busy running task 'test_loop_timeout_message_is_a_sentence."
+            "<locals>.hog'.")
+        blocker.release.set()
+        task.wait(HANG)

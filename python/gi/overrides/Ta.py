@@ -31,6 +31,7 @@ import dataclasses
 import enum
 import functools
 import inspect
+import logging
 import math
 import numbers
 import selectors
@@ -48,10 +49,13 @@ from gi.repository import GLib, GObject, Gio
 
 from ..module import get_introspection_module
 from ..overrides import override
+from ._ta_async_utils import TimeoutTimer, run_or_raise, wait_for_or_cancel
+from ._ta_tasks import TaskCallbacks as _TaskCallbacks, as_completed, wait_any
 
 Ta = get_introspection_module('Ta')
 
-__all__ = []
+__all__ = ['TimeoutTimer', 'run_or_raise', 'wait_for_or_cancel', 'as_completed',
+           'wait_any']
 
 # PyGObject finds the Python class of a GType by name the first time it
 # wraps a value of it. This module gives two names to classes of its own:
@@ -82,6 +86,12 @@ def _box(item):
     return (item,)
 
 
+def _unbox(value):
+    """The item in a value: Python's unboxed (see _box), another
+    language's as it is."""
+    return value[0] if type(value) is tuple and len(value) == 1 else value
+
+
 def _close_unused(awaitable):
     """Closes a coroutine that will never run, as asyncio would warn."""
     if inspect.iscoroutine(awaitable):
@@ -109,10 +119,20 @@ class EventLoopTimeoutError(TimeoutError):
     def __init__(self, what, timeout, detail=''):
         timeout_string = ('<infinite>' if timeout is None
                           else f'{float(timeout):g}')
-        detail = f' {detail}' if detail else ''
-        super().__init__(
-            f'Timed out waiting {timeout_string} seconds for execution of '
-            f'{_describe(what)} to complete.{detail}')
+        if isinstance(what, _Waiting):
+            subject = what
+        else:
+            subject = f'execution of {_describe(what)} to complete'
+        if detail:
+            detail = f' {detail[0].upper()}{detail[1:]}'
+            if not detail.endswith('.'):
+                detail += '.'
+        super().__init__(f'Timed out waiting {timeout_string} seconds for {subject}.{detail}')
+
+
+class _Waiting(str):
+    """What a timed-out wait waited for, said as it is: "the event loop of
+    runner 'x' to catch up", rather than the execution of something."""
 
 
 class RunnerNotRunningError(RuntimeError):
@@ -151,6 +171,7 @@ class ShutdownType(enum.IntEnum):
     ABANDONED = 2             #: stuck, and left running
     FORCE_STOPPED = 3         #: stuck, and its thread was brought down
     FAILED_FORCE_STOPPED = 4  #: stuck, and its thread may still be running
+    UNKNOWN = 5               #: threaded_async's, for ports; never reported
 
     def force_stop_attempted(self):
         """Whether the thread had to be brought down."""
@@ -355,6 +376,20 @@ class _GuestEventLoop(asyncio.SelectorEventLoop):
         return handle
 
 
+def _forget_thread():
+    """Drops the thread that is ending from ``threading.enumerate()``.
+
+    Python made a "dummy" Thread object for the runner thread, which it did
+    not start; such an object is never removed on its own and would list a
+    thread that is gone.
+    """
+    try:
+        with threading._active_limbo_lock:
+            threading._active.pop(threading.get_ident(), None)
+    except AttributeError:  # noqa: S110 - another Python: nothing to drop
+        pass
+
+
 class _RunnerState:
     """A runner's Python side: its asyncio loop and its bookkeeping.
 
@@ -387,6 +422,9 @@ class _RunnerState:
         self.stop_finishing = False
         self.stop_lock = threading.Lock()
         self.stopping = False     # no new task starts once set
+        self.debug = False        # asyncio debug mode for the loop
+        self.name = 'ta-runner'   # the runner's, for its Python thread
+        self.log_forced_stack = True  # log the stuck thread's stack
         self.hook_error = None
 
     # The runner thread's first and last Python.
@@ -395,8 +433,10 @@ class _RunnerState:
             try:
                 self.gil_state = _ensure_gil()
                 self.thread_id = threading.get_ident()
+                threading.current_thread().name = self.name
                 loop = _GuestEventLoop()
                 loop._thread_id = self.thread_id
+                loop.set_debug(self.debug)
                 asyncio.events._set_running_loop(loop)
                 self.loop = loop
             except BaseException as error:  # noqa: B036
@@ -425,6 +465,7 @@ class _RunnerState:
             traceback.print_exc()
         finally:
             self.guest = None
+            _forget_thread()
             self.thread_exited.set()
             if self.gil_state is not None:
                 _release_gil(self.gil_state)
@@ -694,11 +735,13 @@ class _LoopCall:
         return self.result
 
 
-class BackgroundTask(typing.Generic[T]):
+class BackgroundTask(_TaskCallbacks, typing.Generic[T]):
     """A coroutine running on a runner, seen from any thread.
 
     Created by :meth:`Runner.create_task`. ``wait()`` blocks a thread for
-    the result; ``await task`` waits from any asyncio loop.
+    the result; ``await task`` waits from any asyncio loop;
+    ``add_done_callback()`` calls back on the thread that asked, from its
+    GLib main context or asyncio loop.
     """
 
     def __init__(self, runner, awaitable, state=None):
@@ -786,6 +829,8 @@ class BackgroundTask(typing.Generic[T]):
         if not self._running:
             _close_unused(awaitable)
         Ta.Event.set(self._done)
+        if self._ta_callbacks:
+            self._ta_call_back()
 
     def _take(self):
         outcome = self._outcome
@@ -827,21 +872,39 @@ class BackgroundTask(typing.Generic[T]):
         """Whether the task is done (returned, raised or was cancelled)."""
         return self._outcome is not None
 
-    def cancel(self, timeout=USE_DEFAULT_TIMEOUT):
+    def cancel(self, timeout=USE_DEFAULT_TIMEOUT, wait=False):
         """Asks the task to stop: ``asyncio.CancelledError`` is raised in it.
 
-        Does not wait; ``wait()`` then raises ``CancelledError`` unless the
-        coroutine chose to finish otherwise.
+        Returns ``False`` if the task was done already, ``True`` otherwise.
+        By default it does not wait (and ``timeout`` is unused): ``done()``
+        turns true once the coroutine has reacted. With ``wait=True`` it
+        blocks until the task is done, for at most ``timeout`` seconds
+        (:class:`EventLoopTimeoutError` after that, the task still
+        running), so that ``done()`` is then true. Either way ``wait()``
+        then raises ``CancelledError`` unless the coroutine chose to finish
+        otherwise.
         """
         if self._outcome is not None:
-            return
-        if self._runner.in_runner_loop:
+            return False
+        in_runner_loop = self._runner.in_runner_loop
+        if wait and in_runner_loop:
+            raise RuntimeError('Cannot wait for a task to cancel in the runner loop')
+        if in_runner_loop:
             self._request_cancel()
-            return
+            return True
         try:
             self._state.loop.call_soon_threadsafe(self._request_cancel)
         except RuntimeError:
             pass  # the loop is gone: the stop settled the task
+        if wait and self._outcome is None:
+            try:
+                _blocking_wait(None, self._runner._timeout_us(timeout), 'Task.cancel()',
+                               Ta.Event.wait, self._done)
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    f'the cancellation of {self._name}',
+                    self._runner._resolve_timeout(timeout)) from None
+        return True
 
     async def _wait_async(self):
         if self._outcome is None:
@@ -897,6 +960,17 @@ class _LibraryStop:
                        self.done)
 
 
+_logger = logging.getLogger(__name__)
+
+
+def _log_stuck_stack(name, thread_id, stuck_in):
+    """Logs the Python stack of a stuck runner thread, as it is now."""
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    stack = ''.join(traceback.format_stack(frame)) if frame is not None else '(no Python frame)\n'
+    _logger.error('Runner %r is stuck in %s and is being brought down; its thread '
+                  'was running:\n%s', name, stuck_in, stack.rstrip('\n'))
+
+
 class Runner(Ta.Runner):
     """A thread running a GLib main loop with an asyncio loop inside.
 
@@ -907,15 +981,26 @@ class Runner(Ta.Runner):
 
     Timeouts are in seconds; ``None`` waits forever and
     ``USE_DEFAULT_TIMEOUT`` means ``call_in_loop_timeout``.
+
+    ``debug`` runs the asyncio loop in debug mode (``loop.set_debug()``:
+    slow callbacks and coroutines never awaited are reported with where
+    they came from). ``log_forced_shutdown_stack_trace`` logs, at a stop
+    that finds the loop stuck, the Python stack of the runner thread as it
+    was stuck (logger ``gi.overrides.Ta``, level ``ERROR``); turn it off
+    where a stuck loop is expected, in tests.
     """
 
     def __init__(self, exit_timeout=_DEFAULT_EXIT_TIMEOUT, call_in_loop_timeout=None,
+                 debug=False, log_forced_shutdown_stack_trace=True,
                  name=None, **kwargs):
         if name is not None:
             kwargs['name'] = name
         Ta.Runner.__init__(self, **kwargs)
         self.exit_timeout = exit_timeout
         self.call_in_loop_timeout = call_in_loop_timeout
+        state = self._ta_state()
+        state.debug = bool(debug)
+        state.log_forced_stack = bool(log_forced_shutdown_stack_trace)
 
     # -- state ------------------------------------------------------------------
 
@@ -989,6 +1074,7 @@ class Runner(Ta.Runner):
         state = self._ta_state()
         if state.loop is not None or Ta.Runner.is_running(self):
             raise RuntimeError(f'Runner {self.props.name!r} was started already')
+        state.name = self.props.name
         Ta.Runner.set_thread_hook(self, state.thread_hook)
         try:
             Ta.Runner.start(self)
@@ -1135,6 +1221,8 @@ class Runner(Ta.Runner):
         current = asyncio.current_task(loop) if loop is not None else None
         stuck_in = f'task {current.get_name()!r}' if current is not None else 'a callback'
         state.forced = ShutdownType.FAILED_FORCE_STOPPED
+        if state.log_forced_stack:
+            _log_stuck_stack(self.props.name, state.thread_id, stuck_in)
         with state.lock:
             # Not once the thread runs its last Python: that must finish.
             if state.thread_id is not None and not state.thread_leaving:
@@ -1255,9 +1343,9 @@ class Runner(Ta.Runner):
         except EventLoopTimeoutError:
             loop = self._ta_state().loop
             current = asyncio.current_task(loop) if loop is not None else None
-            busy = f'busy running {current.get_name()}' if current else ''
+            busy = f'It is busy running task {current.get_name()!r}.' if current else ''
             raise EventLoopTimeoutError(
-                f'the event loop of runner {self.props.name!r}',
+                _Waiting(f'the event loop of runner {self.props.name!r} to catch up'),
                 self._resolve_timeout(timeout), busy) from None
 
     def _catch_up(self, timeout=USE_DEFAULT_TIMEOUT):
@@ -1270,7 +1358,7 @@ class Runner(Ta.Runner):
         except GLib.Error as error:
             if _ta_error(error, Ta.Error.TIMEOUT):
                 raise EventLoopTimeoutError(
-                    f'the event loop of runner {self.props.name!r}',
+                    _Waiting(f'the event loop of runner {self.props.name!r} to catch up'),
                     self._resolve_timeout(timeout), error.message) from None
             if not _ta_error(error, Ta.Error.NOT_RUNNING):
                 raise
@@ -1629,7 +1717,13 @@ class Future(Ta.Future, typing.Generic[T]):
             if self._exception is not None:
                 raise self._exception from None
             raise
-        return value[0] if isinstance(value, tuple) and len(value) == 1 else value
+        return _unbox(value)
+
+    def get_value(self):
+        """The library's getter, as Python sees it: the result, or raises
+        ``GLib.Error``, without waiting."""
+        ok, value = Ta.Future.get_value(self)
+        return _unbox(value)
 
     def result_wait(self, timeout=USE_DEFAULT_TIMEOUT):
         """Blocks until the future is done; returns the result or raises."""
@@ -1700,7 +1794,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                                        'Queue.get_wait()', Ta.Queue.pop_value, self)
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get_wait()', self._runner, timeout)
-        return value[0]
+        return _unbox(value)
 
     def put_nowait(self, item):
         """Puts an item, or raises ``asyncio.QueueFull``."""
@@ -1719,10 +1813,29 @@ class Queue(Ta.Queue, typing.Generic[T]):
             if _ta_error(error, Ta.Error.WOULD_BLOCK):
                 raise asyncio.QueueEmpty() from None
             _raise_wait_error(error, 'Queue.get_nowait()', self._runner, None)
-        return value[0]
+        return _unbox(value)
 
     def _return(self, value):
-        Ta.Queue.push_front_value(self, _box(value[0]))
+        Ta.Queue.push_front_value(self, value)
+
+    # The library's value API pops items as put() put them, and what C or
+    # GJS pushed as its plain value. Its pushes are left as they are: they
+    # push a GValue that C and GJS consumers can read.
+
+    def pop_value(self, timeout_us):
+        """Removes and returns an item, blocking while the queue is empty."""
+        ok, value = Ta.Queue.pop_value(self, timeout_us)
+        return _unbox(value)
+
+    def try_pop_value(self):
+        """Removes and returns an item; raises ``GLib.Error`` if empty."""
+        ok, value = Ta.Queue.try_pop_value(self)
+        return _unbox(value)
+
+    def pop_value_finish(self, result):
+        """Finishes :meth:`pop_value_async`: returns the item."""
+        ok, value = Ta.Queue.pop_value_finish(self, result)
+        return _unbox(value)
 
     async def put(self, item):
         """Puts an item, waiting while the queue is full."""
@@ -1747,7 +1860,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
         if not Ta.Queue.is_empty(self):
             try:
                 ok, value = Ta.Queue.try_pop_value(self)
-                return value[0]
+                return _unbox(value)
             except GLib.Error as error:
                 if not _ta_error(error, Ta.Error.WOULD_BLOCK):
                     _raise_wait_error(error, 'Queue.get()', self._runner, None)
@@ -1766,7 +1879,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                 orphan=lambda outcome: self._return(outcome[1]))
         except GLib.Error as error:
             _raise_wait_error(error, 'Queue.get()', self._runner, None)
-        return value[0]
+        return _unbox(value)
 
     async def _get_on_runner(self, loop, guest):
         """get() on the runner's own loop: the queue wakes the loop once it
@@ -1784,7 +1897,7 @@ class Queue(Ta.Queue, typing.Generic[T]):
                 waiters.pop(future, None)
             try:
                 ok, value = Ta.Queue.try_pop_value(self)
-                return value[0]
+                return _unbox(value)
             except GLib.Error as error:
                 # Another consumer was first: wait again.
                 if not _ta_error(error, Ta.Error.WOULD_BLOCK):
@@ -1819,36 +1932,100 @@ __all__.append('Queue')
 
 @dataclasses.dataclass(frozen=True)
 class ExecutionRequest(typing.Generic[T]):
-    """What a client asked: a function and its arguments."""
-    fun: typing.Callable[..., T]
+    """What a client asked: a function and its arguments.
+
+    From a Python :class:`Client`, ``fun`` is the function to run. From a
+    client in another language (C's ``ta_client_execute_async()``, GJS),
+    ``fun`` is ``None``, ``method`` is the name it asked for, ``parameters``
+    the ``GLib.Variant`` it gave (or ``None``) and ``args`` that variant
+    unpacked: the items of a tuple, or the one value of any other type.
+    """
+    fun: typing.Optional[typing.Callable[..., T]]
     args: tuple
     kw_args: dict
+    method: str = ''
+    parameters: typing.Optional[GLib.Variant] = None
+
+
+class _PythonCall:
+    """The payload of a request from a Python :class:`Client`."""
+
+    __slots__ = ('fun', 'args', 'kwargs')
+
+    def __init__(self, fun, args, kwargs):
+        self.fun = fun
+        self.args = args
+        self.kwargs = kwargs
+
+
+def _foreign_answer(request, result):
+    """Answers a client of another language: it reads a GValue."""
+    if isinstance(result, GLib.Variant):
+        request.return_variant(result)
+        return
+    if result is None:
+        request.return_variant(GLib.Variant.new_tuple())
+        return
+    if not isinstance(result, (bool, int, float, str, GObject.Object)):
+        raise TypeError(f'A client in another language cannot read '
+                        f'{type(result).__name__}: answer with a GLib.Variant')
+    try:
+        answered = request.return_value(result)
+    except (TypeError, OverflowError, GLib.Error) as error:
+        raise TypeError(
+            f'A client in another language reads a GLib.Variant: cannot answer it '
+            f'with {type(result).__name__} ({error})') from None
+    if not answered:
+        raise TypeError(f'A client in another language cannot read '
+                        f'{type(result).__name__}: answer with a GLib.Variant')
+
+
+def _foreign_error(exception):
+    if isinstance(exception, GLib.Error):
+        return exception
+    return GLib.Error.new_literal(_ERROR_QUARK, f'{type(exception).__name__}: {exception}',
+                                  Ta.Error.FAILED)
 
 
 class RequestFuture(typing.Generic[T]):
-    """How a server handler answers a request: now, or later, from any thread."""
+    """How a server handler answers a request: now, or later, from any thread.
 
-    def __init__(self, request):
+    A Python client receives any object, or raises the very exception. A
+    client in another language receives a ``GLib.Variant`` as it is, a
+    basic value (``int``, ``str``, ``float``, ``bool``) or a GObject as a
+    GValue, ``None`` as an empty tuple; an exception reaches it as a
+    ``GLib.Error`` (``Ta.Error.FAILED`` unless it is one).
+    """
+
+    def __init__(self, request, foreign=False):
         self._request = request
+        self._foreign = foreign
 
     def set_result(self, result):
         """Answers the request with a result."""
-        self._answer((True, result))
+        self._check_unanswered()
+        if self._foreign:
+            _foreign_answer(self._request, result)
+        else:
+            self._request.return_value(GObject.Value(_PYOBJECT, (True, result)))
 
     def set_exception(self, exception):
         """Answers the request with an exception for the client to raise."""
         if isinstance(exception, type):
             exception = exception()
-        self._answer((False, exception))
+        self._check_unanswered()
+        if self._foreign:
+            self._request.return_error(_foreign_error(exception))
+        else:
+            self._request.return_value(GObject.Value(_PYOBJECT, (False, exception)))
 
     def done(self):
         """Whether the request was answered."""
         return self._request.is_answered()
 
-    def _answer(self, outcome):
+    def _check_unanswered(self):
         if self._request.is_answered():
             raise asyncio.InvalidStateError('The request was answered already')
-        self._request.return_value(GObject.Value(_PYOBJECT, outcome))
 
 
 __all__ += ['ExecutionRequest', 'RequestFuture']
@@ -1871,7 +2048,7 @@ class Client:
     async def execute(self, fun, *args, **kwargs):
         """Asks the server to run ``fun(*args, **kwargs)``; returns its answer."""
         client = self._client
-        payload = GObject.Value(_PYOBJECT, (fun, args, kwargs))
+        payload = GObject.Value(_PYOBJECT, _PythonCall(fun, args, kwargs))
         method = _describe(fun)
         try:
             ok, outcome = await _gio_await(
@@ -1891,12 +2068,28 @@ class Client:
 __all__.append('Client')
 
 
-def _server_handle_request(server, request):
+def _execution_request(request):
+    """The request as the handler sees it, and whether it comes from a
+    client in another language."""
     ok, payload = request.get_payload()
-    fun, args, kwargs = payload
-    future = RequestFuture(request)
+    method = request.get_method()
+    if ok and isinstance(payload, _PythonCall):
+        return ExecutionRequest(payload.fun, payload.args, payload.kwargs, method), False
+    parameters = request.get_parameters()
+    if parameters is None:
+        args = ()
+    elif parameters.is_of_type(GLib.VariantType('r')):
+        args = tuple(parameters.unpack())
+    else:
+        args = (parameters.unpack(),)
+    return ExecutionRequest(None, args, {}, method, parameters), True
+
+
+def _server_handle_request(server, request):
+    execution_request, foreign = _execution_request(request)
+    future = RequestFuture(request, foreign)
     try:
-        server._handle_request(ExecutionRequest(fun, args, kwargs), future)
+        server._handle_request(execution_request, future)
     except BaseException as error:  # noqa: B036
         if not future.done():
             future.set_exception(error)
