@@ -123,9 +123,11 @@ typedef struct
   int             watcher_asleep;    /* the watchdog thread has no deadline */
   int             interrupt_signal;  /* 0: never interrupt */
 
+  /* Set before the watchdog thread starts, cleared after it has ended. */
+  GSource        *report_source;     /* strong, in the report context */
+
   TaMonitor       monitor;           /* guards every field below */
-  GMainContext   *context;           /* strong until detached */
-  GMainContext   *report_context;    /* strong until detached */
+  GQueue          pending;           /* TaStall for the report context */
   TaRunnerCore   *core;              /* the runner whose context it is */
   gboolean        stopping;
   GArray         *ended;             /* TaEnded */
@@ -195,9 +197,9 @@ ta_watch_unref (TaWatch *watch)
     return;
 
   ta_monitor_sync_for_finalize (&watch->monitor);
-  g_assert (watch->context == NULL);
-  g_assert (watch->report_context == NULL);
+  g_assert (watch->report_source == NULL);
   g_assert (watch->core == NULL);
+  g_queue_clear_full (&watch->pending, (GDestroyNotify) ta_stall_unref);
   g_weak_ref_clear (&watch->owner);
   g_array_unref (watch->ended);
   g_hash_table_unref (watch->sources);
@@ -242,9 +244,12 @@ static gboolean
 ta_watch_source_prepare (GSource *source,
                          gint    *timeout)
 {
-  TaWatch *watch = ((TaWatchSource *) source)->watch;
-  gint64 since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
+  TaWatch *watch;
+  gint64 since;
 
+  ta_tsan_acquire (source);
+  watch = ((TaWatchSource *) source)->watch;
+  since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
   *timeout = -1;
 
   if (since != 0)
@@ -278,9 +283,12 @@ ta_watch_find_core (TaWatch *watch,
 static gboolean
 ta_watch_source_check (GSource *source)
 {
-  TaWatch *watch = ((TaWatchSource *) source)->watch;
+  TaWatch *watch;
   int tid = ta_gettid ();
   gint64 now;
+
+  ta_tsan_acquire (source);
+  watch = ((TaWatchSource *) source)->watch;
 
   if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
     {
@@ -308,6 +316,7 @@ ta_watch_source_check (GSource *source)
 static void
 ta_watch_source_finalize (GSource *source)
 {
+  ta_tsan_acquire (source);
   ta_watch_unref (((TaWatchSource *) source)->watch);
 }
 
@@ -524,11 +533,12 @@ ta_sample_thread (int    tid,
 /* The watchdog thread                                                     */
 /* ---------------------------------------------------------------------- */
 
+/* The watchdog's source in the report context: woken, from the watchdog
+ * thread, when reports are pending. */
 typedef struct
 {
   GSource  source;
-  TaWatch *watch;   /* strong */
-  TaStall *stall;   /* strong */
+  TaWatch *watch;   /* strong, immutable */
 } TaReportSource;
 
 static gboolean
@@ -536,22 +546,38 @@ ta_report_source_dispatch (GSource     *source,
                            GSourceFunc  callback,
                            gpointer     user_data)
 {
-  TaReportSource *report = (TaReportSource *) source;
-  g_autoptr(TaWatchdog) owner = g_weak_ref_get (&report->watch->owner);
+  TaWatch *watch;
+  g_autoptr(TaWatchdog) owner = NULL;
+  GQueue pending = G_QUEUE_INIT;
+  TaStall *stall;
 
-  if (owner != NULL)
-    g_signal_emit (owner, signals[SIGNAL_STALL], 0, report->stall);
+  ta_tsan_acquire (source);
+  watch = ((TaReportSource *) source)->watch;
 
-  return G_SOURCE_REMOVE;
+  /* Re-armed before the queue is taken: a report queued after this wakes
+   * the source again. */
+  g_source_set_ready_time (source, -1);
+  ta_monitor_lock (&watch->monitor);
+  pending = watch->pending;
+  g_queue_init (&watch->pending);
+  ta_monitor_unlock (&watch->monitor);
+
+  owner = g_weak_ref_get (&watch->owner);
+  while ((stall = g_queue_pop_head (&pending)) != NULL)
+    {
+      if (owner != NULL)
+        g_signal_emit (owner, signals[SIGNAL_STALL], 0, stall);
+      ta_stall_unref (stall);
+    }
+
+  return G_SOURCE_CONTINUE;
 }
 
 static void
 ta_report_source_finalize (GSource *source)
 {
-  TaReportSource *report = (TaReportSource *) source;
-
-  ta_stall_unref (report->stall);
-  ta_watch_unref (report->watch);
+  ta_tsan_acquire (source);
+  ta_watch_unref (((TaReportSource *) source)->watch);
 }
 
 static GSourceFuncs ta_report_source_funcs = {
@@ -572,11 +598,10 @@ ta_read_thread_name (int tid)
 }
 
 /* Watchdog thread, unlocked: logs @stall and hands it to the report
- * context, if the watchdog still has one. */
+ * context. */
 static void
-ta_watch_report (TaWatch      *watch,
-                 GMainContext *report_context,
-                 TaStall      *stall)
+ta_watch_report (TaWatch *watch,
+                 TaStall *stall)
 {
   g_autofree char *duration = ta_format_timeout (stall->duration);
   g_autofree char *duration_us = g_strdup_printf ("%" G_GINT64_FORMAT, stall->duration);
@@ -613,18 +638,10 @@ ta_watch_report (TaWatch      *watch,
 #undef TA_FIELD
   g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, n);
 
-  if (report_context != NULL)
-    {
-      GSource *source = g_source_new (&ta_report_source_funcs, sizeof (TaReportSource));
-      TaReportSource *report = (TaReportSource *) source;
-
-      report->watch = ta_watch_ref (watch);
-      report->stall = ta_stall_ref (stall);
-      g_source_set_name (source, "[ta-glib] stall report");
-      g_source_set_ready_time (source, 0);
-      g_source_attach (source, report_context);
-      g_source_unref (source);
-    }
+  ta_monitor_lock (&watch->monitor);
+  g_queue_push_tail (&watch->pending, ta_stall_ref (stall));
+  ta_monitor_unlock (&watch->monitor);
+  g_source_set_ready_time (watch->report_source, 0);
 }
 
 /* Called locked: records a stall that ended, and returns its report. */
@@ -700,19 +717,16 @@ ta_watch_thread (gpointer data)
           TaEnded ended = g_array_index (watch->ended, TaEnded, 0);
           int tid = __atomic_load_n (&watch->tid, __ATOMIC_RELAXED);
           guint64 self = __atomic_load_n (&watch->thread_self, __ATOMIC_RELAXED);
-          g_autoptr(GMainContext) report_context = NULL;
           g_autofree char *thread_name = NULL;
           g_autoptr(TaStall) stall = NULL;
 
           g_array_remove_index (watch->ended, 0);
-          if (watch->report_context != NULL)
-            report_context = g_main_context_ref (watch->report_context);
           ta_monitor_unlock (&watch->monitor);
           thread_name = ta_read_thread_name (tid);
           ta_monitor_lock (&watch->monitor);
           stall = ta_watch_take_ended (watch, &ended, thread_name, self);
           ta_monitor_unlock (&watch->monitor);
-          ta_watch_report (watch, report_context, stall);
+          ta_watch_report (watch, stall);
           ta_monitor_lock (&watch->monitor);
           continue;
         }
@@ -745,7 +759,6 @@ ta_watch_thread (gpointer data)
         TaRunnerCore *core = watch->core != NULL ? ta_runner_core_ref (watch->core) : NULL;
         int tid = __atomic_load_n (&watch->tid, __ATOMIC_RELAXED);
         guint64 self = __atomic_load_n (&watch->thread_self, __ATOMIC_RELAXED);
-        g_autoptr(GMainContext) report_context = NULL;
         g_autofree char *thread_name = NULL;
         g_autofree char *stack = NULL;
         g_autofree char *what = NULL;
@@ -755,8 +768,6 @@ ta_watch_thread (gpointer data)
         watch->reported_since = since;
         number = watch->reported_number = ++watch->n_stalls;
         g_clear_pointer (&watch->reported_what, g_free);
-        if (watch->report_context != NULL)
-          report_context = g_main_context_ref (watch->report_context);
         ta_monitor_unlock (&watch->monitor);
 
         what = ta_watch_describe (watch, core, tid, &stack);
@@ -770,7 +781,7 @@ ta_watch_thread (gpointer data)
         now = g_get_monotonic_time ();
         stall = ta_stall_new (number, what, now - since, FALSE, thread_name, self, stack);
         ta_monitor_unlock (&watch->monitor);
-        ta_watch_report (watch, report_context, stall);
+        ta_watch_report (watch, stall);
         ta_monitor_lock (&watch->monitor);
       }
     }
@@ -802,8 +813,7 @@ ta_watchdog_constructed (GObject *object)
   watch->threshold = self->threshold;
   g_weak_ref_init (&watch->owner, self);
   ta_monitor_init (&watch->monitor);
-  watch->context = g_main_context_ref (self->context);
-  watch->report_context = g_main_context_ref (self->report_context);
+  g_queue_init (&watch->pending);
   watch->ended = g_array_new (FALSE, FALSE, sizeof (TaEnded));
   watch->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watch = watch;
@@ -813,7 +823,15 @@ ta_watchdog_constructed (GObject *object)
   source->watch = ta_watch_ref (watch);
   g_source_set_name (self->source, "[ta-glib] watchdog");
   g_source_set_priority (self->source, G_MININT);
+  /* Published through the context's lock, inside GLib. */
+  ta_tsan_release (self->source);
   g_source_attach (self->source, self->context);
+
+  watch->report_source = g_source_new (&ta_report_source_funcs, sizeof (TaReportSource));
+  ((TaReportSource *) watch->report_source)->watch = ta_watch_ref (watch);
+  g_source_set_name (watch->report_source, "[ta-glib] watchdog reports");
+  ta_tsan_release (watch->report_source);
+  g_source_attach (watch->report_source, self->report_context);
 
   self->thread = g_thread_new ("ta-watchdog", ta_watch_thread, ta_watch_ref (watch));
 }
@@ -822,17 +840,17 @@ ta_watchdog_constructed (GObject *object)
  * ta_watchdog_detach:
  * @self: a watchdog
  *
- * Stops watching: no stall is reported any more, and the watchdog lets go
- * of both contexts. Reports already handed to the report context are still
- * emitted there. Any thread, any number of times; finalizing the watchdog
- * detaches it.
+ * Stops watching: no stall is reported any more, and reports not yet
+ * emitted in the report context are dropped. The watchdog keeps its
+ * references to both contexts until it is finalized. Any thread, any
+ * number of times; finalizing the watchdog detaches it.
  */
 void
 ta_watchdog_detach (TaWatchdog *self)
 {
   TaWatch *watch;
   GThread *thread;
-  GMainContext *context, *report_context;
+  GSource *report_source;
   TaRunnerCore *core;
 
   g_return_if_fail (TA_IS_WATCHDOG (self));
@@ -851,13 +869,12 @@ ta_watchdog_detach (TaWatchdog *self)
   g_thread_join (thread);
 
   ta_monitor_lock (&watch->monitor);
-  context = g_steal_pointer (&watch->context);
-  report_context = g_steal_pointer (&watch->report_context);
+  report_source = g_steal_pointer (&watch->report_source);
   core = g_steal_pointer (&watch->core);
   ta_monitor_unlock (&watch->monitor);
 
-  g_main_context_unref (context);
-  g_main_context_unref (report_context);
+  g_source_destroy (report_source);
+  g_source_unref (report_source);
   if (core != NULL)
     ta_runner_core_unref (core);
 }
@@ -947,7 +964,7 @@ ta_watchdog_class_init (TaWatchdogClass *klass)
    * TaWatchdog:context:
    *
    * The context watched; %NULL at construction means the global default
-   * main context. The watchdog holds a reference until it is detached.
+   * main context. The watchdog holds a reference until it is finalized.
    */
   properties[PROP_CONTEXT] =
     g_param_spec_boxed ("context", NULL, NULL,
