@@ -241,74 +241,72 @@ test_watchdog_runner_task (void)
   blocker_clear (&blocker);
 }
 
-/* On a plain context, a named source is named, through the interrupt
- * signal; the report comes with the thread's stack. */
-static void
-test_watchdog_named_source (void)
+/*
+ * Stalls a loop thread of its own with a source called @name (or unnamed)
+ * running @func until released, watched with @signum (or 0), and returns
+ * the live report; the report at its end says the same.
+ */
+static TaStall *
+stall_plain_loop (const char  *name,
+                  GSourceFunc  func,
+                  int          signum)
 {
   LoopThread lt;
   g_autoptr(TaWatchdog) watchdog = NULL;
   Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
   Blocker blocker;
-  TaStall *live;
+  TaStall *live, *over;
 
   blocker_init (&blocker);
   loop_thread_start (&lt);
   watchdog = ta_watchdog_new (lt.context, THRESHOLD_US);
-  ta_watchdog_set_interrupt_signal (watchdog, SIGURG);
-  g_assert_cmpint (ta_watchdog_get_interrupt_signal (watchdog), ==, SIGURG);
+  ta_watchdog_set_interrupt_signal (watchdog, signum);
+  g_assert_cmpint (ta_watchdog_get_interrupt_signal (watchdog), ==, signum);
   g_assert_true (ta_watchdog_get_context (watchdog) == lt.context);
   g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
 
-  attach_idle (lt.context, "slow-idle", block_cb, &blocker);
+  attach_idle (lt.context, name, func, &blocker);
   reports_wait (&reports, 1);
-  live = reports.stalls->pdata[0];
+  live = ta_stall_ref (reports.stalls->pdata[0]);
   g_assert_false (ta_stall_is_over (live));
-  g_assert_cmpstr (ta_stall_get_what (live), ==, "slow-idle");
   g_assert_cmpstr (ta_stall_get_thread_name (live), ==, "test-loop");
-  g_assert_nonnull (ta_stall_get_stack (live));
-  g_assert_nonnull (strstr (ta_stall_get_stack (live), "g_main_context_dispatch"));
 
   test_gate_open (&blocker.release);
   reports_wait (&reports, 2);
-  g_assert_true (ta_stall_is_over (reports.stalls->pdata[1]));
-  g_assert_cmpstr (ta_stall_get_what (reports.stalls->pdata[1]), ==, "slow-idle");
+  over = reports.stalls->pdata[1];
+  g_assert_true (ta_stall_is_over (over));
+  g_assert_cmpuint (ta_stall_get_number (over), ==, ta_stall_get_number (live));
+  g_assert_cmpstr (ta_stall_get_what (over), ==, ta_stall_get_what (live));
+  g_assert_null (ta_stall_get_stack (over));
 
   ta_watchdog_detach (watchdog);
   loop_thread_stop (&lt);
   g_ptr_array_unref (reports.stalls);
   blocker_clear (&blocker);
+
+  return live;
+}
+
+/* On a plain context, a named source is named, through the interrupt
+ * signal; the report comes with the thread's stack. */
+static void
+test_watchdog_named_source (void)
+{
+  g_autoptr(TaStall) live = stall_plain_loop ("slow-idle", block_cb, SIGURG);
+
+  g_assert_cmpstr (ta_stall_get_what (live), ==, "slow-idle");
+  g_assert_nonnull (ta_stall_get_stack (live));
+  g_assert_nonnull (strstr (ta_stall_get_stack (live), "g_main_context_dispatch"));
 }
 
 /* An unnamed source is named after the function its callback points to. */
 static void
 test_watchdog_unnamed_source (void)
 {
-  LoopThread lt;
-  g_autoptr(TaWatchdog) watchdog = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
-  Blocker blocker;
+  g_autoptr(TaStall) live = stall_plain_loop (NULL, test_watchdog_unnamed_callback, SIGURG);
 
-  blocker_init (&blocker);
-  loop_thread_start (&lt);
-  watchdog = g_object_new (TA_TYPE_WATCHDOG,
-                           "context", lt.context,
-                           "threshold", (gint64) THRESHOLD_US,
-                           "interrupt-signal", SIGURG,
-                           NULL);
-  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
-
-  attach_idle (lt.context, NULL, test_watchdog_unnamed_callback, &blocker);
-  reports_wait (&reports, 1);
-  g_assert_cmpstr (ta_stall_get_what (reports.stalls->pdata[0]), ==,
+  g_assert_cmpstr (ta_stall_get_what (live), ==,
                    "an unnamed GSource (callback at test_watchdog_unnamed_callback)");
-  test_gate_open (&blocker.release);
-  reports_wait (&reports, 2);
-
-  ta_watchdog_detach (watchdog);
-  loop_thread_stop (&lt);
-  g_ptr_array_unref (reports.stalls);
-  blocker_clear (&blocker);
 }
 
 /* Without an interrupt signal, a stall on a plain context is still
@@ -316,27 +314,10 @@ test_watchdog_unnamed_source (void)
 static void
 test_watchdog_without_interrupt (void)
 {
-  LoopThread lt;
-  g_autoptr(TaWatchdog) watchdog = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
-  Blocker blocker;
+  g_autoptr(TaStall) live = stall_plain_loop ("slow-idle", block_cb, 0);
 
-  blocker_init (&blocker);
-  loop_thread_start (&lt);
-  watchdog = ta_watchdog_new (lt.context, THRESHOLD_US);
-  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
-
-  attach_idle (lt.context, "slow-idle", block_cb, &blocker);
-  reports_wait (&reports, 1);
-  g_assert_nonnull (strstr (ta_stall_get_what (reports.stalls->pdata[0]), "interrupt-signal"));
-  g_assert_null (ta_stall_get_stack (reports.stalls->pdata[0]));
-  test_gate_open (&blocker.release);
-  reports_wait (&reports, 2);
-
-  ta_watchdog_detach (watchdog);
-  loop_thread_stop (&lt);
-  g_ptr_array_unref (reports.stalls);
-  blocker_clear (&blocker);
+  g_assert_nonnull (strstr (ta_stall_get_what (live), "interrupt-signal"));
+  g_assert_null (ta_stall_get_stack (live));
 }
 
 /* Reports go to the report context chosen, on its thread; when that is
