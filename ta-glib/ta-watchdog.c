@@ -30,9 +30,10 @@
  *
  * The watchdog has a thread of its own. It sleeps, with no deadline, while
  * the watched context sleeps in its poll; a dispatch wakes it (only when
- * it is asleep that way) and it then sleeps until the threshold would be
- * crossed. A loop that keeps dispatching short callbacks wakes it at most
- * about once per threshold; an idle loop never.
+ * it is asleep that way) and it then sleeps with a deadline, for at least
+ * a threshold, until a stall would cross it. A loop that keeps
+ * dispatching short callbacks wakes it at most about once per threshold;
+ * an idle loop never.
  *
  * ## What a report says
  *
@@ -706,6 +707,7 @@ static gpointer
 ta_watch_thread (gpointer data)
 {
   TaWatch *watch = data;
+  gint64 armed_until = 0;
 
   ta_monitor_lock (&watch->monitor);
   for (;;)
@@ -737,13 +739,21 @@ ta_watch_thread (gpointer data)
       since = __atomic_load_n (&watch->busy_since, __ATOMIC_SEQ_CST);
       if (since == 0 || since == watch->reported_since)
         {
-          /* Idle, or a stall reported already: sleep until something
-           * changes, with no deadline. */
+          /* Idle, or a stall reported already. Once a dispatch has woken
+           * this thread, it stays awake (asleep with a deadline) for a
+           * threshold: a loop that goes back and forth between its poll
+           * and short dispatches does not wake it each time. */
+          if (g_get_monotonic_time () < armed_until)
+            {
+              ta_monitor_wait_until (&watch->monitor, armed_until);
+              continue;
+            }
           __atomic_store_n (&watch->watcher_asleep, TRUE, __ATOMIC_SEQ_CST);
           since = __atomic_load_n (&watch->busy_since, __ATOMIC_SEQ_CST);
           if (since == 0 || since == watch->reported_since)
             ta_monitor_wait_until (&watch->monitor, -1);
           __atomic_store_n (&watch->watcher_asleep, FALSE, __ATOMIC_RELAXED);
+          armed_until = g_get_monotonic_time () + watch->threshold;
           continue;
         }
 
