@@ -775,8 +775,10 @@ ta_watch_thread (gpointer data)
         g_autoptr(TaStall) stall = NULL;
         guint number;
 
+        /* Seen while it lasts: reported as such, even if it ends while
+         * it is named. It is counted once named, so that code that waits
+         * for the count finds the report complete. */
         watch->reported_since = since;
-        number = watch->reported_number = ++watch->n_stalls;
         g_clear_pointer (&watch->reported_what, g_free);
         ta_monitor_unlock (&watch->monitor);
 
@@ -786,9 +788,7 @@ ta_watch_thread (gpointer data)
 
         ta_monitor_lock (&watch->monitor);
         watch->reported_what = g_strdup (what);
-        if (__atomic_load_n (&watch->busy_since, __ATOMIC_SEQ_CST) != since)
-          continue;  /* over already: reported once, as it ends */
-        now = g_get_monotonic_time ();
+        number = watch->reported_number = ++watch->n_stalls;
         stall = ta_stall_new (number, what, now - since, FALSE, thread_name, self, stack);
         ta_monitor_unlock (&watch->monitor);
         ta_watch_report (watch, stall);
