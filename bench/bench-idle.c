@@ -7,7 +7,9 @@
  * same in the same run, all from getrusage():
  *
  * 1. An idle runner for 2 s: the CPU time of its thread, as a share of
- *    one CPU. Baseline: a GMainLoop thread.
+ *    one CPU. Baseline: a GMainLoop thread. Then the same runner with a
+ *    watchdog attached (stall-threshold): the whole process's CPU time,
+ *    which includes the watchdog's thread.
  * 2. A thread blocked for 2 s in ta_task_wait() on a task that completes
  *    then: the waiting thread's CPU time. Baseline: a GCond wait.
  * 3. Sparse traffic: one call every 10 ms for 2 s, the whole process's
@@ -104,6 +106,28 @@ ta_idle_share (void)
     ta_runner_call (runner, read_thread_cpu, &before, NULL, TA_TIMEOUT_INFINITE, NULL);
   g_usleep (IDLE_US);
   ta_runner_call (runner, read_thread_cpu, &after, NULL, TA_TIMEOUT_INFINITE, NULL);
+  ta_runner_stop (runner, NULL);
+
+  return (after - before) / (IDLE_US / 1e6);
+}
+
+/* The process's CPU time while an idle runner has a watchdog: the runner
+ * thread, the watchdog's thread and a main thread asleep. */
+static double
+ta_idle_watched_share (void)
+{
+  g_autoptr(TaRunner) runner = g_object_new (TA_TYPE_RUNNER,
+                                             "name", "bench-idle-watched",
+                                             "stall-threshold", (gint64) (100 * 1000),
+                                             NULL);
+  double before = 0, after = 0, dummy = 0;
+
+  ta_runner_start (runner, NULL);
+  for (guint i = 0; i < 1000; i++)
+    ta_runner_call (runner, read_thread_cpu, &dummy, NULL, TA_TIMEOUT_INFINITE, NULL);
+  before = process_cpu_s ();
+  g_usleep (IDLE_US);
+  after = process_cpu_s ();
   ta_runner_stop (runner, NULL);
 
   return (after - before) / (IDLE_US / 1e6);
@@ -281,6 +305,13 @@ run_all (const BenchOptions *options,
   g_print ("an idle loop thread for 2 s: its CPU time, share of one CPU (median of %u runs)\n",
            runs);
   report_share ("an idle TaRunner", raw_median, ta_median);
+
+  for (guint r = 0; r < runs; r++)
+    ta_values[r] = ta_idle_watched_share ();
+  ta_median = bench_median (ta_values, runs);
+  g_print ("the same with a watchdog attached: the whole process's CPU time (median of %u runs)\n",
+           runs);
+  report_share ("an idle TaRunner + TaWatchdog (all threads)", raw_median, ta_median);
 
   for (guint r = 0; r < runs; r++)
     {

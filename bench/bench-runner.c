@@ -211,6 +211,13 @@ run_all (const BenchOptions *options,
          gboolean            pinned)
 {
   g_autoptr(TaRunner) runner = ta_runner_new ("bench");
+  /* The same runner with a watchdog attached, measured in the same runs. */
+  g_autoptr(TaRunner) watched = g_object_new (TA_TYPE_RUNNER,
+                                              "name", "bench-watched",
+                                              "stall-threshold", (gint64) (100 * 1000),
+                                              NULL);
+  double *watched_values = g_new (double, options->runs);
+  double watched_median;
   RawLoop *raw;
   guint n_calls = bench_count (options, 20000);
   guint n_spawn = bench_count (options, 100000);
@@ -222,36 +229,42 @@ run_all (const BenchOptions *options,
 
   bench_set_pinned (pinned);
   raw = raw_loop_new ();
-  if (!ta_runner_start (runner, NULL))
-    g_error ("could not start the runner");
+  if (!ta_runner_start (runner, NULL) || !ta_runner_start (watched, NULL))
+    g_error ("could not start the runners");
 
   g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
 
   /* Warm up both, then interleave the runs so drift hits both alike. */
   raw_round_trip_us (raw, n_calls / 10 + 1);
   ta_round_trip_us (runner, n_calls / 10 + 1);
+  ta_round_trip_us (watched, n_calls / 10 + 1);
   for (guint r = 0; r < options->runs; r++)
     {
       raw_values[r] = raw_round_trip_us (raw, n_calls);
       ta_values[r] = ta_round_trip_us (runner, n_calls);
+      watched_values[r] = ta_round_trip_us (watched, n_calls);
     }
   raw_median = bench_median (raw_values, options->runs);
   ta_median = bench_median (ta_values, options->runs);
+  watched_median = bench_median (watched_values, options->runs);
   g_print ("round trip: call a no-op on the loop thread and wait (median of %u runs of %u calls)\n",
            options->runs, n_calls);
   bench_report_baseline ("raw GLib: g_main_context_invoke + GMutex/GCond", raw_median, "us");
   bench_report ("ta_runner_call", ta_median, "us", raw_median, FALSE);
+  bench_report ("ta_runner_call, watchdog attached", watched_median, "us", raw_median, FALSE);
 
   for (guint r = 0; r < options->runs; r++)
     {
       raw_values[r] = raw_invoke_full_per_s (raw, n_spawn);
       extra_values[r] = raw_gtask_per_s (raw, n_spawn);
       ta_values[r] = ta_spawn_per_s (runner, n_spawn);
+      watched_values[r] = ta_spawn_per_s (watched, n_spawn);
       invoke_values[r] = ta_invoke_per_s (runner, n_spawn);
     }
   raw_median = bench_median (raw_values, options->runs);
   extra_median = bench_median (extra_values, options->runs);
   ta_median = bench_median (ta_values, options->runs);
+  watched_median = bench_median (watched_values, options->runs);
   invoke_median = bench_median (invoke_values, options->runs);
   g_print ("spawn %u trivial jobs and wait for all (median of %u runs)\n",
            n_spawn, options->runs);
@@ -261,11 +274,15 @@ run_all (const BenchOptions *options,
                 raw_median / 1e6, TRUE);
   bench_report ("ta_runner_spawn + ta_task_wait", ta_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
+  bench_report ("ta_runner_spawn + ta_task_wait, watchdog attached", watched_median / 1e6, "M/s",
+                raw_median / 1e6, TRUE);
   bench_report ("ta_runner_invoke + counter (no handles)", invoke_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
 
   ta_runner_stop (runner, NULL);
+  ta_runner_stop (watched, NULL);
   raw_loop_free (raw);
+  g_free (watched_values);
   bench_set_pinned (FALSE);
   g_free (raw_values);
   g_free (ta_values);

@@ -22,4 +22,6 @@
 # include "ta-client.h"
 # include "ta-server.h"
 # include "ta-sleep.h"
+# include "ta-stall.h"
+# include "ta-watchdog.h"
 #undef TA_INSIDE

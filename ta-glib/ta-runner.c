@@ -73,6 +73,7 @@
 #include "ta-runner-private.h"
 #include "ta-waiter-private.h"
 #include "ta-task-private.h"
+#include "ta-watchdog-private.h"
 
 #define DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
 
@@ -92,6 +93,7 @@ struct _TaRunner
   TaExecutor    *executor;        /* the default one, created on demand */
   GError        *stop_error;      /* how the stop that did the work failed,
                                    * for the stops that waited on it */
+  TaWatchdog    *watchdog;        /* stall-threshold's, or NULL */
 };
 
 G_DEFINE_TYPE (TaRunner, ta_runner, G_TYPE_OBJECT)
@@ -105,6 +107,7 @@ enum {
   PROP_DEFAULT_CALL_TIMEOUT,
   PROP_EXIT_TIMEOUT,
   PROP_SPIN,
+  PROP_STALL_THRESHOLD,
   N_PROPS
 };
 
@@ -1255,6 +1258,7 @@ static void     ta_runner_stop_detached (TaRunner  *self);
 static gboolean ta_runner_stop_internal (TaRunner  *self,
                                          gboolean   notify,
                                          GError   **error);
+static char    *ta_runner_describe_stuck_with_stack (TaRunner *self);
 
 static void
 ta_runner_dispose (GObject *object)
@@ -1296,6 +1300,9 @@ ta_runner_finalize (GObject *object)
   g_clear_pointer (&self->unretrieved, g_ptr_array_unref);
   g_clear_error (&self->stop_error);
   g_clear_object (&self->executor);
+  if (self->watchdog != NULL)
+    ta_watchdog_detach (self->watchdog);
+  g_clear_object (&self->watchdog);
   if (self->thread != NULL)
     g_thread_unref (self->thread);
   ta_runner_core_unref (self->core);
@@ -1355,6 +1362,10 @@ ta_runner_get_property (GObject    *object,
       g_value_set_boolean (value, ta_runner_get_spin (self));
       break;
 
+    case PROP_STALL_THRESHOLD:
+      g_value_set_int64 (value, ta_runner_get_stall_threshold (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1384,6 +1395,10 @@ ta_runner_set_property (GObject      *object,
 
     case PROP_SPIN:
       ta_runner_set_spin (self, g_value_get_boolean (value));
+      break;
+
+    case PROP_STALL_THRESHOLD:
+      ta_runner_set_stall_threshold (self, g_value_get_int64 (value));
       break;
 
     default:
@@ -1499,6 +1514,22 @@ ta_runner_class_init (TaRunnerClass *klass)
                           TRUE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
                            G_PARAM_STATIC_STRINGS));
+
+  /**
+   * TaRunner:stall-threshold:
+   *
+   * When positive, a [class@Ta.Watchdog] watches the runner's loop and
+   * reports each dispatch longer than this many microseconds, naming the
+   * task, while it goes on; 0 (the default) watches nothing. See
+   * [method@Ta.Runner.dup_watchdog] for its reports and statistics. If the
+   * watchdog is given an interrupt signal, a stop that abandons a stuck
+   * thread includes that thread's stack in its error.
+   */
+  properties[PROP_STALL_THRESHOLD] =
+    g_param_spec_int64 ("stall-threshold", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY |
+                         G_PARAM_STATIC_STRINGS));
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1684,14 +1715,14 @@ typedef struct
 {
   TaRunnerCore *core;
   gint64        end_time;
-} TaWatchdog;
+} TaStopWatch;
 
 /* Enforces the exit timeout of a runner that was stopped from its own
  * thread, where nobody can wait for it. */
 static gpointer
 ta_runner_watchdog_thread (gpointer data)
 {
-  TaWatchdog *watchdog = data;
+  TaStopWatch *watchdog = data;
   TaRunnerCore *core = watchdog->core;
   gboolean alive;
 
@@ -1786,7 +1817,7 @@ ta_runner_stop_detached (TaRunner *self)
 
   if (exit_timeout >= 0)
     {
-      TaWatchdog *watchdog = g_new0 (TaWatchdog, 1);
+      TaStopWatch *watchdog = g_new0 (TaStopWatch, 1);
 
       watchdog->core = ta_runner_core_ref (core);
       watchdog->end_time = ta_end_time_from_timeout (exit_timeout);
@@ -1933,12 +1964,17 @@ ta_runner_stop_internal (TaRunner  *self,
 
   if (!alive)
     {
+      g_autoptr(TaWatchdog) watchdog = ta_runner_dup_watchdog (self);
+
+      /* A loop that has quit is not stalled: nothing iterates it again. */
+      if (watchdog != NULL)
+        ta_watchdog_detach (watchdog);
       g_thread_join (thread);
       ta_runner_core_warn_abandoned_tasks (core);
     }
   else
     {
-      stuck = ta_runner_core_describe_stuck (core);
+      stuck = ta_runner_describe_stuck_with_stack (self);
       g_thread_unref (thread);
       ta_runner_core_abandon (core);
     }
@@ -2189,6 +2225,113 @@ ta_runner_set_spin (TaRunner *self,
   spin = !!spin;
   if (g_atomic_int_exchange (&self->core->spin, spin) != spin)
     ta_runner_notify (self, PROP_SPIN);
+}
+
+/* What the stuck loop runs and, if its watchdog may interrupt it, the
+ * stack of its thread. */
+static char *
+ta_runner_describe_stuck_with_stack (TaRunner *self)
+{
+  g_autofree char *stuck = ta_runner_core_describe_stuck (self->core);
+  g_autoptr(TaWatchdog) watchdog = ta_runner_dup_watchdog (self);
+  g_autofree char *stack = watchdog != NULL ? ta_watchdog_dup_stalled_stack (watchdog) : NULL;
+
+  if (stack == NULL)
+    return g_steal_pointer (&stuck);
+
+  return g_strdup_printf ("%s, at:\n%s", stuck, stack);
+}
+
+/**
+ * ta_runner_get_stall_threshold:
+ * @self: a runner
+ *
+ * Gets [property@Ta.Runner:stall-threshold].
+ *
+ * Any thread.
+ *
+ * Returns: the threshold in microseconds, or 0
+ */
+gint64
+ta_runner_get_stall_threshold (TaRunner *self)
+{
+  gint64 threshold;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), 0);
+
+  ta_monitor_lock (&self->core->monitor);
+  threshold = self->watchdog != NULL ? ta_watchdog_get_threshold (self->watchdog) : 0;
+  ta_monitor_unlock (&self->core->monitor);
+
+  return threshold;
+}
+
+/**
+ * ta_runner_set_stall_threshold:
+ * @self: a runner
+ * @threshold_us: the threshold in microseconds, or 0 to watch nothing
+ *
+ * Sets [property@Ta.Runner:stall-threshold]: replaces the runner's
+ * watchdog with one of this threshold, whose reports are emitted in the
+ * thread-default main context of the thread that created the runner.
+ *
+ * Any thread.
+ */
+void
+ta_runner_set_stall_threshold (TaRunner *self,
+                               gint64    threshold_us)
+{
+  g_autoptr(TaWatchdog) old = NULL;
+  TaWatchdog *watchdog = NULL;
+
+  g_return_if_fail (TA_IS_RUNNER (self));
+  g_return_if_fail (threshold_us >= 0);
+
+  if (ta_runner_get_stall_threshold (self) == threshold_us)
+    return;
+
+  if (threshold_us > 0)
+    watchdog = g_object_new (TA_TYPE_WATCHDOG,
+                             "context", self->core->context,
+                             "report-context", self->owner_context,
+                             "threshold", threshold_us,
+                             NULL);
+
+  ta_monitor_lock (&self->core->monitor);
+  old = self->watchdog;
+  self->watchdog = watchdog;
+  ta_monitor_unlock (&self->core->monitor);
+
+  if (old != NULL)
+    ta_watchdog_detach (old);
+  ta_runner_notify (self, PROP_STALL_THRESHOLD);
+}
+
+/**
+ * ta_runner_dup_watchdog:
+ * @self: a runner
+ *
+ * The watchdog that [property@Ta.Runner:stall-threshold] attached, to
+ * connect to its [signal@Ta.Watchdog::stall] signal, set its interrupt
+ * signal or read its statistics.
+ *
+ * Any thread.
+ *
+ * Returns: (transfer full) (nullable): the watchdog, or %NULL when the
+ *   threshold is 0
+ */
+TaWatchdog *
+ta_runner_dup_watchdog (TaRunner *self)
+{
+  TaWatchdog *watchdog;
+
+  g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
+
+  ta_monitor_lock (&self->core->monitor);
+  watchdog = self->watchdog != NULL ? g_object_ref (self->watchdog) : NULL;
+  ta_monitor_unlock (&self->core->monitor);
+
+  return watchdog;
 }
 
 /**

@@ -15,6 +15,7 @@
 #include "ta-types.h"
 #include "ta-task.h"
 #include "ta-version-macros.h"
+#include "ta-watchdog.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,13 @@ gboolean        ta_runner_get_spin                (TaRunner        *self);
 TA_AVAILABLE_IN_ALL
 void            ta_runner_set_spin                (TaRunner        *self,
                                                    gboolean         spin);
+TA_AVAILABLE_IN_ALL
+gint64          ta_runner_get_stall_threshold     (TaRunner        *self);
+TA_AVAILABLE_IN_ALL
+void            ta_runner_set_stall_threshold     (TaRunner        *self,
+                                                   gint64           threshold_us);
+TA_AVAILABLE_IN_ALL
+TaWatchdog     *ta_runner_dup_watchdog            (TaRunner        *self) G_GNUC_WARN_UNUSED_RESULT;
 TA_AVAILABLE_IN_ALL
 gboolean        ta_runner_invoke                  (TaRunner        *self,
                                                    TaRunnerFunc     func,

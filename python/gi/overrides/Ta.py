@@ -2204,3 +2204,34 @@ class Server(Ta.Server):
 
 Server = override(Server)
 __all__.append('Server')
+
+
+class Stall(Ta.Stall):
+    """A stall report of a Ta.Watchdog, with the stalled thread's Python side.
+
+    Both methods read the stalled thread as it is now: call them from the
+    report of a stall that goes on (``not stall.is_over()``).
+    """
+
+    def python_stack(self):
+        """The stalled thread's Python stack, formatted like
+        ``traceback.format_stack()``, or ``None`` if it runs no Python."""
+        frame = sys._current_frames().get(self.get_thread_id())
+        return None if frame is None else traceback.format_stack(frame)
+
+    def python_task(self):
+        """The asyncio task the stalled thread runs, named the way asyncio's
+        debug mode names a slow callback, or ``None``."""
+        frame = sys._current_frames().get(self.get_thread_id())
+        frames = set()
+        while frame is not None:
+            frames.add(frame)
+            frame = frame.f_back
+        for task in list(asyncio.tasks._current_tasks.values()):
+            if getattr(task.get_coro(), 'cr_frame', None) in frames:
+                return repr(task)
+        return None
+
+
+Stall = override(Stall)
+__all__.append('Stall')

@@ -1,0 +1,1313 @@
+/* ta-watchdog.c: reports a main context that stays busy too long
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * TaWatchdog:
+ *
+ * A watchdog watches one [struct@GLib.MainContext] — a runner's, the
+ * application's main context, any thread's — and reports, while it is
+ * still going on, every dispatch that keeps the context busy longer than
+ * a threshold: a stall, the kind that freezes a user interface. It
+ * reports it again when it ends, with its total length.
+ *
+ * ```c
+ * g_autoptr(TaWatchdog) watchdog = ta_watchdog_new (NULL, 100 * 1000);  // 100 ms
+ *
+ * g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), NULL);
+ * ```
+ *
+ * ## What counts as busy
+ *
+ * A context is busy from the moment its poll returns until its next
+ * iteration begins: while it dispatches its sources, and while its thread
+ * is away from the loop between two iterations. The watchdog learns of
+ * both moments through a source of its own, of the highest priority,
+ * whose prepare and check functions GLib calls around every poll; it is
+ * never dispatched. Each hook reads the clock and stores one value: the
+ * watched thread never waits on the watchdog.
+ *
+ * The watchdog has a thread of its own. It sleeps, with no deadline, while
+ * the watched context sleeps in its poll; a dispatch wakes it (only when
+ * it is asleep that way) and it then sleeps with a deadline, for at least
+ * a threshold, until a stall would cross it. A loop that keeps
+ * dispatching short callbacks wakes it at most about once per threshold;
+ * an idle loop never.
+ *
+ * ## What a report says
+ *
+ * Each report is a [struct@Ta.Stall], delivered two ways:
+ *
+ * - a structured log message (%G_LOG_LEVEL_MESSAGE in the `Ta` domain),
+ *   written from the watchdog's thread at once, with the fields
+ *   `TA_STALL_SOURCE` (what runs), `TA_STALL_DURATION_US`,
+ *   `TA_STALL_STATE` (`ongoing` or `over`), `TA_STALL_NUMBER`,
+ *   `TA_STALL_THREAD` (the stalled thread's name) and, when there is one,
+ *   `TA_STALL_STACK`;
+ * - the [signal@Ta.Watchdog::stall] signal, emitted in the report context
+ *   (by default the thread-default main context of the thread that
+ *   created the watchdog). When that is the watched context itself, the
+ *   reports wait until the stall is over, as anything attached to that
+ *   context must; the log message does not wait.
+ *
+ * What runs is named as well as can be seen from another thread: on a
+ * runner, the ta-glib task (or call, or guest loop) being run, which the
+ * runner publishes as it dispatches. Anything else, a GSource of GLib,
+ * GIO, GTK or the application, can only be seen from the stalled thread
+ * itself: set [property@Ta.Watchdog:interrupt-signal] and the watchdog
+ * interrupts that thread with that signal to read the name of the source
+ * it dispatches (`g_source_get_name()`), or the function its callback
+ * points to ("an unnamed GSource (callback at symbol)"), and its C stack.
+ * Without that, such a stall is reported as an unnamed GSource.
+ *
+ * ## Thread safety
+ *
+ * A watchdog may be created, queried, detached and dropped from any
+ * thread. Its [signal@Ta.Watchdog::stall] signal is emitted in its report
+ * context only, never in the watched one while it stalls, so JavaScript
+ * and Python handlers run on their own thread.
+ */
+
+#include "config.h"
+
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <execinfo.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ta-monitor-private.h"
+#include "ta-runner-private.h"
+#include "ta-stall-private.h"
+#include "ta-watchdog.h"
+#include "ta-watchdog-private.h"
+
+#define TA_STACK_DEPTH       48
+#define TA_SOURCE_NAME_MAX   256
+#define TA_SAMPLE_TIMEOUT_MS 250
+
+/* One stall that ended, as the watched thread saw it. */
+typedef struct
+{
+  gint64 since;
+  gint64 duration;
+} TaEnded;
+
+typedef struct
+{
+  guint  count;
+  gint64 total;
+  gint64 longest;
+} TaSourceStats;
+
+/*
+ * What the watched thread, the watchdog thread, the report sources and
+ * the TaWatchdog object share. Each holds a reference.
+ */
+typedef struct
+{
+  gatomicrefcount ref_count;
+  gint64          threshold;         /* immutable, µs */
+  GWeakRef        owner;             /* the TaWatchdog */
+
+  /* Written by the watched thread, read by the watchdog thread: atomic. */
+  gint64          busy_since;        /* monotonic µs, 0 while in poll */
+  int             tid;               /* the kernel's id of that thread */
+  guint64         thread_self;       /* its pthread_t */
+  int             looked_for_core;   /* watched thread only */
+  int             watcher_asleep;    /* the watchdog thread has no deadline */
+  int             interrupt_signal;  /* 0: never interrupt */
+
+  /* Set before the watchdog thread starts, cleared after it has ended. */
+  GSource        *report_source;     /* strong, in the report context */
+
+  TaMonitor       monitor;           /* guards every field below */
+  GQueue          pending;           /* TaStall for the report context */
+  TaRunnerCore   *core;              /* the runner whose context it is */
+  gboolean        stopping;
+  GArray         *ended;             /* TaEnded */
+  gint64          reported_since;    /* the stall seen last, its start */
+  guint           reported_number;
+  char           *reported_what;
+  guint           n_stalls;
+  gint64          longest;
+  gint64          total;
+  GHashTable     *sources;           /* what -> TaSourceStats */
+} TaWatch;
+
+/* The never-dispatched source whose hooks say when the context polls. */
+typedef struct
+{
+  GSource  source;
+  TaWatch *watch;                    /* strong, immutable */
+} TaWatchSource;
+
+struct _TaWatchdog
+{
+  GObject        parent_instance;
+
+  TaWatch       *watch;              /* strong, immutable after construction */
+  GSource       *source;             /* strong, immutable after construction */
+  GThread       *thread;             /* guarded by watch->monitor */
+  GMainContext  *context;            /* construct-only, strong */
+  GMainContext  *report_context;     /* construct-only, strong */
+  gint64         threshold;          /* construct-only */
+};
+
+G_DEFINE_FINAL_TYPE (TaWatchdog, ta_watchdog, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_CONTEXT,
+  PROP_REPORT_CONTEXT,
+  PROP_THRESHOLD,
+  PROP_INTERRUPT_SIGNAL,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_STALL,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---------------------------------------------------------------------- */
+/* The shared state                                                        */
+/* ---------------------------------------------------------------------- */
+
+static TaWatch *
+ta_watch_ref (TaWatch *watch)
+{
+  g_atomic_ref_count_inc (&watch->ref_count);
+  return watch;
+}
+
+static void
+ta_watch_unref (TaWatch *watch)
+{
+  if (!ta_ref_count_dec (&watch->ref_count))
+    return;
+
+  ta_monitor_sync_for_finalize (&watch->monitor);
+  g_assert (watch->report_source == NULL);
+  g_assert (watch->core == NULL);
+  g_queue_clear_full (&watch->pending, (GDestroyNotify) ta_stall_unref);
+  g_weak_ref_clear (&watch->owner);
+  g_array_unref (watch->ended);
+  g_hash_table_unref (watch->sources);
+  g_free (watch->reported_what);
+  ta_monitor_clear (&watch->monitor);
+  g_free (watch);
+}
+
+/* The kernel's id of the calling thread, cached: the signal that
+ * interrupts a stalled thread is sent to that id, which, unlike a
+ * pthread_t, is safe to name after the thread has exited. */
+static int
+ta_gettid (void)
+{
+  static __thread int tid;
+
+  if (G_UNLIKELY (tid == 0))
+    tid = (int) syscall (SYS_gettid);
+
+  return tid;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The watched thread's side                                               */
+/* ---------------------------------------------------------------------- */
+
+/* Watched thread: a dispatch that lasted past the threshold has ended. */
+static void
+ta_watch_end (TaWatch *watch,
+              gint64   since,
+              gint64   duration)
+{
+  TaEnded ended = { since, duration };
+
+  ta_monitor_lock (&watch->monitor);
+  g_array_append_val (watch->ended, ended);
+  ta_monitor_broadcast (&watch->monitor);
+  ta_monitor_unlock (&watch->monitor);
+}
+
+static gboolean
+ta_watch_source_prepare (GSource *source,
+                         gint    *timeout)
+{
+  TaWatch *watch;
+  gint64 since;
+
+  ta_tsan_acquire (source);
+  watch = ((TaWatchSource *) source)->watch;
+  since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
+  *timeout = -1;
+
+  if (since != 0)
+    {
+      gint64 duration = g_get_monotonic_time () - since;
+
+      if (duration >= watch->threshold)
+        ta_watch_end (watch, since, duration);
+    }
+
+  return FALSE;
+}
+
+/* Watched thread, once: a runner publishes what its thread runs. */
+static void
+ta_watch_find_core (TaWatch *watch,
+                    GSource *source)
+{
+  TaRunnerCore *core = ta_runner_core_peek_current ();
+
+  __atomic_store_n (&watch->looked_for_core, TRUE, __ATOMIC_RELAXED);
+  if (core == NULL || core->context != g_source_get_context (source))
+    return;
+
+  ta_monitor_lock (&watch->monitor);
+  if (watch->core == NULL && !watch->stopping)
+    watch->core = ta_runner_core_ref (core);
+  ta_monitor_unlock (&watch->monitor);
+}
+
+static gboolean
+ta_watch_source_check (GSource *source)
+{
+  TaWatch *watch;
+  int tid = ta_gettid ();
+  gint64 now;
+
+  ta_tsan_acquire (source);
+  watch = ((TaWatchSource *) source)->watch;
+
+  if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
+    {
+      __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
+      __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
+    }
+  if (G_UNLIKELY (!__atomic_load_n (&watch->looked_for_core, __ATOMIC_RELAXED)))
+    ta_watch_find_core (watch, source);
+
+  now = g_get_monotonic_time ();
+  __atomic_store_n (&watch->busy_since, MAX (now, 1), __ATOMIC_SEQ_CST);
+
+  /* Pairs with the watchdog thread's store of watcher_asleep followed by
+   * its load of busy_since: one of the two threads sees the other's. */
+  if (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST))
+    {
+      ta_monitor_lock (&watch->monitor);
+      ta_monitor_broadcast (&watch->monitor);
+      ta_monitor_unlock (&watch->monitor);
+    }
+
+  return FALSE;
+}
+
+static void
+ta_watch_source_finalize (GSource *source)
+{
+  ta_tsan_acquire (source);
+  ta_watch_unref (((TaWatchSource *) source)->watch);
+}
+
+static GSourceFuncs ta_watch_source_funcs = {
+  .prepare = ta_watch_source_prepare,
+  .check = ta_watch_source_check,
+  .finalize = ta_watch_source_finalize,
+};
+
+/* ---------------------------------------------------------------------- */
+/* Interrupting the stalled thread                                         */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * One request at a time, process-wide, answered by the signal handler on
+ * the stalled thread into this preallocated slot. The handler claims a
+ * request by swapping the requested thread id for -1, so a requester that
+ * gives up can tell whether an answer is being written.
+ */
+typedef struct
+{
+  int       request_tid;                  /* atomic: 0, a tid, or -1 */
+  gboolean  has_source;
+  char      name[TA_SOURCE_NAME_MAX];
+  gpointer  callback;
+  void     *frames[TA_STACK_DEPTH];
+  int       n_frames;
+  sem_t     done;
+} TaSample;
+
+static TaSample sample;
+G_LOCK_DEFINE_STATIC (sample);
+static guint64 sample_handlers;           /* guarded by sample: signals */
+
+static void
+ta_watchdog_on_signal (int signum)
+{
+  int saved_errno = errno;
+  int tid = (int) syscall (SYS_gettid);
+  int expected = tid;
+
+  if (__atomic_compare_exchange_n (&sample.request_tid, &expected, -1, FALSE,
+                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    {
+      GSource *source = g_main_current_source ();
+      size_t i = 0;
+
+      sample.has_source = source != NULL;
+      sample.callback = NULL;
+      if (source != NULL && source->name != NULL)
+        for (; i + 1 < sizeof sample.name && source->name[i] != '\0'; i++)
+          sample.name[i] = source->name[i];
+      sample.name[i] = '\0';
+      if (source != NULL && source->callback_funcs != NULL &&
+          source->callback_funcs->get != NULL)
+        {
+          GSourceFunc func = NULL;
+          gpointer data = NULL;
+
+          source->callback_funcs->get (source->callback_data, source, &func, &data);
+          sample.callback = (gpointer) func;
+        }
+      sample.n_frames = backtrace (sample.frames, TA_STACK_DEPTH);
+      sem_post (&sample.done);
+    }
+
+  errno = saved_errno;
+}
+
+/* Called with the sample lock held. */
+static gboolean
+ta_sample_install (int signum)
+{
+  struct sigaction action;
+
+  if (signum < 1 || signum > 63)
+    return FALSE;
+  if (sample_handlers & (G_GUINT64_CONSTANT (1) << signum))
+    return TRUE;
+
+  if (sample_handlers == 0)
+    {
+      void *frames[2];
+
+      sem_init (&sample.done, 0, 0);
+      /* The first backtrace() loads libgcc: do it here, not in a handler. */
+      backtrace (frames, G_N_ELEMENTS (frames));
+    }
+
+  memset (&action, 0, sizeof action);
+  action.sa_handler = ta_watchdog_on_signal;
+  action.sa_flags = SA_RESTART;
+  sigemptyset (&action.sa_mask);
+  if (sigaction (signum, &action, NULL) != 0)
+    return FALSE;
+
+  sample_handlers |= G_GUINT64_CONSTANT (1) << signum;
+  return TRUE;
+}
+
+static char *
+ta_describe_address (gpointer address)
+{
+  Dl_info info;
+
+  if (dladdr (address, &info) != 0 && info.dli_sname != NULL)
+    {
+      if (info.dli_saddr == address)
+        return g_strdup (info.dli_sname);
+      return g_strdup_printf ("%s+0x%" G_GINTPTR_MODIFIER "x", info.dli_sname,
+                              (guintptr) address - (guintptr) info.dli_saddr);
+    }
+  if (dladdr (address, &info) != 0 && info.dli_fname != NULL)
+    return g_strdup_printf ("%p in %s", address, info.dli_fname);
+
+  return g_strdup_printf ("%p", address);
+}
+
+/* GLib names its idle, timeout and other sources after their type
+ * ("GIdleSource") when their creator did not: such a name says nothing of
+ * the code that runs. */
+static gboolean
+ta_is_default_source_name (const char *name)
+{
+  return name[0] == 'G' && g_str_has_suffix (name, "Source") && strchr (name, ' ') == NULL;
+}
+
+/*
+ * Watchdog thread: interrupts thread @tid with @signum and, if it answers
+ * in time, names the source it dispatches into @what and formats its
+ * stack into @stack. Returns %FALSE if the thread could not be asked or
+ * did not answer.
+ */
+static gboolean
+ta_sample_thread (int    tid,
+                  int    signum,
+                  char **what,
+                  char **stack)
+{
+  struct timespec deadline;
+  gboolean answered = FALSE;
+  int expected = tid;
+  int rc;
+
+  G_LOCK (sample);
+  if (!ta_sample_install (signum))
+    {
+      G_UNLOCK (sample);
+      return FALSE;
+    }
+
+  while (sem_trywait (&sample.done) == 0)
+    ;
+  __atomic_store_n (&sample.request_tid, tid, __ATOMIC_RELEASE);
+  if (syscall (SYS_tgkill, (long) getpid (), (long) tid, (long) signum) != 0)
+    {
+      __atomic_store_n (&sample.request_tid, 0, __ATOMIC_RELAXED);
+      G_UNLOCK (sample);
+      return FALSE;
+    }
+
+  clock_gettime (CLOCK_REALTIME, &deadline);
+  deadline.tv_nsec += (TA_SAMPLE_TIMEOUT_MS % 1000) * 1000000L;
+  deadline.tv_sec += TA_SAMPLE_TIMEOUT_MS / 1000 + deadline.tv_nsec / 1000000000L;
+  deadline.tv_nsec %= 1000000000L;
+  do
+    rc = sem_timedwait (&sample.done, &deadline);
+  while (rc != 0 && errno == EINTR);
+
+  if (rc == 0)
+    answered = TRUE;
+  else if (!__atomic_compare_exchange_n (&sample.request_tid, &expected, 0, FALSE,
+                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    {
+      /* The handler took the request just now: its answer is coming. */
+      while (sem_wait (&sample.done) != 0 && errno == EINTR)
+        ;
+      answered = TRUE;
+    }
+
+  if (answered)
+    {
+      GString *frames = g_string_new (NULL);
+      char **symbols = backtrace_symbols (sample.frames, sample.n_frames);
+      int i;
+
+      __atomic_store_n (&sample.request_tid, 0, __ATOMIC_RELAXED);
+      /* The first frames are the handler's and the kernel's trampoline. */
+      for (i = MIN (2, sample.n_frames); i < sample.n_frames; i++)
+        g_string_append_printf (frames, "#%-2d %s\n", i - 2,
+                                symbols != NULL ? symbols[i] : "?");
+      free (symbols);
+      *stack = g_string_free (frames, FALSE);
+
+      if (sample.name[0] != '\0' && !ta_is_default_source_name (sample.name))
+        *what = g_strdup (sample.name);
+      else if (sample.has_source && sample.callback != NULL)
+        {
+          g_autofree char *symbol = ta_describe_address (sample.callback);
+
+          *what = g_strdup_printf ("an unnamed GSource (callback at %s)", symbol);
+        }
+      else if (sample.has_source)
+        *what = g_strdup ("an unnamed GSource without a callback");
+      else
+        *what = g_strdup ("code outside any GSource (the thread is away from its loop)");
+    }
+  G_UNLOCK (sample);
+
+  return answered;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The watchdog thread                                                     */
+/* ---------------------------------------------------------------------- */
+
+/* The watchdog's source in the report context: woken, from the watchdog
+ * thread, when reports are pending. */
+typedef struct
+{
+  GSource  source;
+  TaWatch *watch;   /* strong, immutable */
+} TaReportSource;
+
+static gboolean
+ta_report_source_dispatch (GSource     *source,
+                           GSourceFunc  callback,
+                           gpointer     user_data)
+{
+  TaWatch *watch;
+  g_autoptr(TaWatchdog) owner = NULL;
+  GQueue pending = G_QUEUE_INIT;
+  TaStall *stall;
+
+  ta_tsan_acquire (source);
+  watch = ((TaReportSource *) source)->watch;
+
+  /* Re-armed before the queue is taken: a report queued after this wakes
+   * the source again. */
+  g_source_set_ready_time (source, -1);
+  ta_monitor_lock (&watch->monitor);
+  pending = watch->pending;
+  g_queue_init (&watch->pending);
+  ta_monitor_unlock (&watch->monitor);
+
+  owner = g_weak_ref_get (&watch->owner);
+  while ((stall = g_queue_pop_head (&pending)) != NULL)
+    {
+      if (owner != NULL)
+        g_signal_emit (owner, signals[SIGNAL_STALL], 0, stall);
+      ta_stall_unref (stall);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ta_report_source_finalize (GSource *source)
+{
+  ta_tsan_acquire (source);
+  ta_watch_unref (((TaReportSource *) source)->watch);
+}
+
+static GSourceFuncs ta_report_source_funcs = {
+  .dispatch = ta_report_source_dispatch,
+  .finalize = ta_report_source_finalize,
+};
+
+static char *
+ta_read_thread_name (int tid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/self/task/%d/comm", tid);
+  char *name = NULL;
+
+  if (tid <= 0 || !g_file_get_contents (path, &name, NULL, NULL))
+    return NULL;
+
+  return g_strchomp (name);
+}
+
+/* Watchdog thread, unlocked: logs @stall and hands it to the report
+ * context. */
+static void
+ta_watch_report (TaWatch *watch,
+                 TaStall *stall)
+{
+  g_autofree char *duration = ta_format_timeout (stall->duration);
+  g_autofree char *duration_us = g_strdup_printf ("%" G_GINT64_FORMAT, stall->duration);
+  g_autofree char *number = g_strdup_printf ("%u", stall->number);
+  g_autofree char *message = NULL;
+  GLogField fields[9];
+  gsize n = 0;
+
+  if (stall->over)
+    message = g_strdup_printf ("Stall %u is over: %s kept thread “%s” busy for %s",
+                               stall->number, stall->what,
+                               stall->thread_name != NULL ? stall->thread_name : "?",
+                               duration);
+  else
+    message = g_strdup_printf ("Stall %u: %s has kept thread “%s” busy for %s so far%s%s",
+                               stall->number, stall->what,
+                               stall->thread_name != NULL ? stall->thread_name : "?",
+                               duration,
+                               stall->stack != NULL ? "; its stack:\n" : "",
+                               stall->stack != NULL ? stall->stack : "");
+
+#define TA_FIELD(k, v) fields[n++] = (GLogField) { (k), (v), -1 }
+  TA_FIELD ("GLIB_DOMAIN", G_LOG_DOMAIN);
+  TA_FIELD ("PRIORITY", "5");
+  TA_FIELD ("MESSAGE", message);
+  TA_FIELD ("TA_STALL_SOURCE", stall->what);
+  TA_FIELD ("TA_STALL_DURATION_US", duration_us);
+  TA_FIELD ("TA_STALL_STATE", stall->over ? "over" : "ongoing");
+  TA_FIELD ("TA_STALL_NUMBER", number);
+  if (stall->thread_name != NULL)
+    TA_FIELD ("TA_STALL_THREAD", stall->thread_name);
+  if (stall->stack != NULL)
+    TA_FIELD ("TA_STALL_STACK", stall->stack);
+#undef TA_FIELD
+  g_log_structured_array (G_LOG_LEVEL_MESSAGE, fields, n);
+
+  ta_monitor_lock (&watch->monitor);
+  g_queue_push_tail (&watch->pending, ta_stall_ref (stall));
+  ta_monitor_unlock (&watch->monitor);
+  g_source_set_ready_time (watch->report_source, 0);
+}
+
+/* Called locked: records a stall that ended, and returns its report. */
+static TaStall *
+ta_watch_take_ended (TaWatch      *watch,
+                     TaEnded      *ended,
+                     const char   *thread_name,
+                     guint64       thread_id)
+{
+  TaSourceStats *stats;
+  const char *what;
+  guint number;
+
+  if (ended->since == watch->reported_since && watch->reported_what != NULL)
+    {
+      what = watch->reported_what;
+      number = watch->reported_number;
+    }
+  else
+    {
+      what = "something that ended before the watchdog could name it";
+      number = ++watch->n_stalls;
+    }
+
+  watch->longest = MAX (watch->longest, ended->duration);
+  watch->total += ended->duration;
+  stats = g_hash_table_lookup (watch->sources, what);
+  if (stats == NULL)
+    {
+      stats = g_new0 (TaSourceStats, 1);
+      g_hash_table_insert (watch->sources, g_strdup (what), stats);
+    }
+  stats->count++;
+  stats->total += ended->duration;
+  stats->longest = MAX (stats->longest, ended->duration);
+
+  return ta_stall_new (number, what, ended->duration, TRUE, thread_name, thread_id, NULL);
+}
+
+/* Watchdog thread, unlocked: what the stalled thread runs. */
+static char *
+ta_watch_describe (TaWatch      *watch,
+                   TaRunnerCore *core,
+                   int           tid,
+                   char        **stack)
+{
+  int signum = __atomic_load_n (&watch->interrupt_signal, __ATOMIC_RELAXED);
+  g_autofree char *sampled = NULL;
+  char *activity = core != NULL ? ta_runner_core_dup_activity (core) : NULL;
+
+  if (signum > 0 && ta_sample_thread (tid, signum, &sampled, stack) && activity == NULL)
+    return g_steal_pointer (&sampled);
+  if (activity != NULL)
+    return activity;
+  if (core != NULL)
+    return ta_runner_core_describe_stuck (core);
+
+  return g_strdup ("an unnamed GSource (set TaWatchdog:interrupt-signal to name it)");
+}
+
+static gpointer
+ta_watch_thread (gpointer data)
+{
+  TaWatch *watch = data;
+  gint64 armed_until = 0;
+
+  ta_monitor_lock (&watch->monitor);
+  for (;;)
+    {
+      gint64 since, now;
+
+      if (watch->ended->len > 0)
+        {
+          TaEnded ended = g_array_index (watch->ended, TaEnded, 0);
+          int tid = __atomic_load_n (&watch->tid, __ATOMIC_RELAXED);
+          guint64 self = __atomic_load_n (&watch->thread_self, __ATOMIC_RELAXED);
+          g_autofree char *thread_name = NULL;
+          g_autoptr(TaStall) stall = NULL;
+
+          g_array_remove_index (watch->ended, 0);
+          ta_monitor_unlock (&watch->monitor);
+          thread_name = ta_read_thread_name (tid);
+          ta_monitor_lock (&watch->monitor);
+          stall = ta_watch_take_ended (watch, &ended, thread_name, self);
+          ta_monitor_unlock (&watch->monitor);
+          ta_watch_report (watch, stall);
+          ta_monitor_lock (&watch->monitor);
+          continue;
+        }
+
+      if (watch->stopping)
+        break;
+
+      since = __atomic_load_n (&watch->busy_since, __ATOMIC_SEQ_CST);
+      if (since == 0 || since == watch->reported_since)
+        {
+          /* Idle, or a stall reported already. Once a dispatch has woken
+           * this thread, it stays awake (asleep with a deadline) for a
+           * threshold: a loop that goes back and forth between its poll
+           * and short dispatches does not wake it each time. */
+          if (g_get_monotonic_time () < armed_until)
+            {
+              ta_monitor_wait_until (&watch->monitor, armed_until);
+              continue;
+            }
+          __atomic_store_n (&watch->watcher_asleep, TRUE, __ATOMIC_SEQ_CST);
+          since = __atomic_load_n (&watch->busy_since, __ATOMIC_SEQ_CST);
+          if (since == 0 || since == watch->reported_since)
+            ta_monitor_wait_until (&watch->monitor, -1);
+          __atomic_store_n (&watch->watcher_asleep, FALSE, __ATOMIC_RELAXED);
+          armed_until = g_get_monotonic_time () + watch->threshold;
+          continue;
+        }
+
+      now = g_get_monotonic_time ();
+      if (now - since < watch->threshold)
+        {
+          ta_monitor_wait_until (&watch->monitor, since + watch->threshold);
+          continue;
+        }
+
+      /* A stall, going on. */
+      {
+        TaRunnerCore *core = watch->core != NULL ? ta_runner_core_ref (watch->core) : NULL;
+        int tid = __atomic_load_n (&watch->tid, __ATOMIC_RELAXED);
+        guint64 self = __atomic_load_n (&watch->thread_self, __ATOMIC_RELAXED);
+        g_autofree char *thread_name = NULL;
+        g_autofree char *stack = NULL;
+        g_autofree char *what = NULL;
+        g_autoptr(TaStall) stall = NULL;
+        guint number;
+
+        /* Seen while it lasts: reported as such, even if it ends while
+         * it is named. It is counted once named, so that code that waits
+         * for the count finds the report complete. */
+        watch->reported_since = since;
+        g_clear_pointer (&watch->reported_what, g_free);
+        ta_monitor_unlock (&watch->monitor);
+
+        what = ta_watch_describe (watch, core, tid, &stack);
+        thread_name = ta_read_thread_name (tid);
+        g_clear_pointer (&core, ta_runner_core_unref);
+
+        ta_monitor_lock (&watch->monitor);
+        watch->reported_what = g_strdup (what);
+        number = watch->reported_number = ++watch->n_stalls;
+        stall = ta_stall_new (number, what, now - since, FALSE, thread_name, self, stack);
+        ta_monitor_unlock (&watch->monitor);
+        ta_watch_report (watch, stall);
+        ta_monitor_lock (&watch->monitor);
+      }
+    }
+  ta_monitor_unlock (&watch->monitor);
+
+  ta_watch_unref (watch);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The object                                                              */
+/* ---------------------------------------------------------------------- */
+
+static void
+ta_watchdog_constructed (GObject *object)
+{
+  TaWatchdog *self = TA_WATCHDOG (object);
+  TaWatch *watch = g_new0 (TaWatch, 1);
+  TaWatchSource *source;
+
+  G_OBJECT_CLASS (ta_watchdog_parent_class)->constructed (object);
+
+  if (self->context == NULL)
+    self->context = g_main_context_ref (g_main_context_default ());
+  if (self->report_context == NULL)
+    self->report_context = g_main_context_ref_thread_default ();
+
+  g_atomic_ref_count_init (&watch->ref_count);
+  watch->threshold = self->threshold;
+  g_weak_ref_init (&watch->owner, self);
+  ta_monitor_init (&watch->monitor);
+  g_queue_init (&watch->pending);
+  watch->ended = g_array_new (FALSE, FALSE, sizeof (TaEnded));
+  watch->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->watch = watch;
+
+  self->source = g_source_new (&ta_watch_source_funcs, sizeof (TaWatchSource));
+  source = (TaWatchSource *) self->source;
+  source->watch = ta_watch_ref (watch);
+  g_source_set_name (self->source, "[ta-glib] watchdog");
+  g_source_set_priority (self->source, G_MININT);
+  /* Published through the context's lock, inside GLib. */
+  ta_tsan_release (self->source);
+  g_source_attach (self->source, self->context);
+
+  watch->report_source = g_source_new (&ta_report_source_funcs, sizeof (TaReportSource));
+  ((TaReportSource *) watch->report_source)->watch = ta_watch_ref (watch);
+  g_source_set_name (watch->report_source, "[ta-glib] watchdog reports");
+  ta_tsan_release (watch->report_source);
+  g_source_attach (watch->report_source, self->report_context);
+
+  self->thread = g_thread_new ("ta-watchdog", ta_watch_thread, ta_watch_ref (watch));
+}
+
+/**
+ * ta_watchdog_detach:
+ * @self: a watchdog
+ *
+ * Stops watching: no stall is reported any more, and reports not yet
+ * emitted in the report context are dropped. The watchdog keeps its
+ * references to both contexts until it is finalized. Any thread, any
+ * number of times; finalizing the watchdog detaches it.
+ */
+void
+ta_watchdog_detach (TaWatchdog *self)
+{
+  TaWatch *watch;
+  GThread *thread;
+  GSource *report_source;
+  TaRunnerCore *core;
+
+  g_return_if_fail (TA_IS_WATCHDOG (self));
+
+  watch = self->watch;
+  ta_monitor_lock (&watch->monitor);
+  thread = g_steal_pointer (&self->thread);
+  watch->stopping = TRUE;
+  ta_monitor_broadcast (&watch->monitor);
+  ta_monitor_unlock (&watch->monitor);
+
+  if (thread == NULL)
+    return;
+
+  g_source_destroy (self->source);
+  g_thread_join (thread);
+
+  ta_monitor_lock (&watch->monitor);
+  report_source = g_steal_pointer (&watch->report_source);
+  core = g_steal_pointer (&watch->core);
+  ta_monitor_unlock (&watch->monitor);
+
+  g_source_destroy (report_source);
+  g_source_unref (report_source);
+  if (core != NULL)
+    ta_runner_core_unref (core);
+}
+
+static void
+ta_watchdog_finalize (GObject *object)
+{
+  TaWatchdog *self = TA_WATCHDOG (object);
+
+  if (self->watch != NULL)
+    {
+      ta_watchdog_detach (self);
+      g_source_unref (self->source);
+      ta_watch_unref (self->watch);
+    }
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_clear_pointer (&self->report_context, g_main_context_unref);
+
+  G_OBJECT_CLASS (ta_watchdog_parent_class)->finalize (object);
+}
+
+static void
+ta_watchdog_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TaWatchdog *self = TA_WATCHDOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      g_value_set_boxed (value, self->context);
+      break;
+    case PROP_REPORT_CONTEXT:
+      g_value_set_boxed (value, self->report_context);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_int64 (value, self->threshold);
+      break;
+    case PROP_INTERRUPT_SIGNAL:
+      g_value_set_int (value, ta_watchdog_get_interrupt_signal (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_watchdog_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TaWatchdog *self = TA_WATCHDOG (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONTEXT:
+      self->context = g_value_dup_boxed (value);
+      break;
+    case PROP_REPORT_CONTEXT:
+      self->report_context = g_value_dup_boxed (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_int64 (value);
+      break;
+    case PROP_INTERRUPT_SIGNAL:
+      ta_watchdog_set_interrupt_signal (self, g_value_get_int (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ta_watchdog_class_init (TaWatchdogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = ta_watchdog_constructed;
+  object_class->finalize = ta_watchdog_finalize;
+  object_class->get_property = ta_watchdog_get_property;
+  object_class->set_property = ta_watchdog_set_property;
+
+  /**
+   * TaWatchdog:context:
+   *
+   * The context watched; %NULL at construction means the global default
+   * main context. The watchdog holds a reference until it is finalized.
+   */
+  properties[PROP_CONTEXT] =
+    g_param_spec_boxed ("context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                        G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TaWatchdog:report-context:
+   *
+   * Where [signal@Ta.Watchdog::stall] is emitted; %NULL at construction
+   * means the thread-default main context of the constructing thread.
+   */
+  properties[PROP_REPORT_CONTEXT] =
+    g_param_spec_boxed ("report-context", NULL, NULL,
+                        G_TYPE_MAIN_CONTEXT,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                        G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TaWatchdog:threshold:
+   *
+   * How long, in microseconds, one dispatch may keep the context busy
+   * before it is reported as a stall.
+   */
+  properties[PROP_THRESHOLD] =
+    g_param_spec_int64 ("threshold", NULL, NULL,
+                        1, G_MAXINT64, 100 * 1000,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                        G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  /**
+   * TaWatchdog:interrupt-signal:
+   *
+   * A signal number (such as `SIGURG`, or `SIGRTMIN + n`) to interrupt a
+   * stalled thread with, to learn the name of the source it dispatches
+   * and its C stack; 0, the default, never interrupts. The watchdog
+   * installs its own handler for that signal, process-wide, the first time
+   * it uses it, and keeps it: choose a signal nothing else in the process
+   * uses. The handler only copies into memory set aside beforehand. Frames
+   * get names from the dynamic symbol table: link programs with
+   * `-rdynamic` to see their own functions.
+   */
+  properties[PROP_INTERRUPT_SIGNAL] =
+    g_param_spec_int ("interrupt-signal", NULL, NULL,
+                      0, 63, 0,
+                      G_PARAM_READWRITE |
+                      G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TaWatchdog::stall:
+   * @self: the watchdog
+   * @stall: the report
+   *
+   * Emitted in the report context for each stall twice: while it goes on
+   * and when it is over (see [struct@Ta.Stall]).
+   */
+  signals[SIGNAL_STALL] =
+    g_signal_new ("stall",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, TA_TYPE_STALL);
+}
+
+static void
+ta_watchdog_init (TaWatchdog *self)
+{
+  self->threshold = 100 * 1000;
+}
+
+/**
+ * ta_watchdog_new:
+ * @context: (nullable): the context to watch, or %NULL for the global
+ *   default main context
+ * @threshold_us: how long a dispatch may last before it is a stall, in
+ *   microseconds
+ *
+ * Starts watching @context. Reports are emitted in the thread-default main
+ * context of the calling thread. Any thread.
+ *
+ * Returns: (transfer full): a new watchdog, attached
+ */
+TaWatchdog *
+ta_watchdog_new (GMainContext *context,
+                 gint64        threshold_us)
+{
+  g_return_val_if_fail (threshold_us > 0, NULL);
+
+  return g_object_new (TA_TYPE_WATCHDOG,
+                       "context", context,
+                       "threshold", threshold_us,
+                       NULL);
+}
+
+/**
+ * ta_watchdog_is_attached:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: %TRUE until [method@Ta.Watchdog.detach]
+ */
+gboolean
+ta_watchdog_is_attached (TaWatchdog *self)
+{
+  gboolean attached;
+
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), FALSE);
+
+  ta_monitor_lock (&self->watch->monitor);
+  attached = !self->watch->stopping;
+  ta_monitor_unlock (&self->watch->monitor);
+
+  return attached;
+}
+
+/**
+ * ta_watchdog_get_context:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: (transfer none): the context watched
+ */
+GMainContext *
+ta_watchdog_get_context (TaWatchdog *self)
+{
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), NULL);
+  return self->context;
+}
+
+/**
+ * ta_watchdog_get_threshold:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: the threshold, in microseconds
+ */
+gint64
+ta_watchdog_get_threshold (TaWatchdog *self)
+{
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), 0);
+  return self->threshold;
+}
+
+/**
+ * ta_watchdog_get_interrupt_signal:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: the signal stalled threads are interrupted with, or 0
+ */
+int
+ta_watchdog_get_interrupt_signal (TaWatchdog *self)
+{
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), 0);
+  return __atomic_load_n (&self->watch->interrupt_signal, __ATOMIC_RELAXED);
+}
+
+/**
+ * ta_watchdog_set_interrupt_signal:
+ * @self: a watchdog
+ * @signum: a signal number, or 0 to never interrupt
+ *
+ * Sets [property@Ta.Watchdog:interrupt-signal]. Any thread; the change
+ * notification is emitted on the calling thread.
+ */
+void
+ta_watchdog_set_interrupt_signal (TaWatchdog *self,
+                                  int         signum)
+{
+  g_return_if_fail (TA_IS_WATCHDOG (self));
+  g_return_if_fail (signum >= 0 && signum < 64);
+
+  if (__atomic_exchange_n (&self->watch->interrupt_signal, signum, __ATOMIC_RELAXED) != signum)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INTERRUPT_SIGNAL]);
+}
+
+/*
+ * ta_watchdog_dup_stalled_stack:
+ *
+ * The C stack of the thread that last iterated the watched context,
+ * through the interrupt signal, or %NULL without one (or from that thread
+ * itself, or if it does not answer). Any thread: for messages about a
+ * loop that does not respond.
+ */
+char *
+ta_watchdog_dup_stalled_stack (TaWatchdog *self)
+{
+  int signum = ta_watchdog_get_interrupt_signal (self);
+  int tid = __atomic_load_n (&self->watch->tid, __ATOMIC_RELAXED);
+  g_autofree char *what = NULL;
+  char *stack = NULL;
+
+  if (tid <= 0 || signum <= 0 || tid == ta_gettid ())
+    return NULL;
+  if (!ta_sample_thread (tid, signum, &what, &stack))
+    return NULL;
+
+  return stack;
+}
+
+/**
+ * ta_watchdog_get_n_stalls:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: how many stalls the watchdog has seen, including one going on
+ */
+guint
+ta_watchdog_get_n_stalls (TaWatchdog *self)
+{
+  guint n;
+
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), 0);
+
+  ta_monitor_lock (&self->watch->monitor);
+  n = self->watch->n_stalls;
+  ta_monitor_unlock (&self->watch->monitor);
+
+  return n;
+}
+
+/**
+ * ta_watchdog_get_longest_stall:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: the longest stall that is over, in microseconds, or 0
+ */
+gint64
+ta_watchdog_get_longest_stall (TaWatchdog *self)
+{
+  gint64 longest;
+
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), 0);
+
+  ta_monitor_lock (&self->watch->monitor);
+  longest = self->watch->longest;
+  ta_monitor_unlock (&self->watch->monitor);
+
+  return longest;
+}
+
+/**
+ * ta_watchdog_get_total_stalled:
+ * @self: a watchdog
+ *
+ * Any thread.
+ *
+ * Returns: the total length of the stalls that are over, in microseconds
+ */
+gint64
+ta_watchdog_get_total_stalled (TaWatchdog *self)
+{
+  gint64 total;
+
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), 0);
+
+  ta_monitor_lock (&self->watch->monitor);
+  total = self->watch->total;
+  ta_monitor_unlock (&self->watch->monitor);
+
+  return total;
+}
+
+static gint
+ta_compare_source_totals (gconstpointer a,
+                          gconstpointer b,
+                          gpointer      user_data)
+{
+  GHashTable *sources = user_data;
+  const TaSourceStats *sa = g_hash_table_lookup (sources, *(const char **) a);
+  const TaSourceStats *sb = g_hash_table_lookup (sources, *(const char **) b);
+
+  if (sa->total != sb->total)
+    return sa->total > sb->total ? -1 : 1;
+  return g_strcmp0 (*(const char **) a, *(const char **) b);
+}
+
+/**
+ * ta_watchdog_dup_statistics:
+ * @self: a watchdog
+ *
+ * The watchdog's statistics, as a dictionary (`a{sv}`): `n-stalls` (`u`),
+ * `longest-us` and `total-us` (`x`, stalls that are over), and `sources`
+ * (`a(suxx)`: what ran, how many stalls, their total and the longest, in
+ * microseconds), the worst first. Any thread.
+ *
+ * Returns: (transfer full): a floating-free dictionary
+ */
+GVariant *
+ta_watchdog_dup_statistics (TaWatchdog *self)
+{
+  TaWatch *watch;
+  GVariantDict dict;
+  GVariantBuilder sources;
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer key;
+  guint i;
+
+  g_return_val_if_fail (TA_IS_WATCHDOG (self), NULL);
+
+  watch = self->watch;
+  g_variant_dict_init (&dict, NULL);
+  g_variant_builder_init (&sources, G_VARIANT_TYPE ("a(suxx)"));
+
+  ta_monitor_lock (&watch->monitor);
+  g_variant_dict_insert (&dict, "n-stalls", "u", watch->n_stalls);
+  g_variant_dict_insert (&dict, "longest-us", "x", watch->longest);
+  g_variant_dict_insert (&dict, "total-us", "x", watch->total);
+  g_hash_table_iter_init (&iter, watch->sources);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (names, key);
+  g_ptr_array_sort_with_data (names, ta_compare_source_totals, watch->sources);
+  for (i = 0; i < names->len; i++)
+    {
+      const TaSourceStats *stats = g_hash_table_lookup (watch->sources, names->pdata[i]);
+
+      g_variant_builder_add (&sources, "(suxx)", names->pdata[i],
+                             stats->count, stats->total, stats->longest);
+    }
+  ta_monitor_unlock (&watch->monitor);
+
+  g_variant_dict_insert_value (&dict, "sources", g_variant_builder_end (&sources));
+
+  return g_variant_ref_sink (g_variant_dict_end (&dict));
+}
