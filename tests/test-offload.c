@@ -15,6 +15,8 @@
 #include "test-common.h"
 
 static GThread *main_thread;
+/* Made before any thread, thread-default on the main thread throughout. */
+static GMainContext *main_context;
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
@@ -57,7 +59,7 @@ static void
 wait_done (CallResult *r)
 {
   while (!r->done)
-    g_main_context_iteration (NULL, TRUE);
+    g_main_context_iteration (main_context, TRUE);
 }
 
 static void
@@ -562,7 +564,7 @@ static void
 wait_started (TaExecutor *executor)
 {
   while (ta_executor_get_n_queued (executor) > 0 || ta_executor_get_n_workers (executor) == 0)
-    g_main_context_iteration (NULL, FALSE);
+    g_main_context_iteration (main_context, FALSE);
 }
 
 static void
@@ -640,7 +642,7 @@ test_offload_concurrent (void)
   GInputStream *streams[N_CONCURRENT];
   Ticker ticker = { 0 };
   guint n_done = 0;
-  guint tick_id;
+  GSource *tick;
   int fds[2];
 
   g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, NULL));
@@ -659,15 +661,18 @@ test_offload_concurrent (void)
       values_clear (args, 3);
     }
 
-  tick_id = g_timeout_add (1, tick_cb, &ticker);
+  tick = g_timeout_source_new (1);
+  g_source_set_callback (tick, tick_cb, &ticker, NULL);
+  g_source_attach (tick, main_context);
   while (n_done < N_CONCURRENT)
     {
-      g_main_context_iteration (NULL, TRUE);
+      g_main_context_iteration (main_context, TRUE);
       n_done = 0;
       for (guint i = 0; i < N_CONCURRENT; i++)
         n_done += results[i].done;
     }
-  g_source_remove (tick_id);
+  g_source_destroy (tick);
+  g_source_unref (tick);
   g_assert_cmpuint (ticker.ticks, >=, 3);
 
   for (guint i = 0; i < N_CONCURRENT; i++)
@@ -723,8 +728,12 @@ int
 main (int   argc,
       char *argv[])
 {
+  int ret;
+
   g_test_init (&argc, &argv, NULL);
   main_thread = g_thread_self ();
+  main_context = g_main_context_new ();
+  g_main_context_push_thread_default (main_context);
 
   g_test_add_func ("/ta/offload/namespace-function", test_offload_namespace_function);
   g_test_add_func ("/ta/offload/interface-method", test_offload_interface_method);
@@ -737,5 +746,9 @@ main (int   argc,
   g_test_add_func ("/ta/offload/concurrent", test_offload_concurrent);
   g_test_add_func ("/ta/offload/shutdown-pending", test_offload_shutdown_pending);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_main_context_pop_thread_default (main_context);
+  g_main_context_unref (main_context);
+
+  return ret;
 }
