@@ -52,6 +52,10 @@ G_BEGIN_DECLS
  * @TA_ERROR_WRONG_THREAD: the function given cannot run on the thread that
  *   would run it, such as a JavaScript function given to run on a runner
  *   or worker thread
+ * @TA_ERROR_NOT_SUPPORTED: the operation is not supported: a function
+ *   offloaded with [method@Ta.Executor.call_async] takes or returns a type
+ *   the marshaller does not handle, or ta-glib was built without
+ *   libgirepository
  *
  * Error codes of the %TA_ERROR domain.
  */
@@ -67,6 +71,7 @@ typedef enum {
   TA_ERROR_INVALID_VALUE,
   TA_ERROR_WOULD_BLOCK,
   TA_ERROR_WRONG_THREAD,
+  TA_ERROR_NOT_SUPPORTED,
 } TaError;
 
 TA_AVAILABLE_IN_ALL

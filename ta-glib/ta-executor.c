@@ -78,6 +78,7 @@
 #include "ta-callback-private.h"
 #include "ta-executor.h"
 #include "ta-monitor-private.h"
+#include "ta-offload-private.h"
 #include "ta-post-private.h"
 #include "ta-queue.h"
 #include "ta-runner-private.h"
@@ -871,6 +872,180 @@ ta_executor_run_finish (TaExecutor    *self,
     }
 
   return g_object_ref (task);
+}
+
+/* An offloaded call, on a worker. */
+static void
+ta_executor_call_job (GTask        *task,
+                      GCancellable *cancellable,
+                      gpointer      data)
+{
+  GError *error = NULL;
+  GArray *results = ta_offload_call_invoke (data, cancellable, &error);
+
+  if (results == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, results, (GDestroyNotify) g_array_unref);
+}
+
+/**
+ * ta_executor_call_async:
+ * @self: an executor
+ * @function: the introspected function to call: `Namespace.function`,
+ *   or `Namespace.Type.function` for methods, constructors and static
+ *   methods, such as `Gio.File.load_contents`
+ * @args: (array length=n_args) (nullable): the arguments, as a direct call
+ *   from GJS or Python takes them: for a method the instance first, then
+ *   the in and inout arguments, without the lengths of arrays, the user
+ *   data and destroy notifies of callbacks, and the error
+ * @n_args: how many there are
+ * @cancellable: (nullable): cancels the call: a call not started yet
+ *   fails with %G_IO_ERROR_CANCELLED without running, and a
+ *   [class@Gio.Cancellable] argument given as %NULL receives it, so that a
+ *   blocking function that honours its cancellable returns early
+ * @callback: (scope async) (closure user_data): called once the call is
+ *   done
+ * @user_data: data for @callback
+ *
+ * Calls an introspected function on a worker thread, with arguments given
+ * as values, and hands its results back as values: what a binding that
+ * cannot run code on other threads, such as GJS, uses to run a blocking
+ * call without freezing its main loop.
+ *
+ * ```js
+ * Gio._promisify(Ta.Executor.prototype, 'call_async', 'call_finish');
+ * const [ok, contents, etag] =
+ *     await executor.call_async('Gio.File.load_contents', [file, null], null);
+ * ```
+ *
+ * The function is found through libgirepository, and its arguments are
+ * checked and copied before this returns; anything refused is refused
+ * without running: an unknown function, a wrong number of arguments or an
+ * argument of the wrong type (%TA_ERROR_INVALID_VALUE, naming it); a
+ * callback other than %NULL, an object whose class or an ancestor is
+ * implemented in JavaScript, or an object with signal handlers connected
+ * (%TA_ERROR_WRONG_THREAD: they could run JavaScript on the worker); a
+ * caller-allocates argument or a type the marshaller does not handle
+ * (%TA_ERROR_NOT_SUPPORTED, naming the argument and its type). The error
+ * is then delivered to @callback like any other.
+ *
+ * Values are converted as bindings convert them for a direct call.
+ * Numbers of any integer or floating type fit any number argument whose
+ * range holds them; %NULL (a %G_TYPE_POINTER value, what `null` becomes)
+ * fits any nullable argument. C arrays of bytes are given as
+ * [struct@GLib.Bytes], a [struct@GLib.ByteArray] or a `ay`
+ * [struct@GLib.Variant], and come back as a [struct@GLib.ByteArray]
+ * (a `Uint8Array` in GJS); C arrays and lists of strings are given as a
+ * string array value or a `as` variant and come back as string arrays.
+ * Arguments are released when the call is done, on the worker; the
+ * references the results hold are the caller's.
+ *
+ * The function runs on a worker thread: it must be safe to call there,
+ * which is the caller's responsibility, as with
+ * g_task_run_in_thread(). See the GJS guide for which calls are.
+ *
+ * Any thread. @callback runs in the thread-default main context of the
+ * caller, never from within this call; the function runs on a worker.
+ */
+void
+ta_executor_call_async (TaExecutor          *self,
+                        const char          *function,
+                        const GValue        *args,
+                        guint                n_args,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  TaOffloadCall *call;
+  g_autoptr(TaTask) task = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (TA_IS_EXECUTOR (self));
+  g_return_if_fail (function != NULL);
+  g_return_if_fail (args != NULL || n_args == 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = ta_offload_call_new (function, args, n_args, &error);
+  if (call != NULL)
+    task = ta_executor_spawn (self, function, ta_executor_call_job, call,
+                              (GDestroyNotify) ta_offload_call_free, cancellable, &error);
+
+  if (task == NULL)
+    {
+      g_task_report_error (self, callback, user_data, ta_executor_call_async, error);
+      return;
+    }
+
+  /* The job is its own result, as for ta_executor_run_async() without a
+   * cancellable: the call settles when the function returned, or when
+   * it is known never to run, so that a cancelled call that took effect
+   * says so. */
+  if (callback != NULL)
+    ta_task_complete_async (task, self, ta_executor_call_async, callback, user_data);
+}
+
+/**
+ * ta_executor_call_finish:
+ * @self: an executor
+ * @result: the result given to the callback
+ * @n_values: (out): return location for the number of values
+ * @error: return location for a #GError
+ *
+ * Finishes [method@Ta.Executor.call_async]: the call's results, in the
+ * order a direct call returns them in GJS and Python: the return value
+ * (unless the function returns nothing), then each out and inout argument
+ * (without the lengths of arrays). `Gio.File.load_contents` gives three,
+ * the boolean, the contents and the entity tag; a constructor gives one,
+ * the object. Free each value with g_value_unset(), then the array with
+ * g_free().
+ *
+ * An error the function threw is returned as it is (same domain, code and
+ * message), as are the errors of the refusals.
+ *
+ * Any thread, normally in the callback.
+ *
+ * Returns: (array length=n_values) (transfer full) (nullable): the
+ *   results, or %NULL with @error set to the function's error,
+ *   %G_IO_ERROR_CANCELLED, %TA_ERROR_NOT_RUNNING (the executor is shut
+ *   down), %TA_ERROR_INVALID_VALUE, %TA_ERROR_WRONG_THREAD or
+ *   %TA_ERROR_NOT_SUPPORTED
+ */
+GValue *
+ta_executor_call_finish (TaExecutor    *self,
+                         GAsyncResult  *result,
+                         guint         *n_values,
+                         GError       **error)
+{
+  GArray *results;
+  gsize len = 0;
+  GValue *values;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
+  g_return_val_if_fail (n_values != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  *n_values = 0;
+  if (!ta_task_is_async_result (result, self, ta_executor_call_async))
+    {
+      g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+      g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ta_executor_call_async, NULL);
+      return g_task_propagate_pointer (G_TASK (result), error);
+    }
+
+  if (!ta_task_finish_async (TA_TASK (result), error))
+    return NULL;
+  results = ta_task_propagate_pointer (TA_TASK (result), error);
+  if (results == NULL)
+    return NULL;
+
+  values = (GValue *) (gpointer) g_array_steal (results, &len);
+  g_array_unref (results);
+  *n_values = len;
+  if (values == NULL)
+    values = g_new0 (GValue, 1);
+
+  return values;
 }
 
 /* Wakes the workers, blocked in their contexts on jobs just failed. */

@@ -65,6 +65,19 @@ TaTask     *ta_executor_run_finish      (TaExecutor          *self,
                                          GAsyncResult        *result,
                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 TA_AVAILABLE_IN_ALL
+void        ta_executor_call_async      (TaExecutor          *self,
+                                         const char          *function,
+                                         const GValue        *args,
+                                         guint                n_args,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data);
+TA_AVAILABLE_IN_ALL
+GValue     *ta_executor_call_finish     (TaExecutor          *self,
+                                         GAsyncResult        *result,
+                                         guint               *n_values,
+                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+TA_AVAILABLE_IN_ALL
 gboolean    ta_executor_shutdown        (TaExecutor          *self,
                                          TaExecutorShutdown   mode,
                                          gint64               timeout_us,

@@ -777,3 +777,67 @@ ta_test_executor_run_value_async (TaExecutor          *executor,
                          value != NULL ? (GDestroyNotify) g_variant_unref : NULL,
                          cancellable, callback, user_data);
 }
+
+/**
+ * ta_test_offload_inout:
+ * @number: (inout): a number, doubled
+ * @text: (inout) (transfer full): a text, upper-cased
+ * @words: (inout) (array zero-terminated=1) (transfer full): words, reversed
+ * @n_chars: (out): how many characters @text has
+ *
+ * For the offload tests: inout arguments of each ownership.
+ *
+ * Returns: %TRUE
+ */
+gboolean
+ta_test_offload_inout (gint    *number,
+                       char   **text,
+                       char  ***words,
+                       guint   *n_chars)
+{
+  char *upper = g_utf8_strup (*text, -1);
+  guint n = g_strv_length (*words);
+
+  *number *= 2;
+  g_free (*text);
+  *text = upper;
+  for (guint i = 0; i < n / 2; i++)
+    {
+      char *swap = (*words)[i];
+
+      (*words)[i] = (*words)[n - 1 - i];
+      (*words)[n - 1 - i] = swap;
+    }
+  *n_chars = g_utf8_strlen (upper, -1);
+
+  return TRUE;
+}
+
+/**
+ * ta_test_offload_lists:
+ * @words: (element-type utf8) (transfer none): words
+ * @prefix: (nullable): put before each word, or %NULL
+ * @prefixed: (out) (element-type utf8) (transfer full): the words, prefixed
+ *
+ * For the offload tests: lists of each ownership.
+ *
+ * Returns: (element-type utf8) (transfer container): the words in a list
+ *   of their own, still @words' strings
+ */
+GList *
+ta_test_offload_lists (GSList      *words,
+                       const char  *prefix,
+                       GSList     **prefixed)
+{
+  GList *list = NULL;
+
+  *prefixed = NULL;
+  for (GSList *l = words; l != NULL; l = l->next)
+    {
+      list = g_list_append (list, l->data);
+      *prefixed = g_slist_append (*prefixed, g_strconcat (prefix != NULL ? prefix : "",
+                                                          l->data, NULL));
+    }
+
+  return list;
+}

@@ -55,4 +55,12 @@ void    ta_test_executor_run_value_async (TaExecutor          *executor,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 
+gboolean ta_test_offload_inout   (gint          *number,
+                                  char         **text,
+                                  char        ***words,
+                                  guint         *n_chars);
+GList   *ta_test_offload_lists   (GSList        *words,
+                                  const char    *prefix,
+                                  GSList       **prefixed);
+
 G_END_DECLS

@@ -1,0 +1,203 @@
+/* bench-offload.c: the cost of an offloaded introspected call
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * ta_executor_call_async() against a plain executor job making the same
+ * C call (ta_executor_run_async() with a job written in C), in the same
+ * process, on 2 workers, results on the caller's main loop:
+ *
+ * 1. throughput: 50,000 calls queued at once;
+ * 2. latency: one call at a time, the next issued from the callback of
+ *    the previous.
+ *
+ * Two functions: g_get_monotonic_time() (no arguments, one 64-bit
+ * result) and g_file_test ("/", G_FILE_TEST_EXISTS) (a string and flags
+ * in, a boolean out). What either function costs is the same for both
+ * ways; the difference is the offload's own cost.
+ */
+
+#include "bench-common.h"
+
+#include <ta-glib.h>
+
+typedef struct
+{
+  GMainLoop  *loop;
+  TaExecutor *executor;
+  guint       target;
+  guint       count;      /* main thread only */
+  gboolean    chained;    /* issue the next call from the callback */
+  gboolean    with_args;
+  GValue      args[2];
+} Bench;
+
+static void issue_plain (Bench *b);
+static void issue_offload (Bench *b);
+
+static gboolean
+bench_done_one (Bench *b)
+{
+  if (++b->count == b->target)
+    {
+      g_main_loop_quit (b->loop);
+      return FALSE;
+    }
+  return b->chained;
+}
+
+/* The plain job: the same C call, written in C. */
+static void
+plain_job (GTask        *task,
+           GCancellable *cancellable,
+           gpointer      data)
+{
+  if (data != NULL)
+    g_task_return_boolean (task, g_file_test ("/", G_FILE_TEST_EXISTS));
+  else
+    g_task_return_int (task, (gssize) g_get_monotonic_time ());
+}
+
+static void
+plain_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Bench *b = data;
+  TaTask *job = ta_executor_run_finish (TA_EXECUTOR (source), result, NULL);
+
+  if (job == NULL)
+    g_error ("job failed");
+  if (b->with_args)
+    ta_task_propagate_boolean (job, NULL);
+  else
+    ta_task_propagate_int (job, NULL);
+  g_object_unref (job);
+  if (bench_done_one (b))
+    issue_plain (b);
+}
+
+static void
+issue_plain (Bench *b)
+{
+  ta_executor_run_async (b->executor, NULL, plain_job, b->with_args ? b : NULL, NULL, NULL,
+                         plain_done_cb, b);
+}
+
+static void
+offload_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Bench *b = data;
+  guint n = 0;
+  GValue *values = ta_executor_call_finish (TA_EXECUTOR (source), result, &n, NULL);
+
+  if (values == NULL || n != 1)
+    g_error ("call failed");
+  g_value_unset (&values[0]);
+  g_free (values);
+  if (bench_done_one (b))
+    issue_offload (b);
+}
+
+static void
+issue_offload (Bench *b)
+{
+  if (b->with_args)
+    ta_executor_call_async (b->executor, "GLib.file_test", b->args, 2, NULL, offload_done_cb, b);
+  else
+    ta_executor_call_async (b->executor, "GLib.get_monotonic_time", NULL, 0, NULL,
+                            offload_done_cb, b);
+}
+
+/* Microseconds per call. */
+static double
+bench_run (GMainContext *context,
+           TaExecutor   *executor,
+           gboolean      offload,
+           gboolean      with_args,
+           gboolean      chained,
+           guint         n)
+{
+  Bench b = { g_main_loop_new (context, FALSE), executor, n, 0, chained, with_args,
+              { G_VALUE_INIT, G_VALUE_INIT } };
+  gint64 start;
+
+  g_value_set_string (g_value_init (&b.args[0], G_TYPE_STRING), "/");
+  g_value_set_int (g_value_init (&b.args[1], G_TYPE_INT), G_FILE_TEST_EXISTS);
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < (chained ? 1 : n); i++)
+    {
+      if (offload)
+        issue_offload (&b);
+      else
+        issue_plain (&b);
+    }
+  g_main_loop_run (b.loop);
+  start = g_get_monotonic_time () - start;
+
+  g_main_loop_unref (b.loop);
+  g_value_unset (&b.args[0]);
+  g_value_unset (&b.args[1]);
+
+  return start / (double) n;
+}
+
+static void
+run_all (const BenchOptions *options,
+         gboolean            pinned)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaExecutor) executor = NULL;
+  guint n_batch = bench_count (options, 50000);
+  guint n_chain = bench_count (options, 10000);
+  double *plain = g_new (double, options->runs);
+  double *offload = g_new (double, options->runs);
+
+  bench_set_pinned (pinned);
+  g_main_context_push_thread_default (context);
+  executor = ta_executor_new ("bench", 2);
+
+  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+
+  for (guint mode = 0; mode < 4; mode++)
+    {
+      gboolean with_args = mode % 2;
+      gboolean chained = mode >= 2;
+      guint n = chained ? n_chain : n_batch;
+      double plain_median, offload_median;
+
+      /* Warm up: the plan is cached after the first call. */
+      bench_run (context, executor, FALSE, with_args, chained, n / 10 + 1);
+      bench_run (context, executor, TRUE, with_args, chained, n / 10 + 1);
+      for (guint r = 0; r < options->runs; r++)
+        {
+          plain[r] = bench_run (context, executor, FALSE, with_args, chained, n);
+          offload[r] = bench_run (context, executor, TRUE, with_args, chained, n);
+        }
+      plain_median = bench_median (plain, options->runs);
+      offload_median = bench_median (offload, options->runs);
+
+      g_print ("%s, %s (median of %u runs of %u calls)\n",
+               with_args ? "g_file_test (\"/\", G_FILE_TEST_EXISTS)" : "g_get_monotonic_time ()",
+               chained ? "one at a time" : "all queued at once",
+               options->runs, n);
+      bench_report_baseline ("plain job in C: ta_executor_run_async", plain_median, "us");
+      bench_report ("offloaded: ta_executor_call_async", offload_median, "us",
+                    plain_median, FALSE);
+    }
+
+  ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL);
+  g_main_context_pop_thread_default (context);
+  bench_set_pinned (FALSE);
+  g_free (plain);
+  g_free (offload);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  return bench_main (argc, argv, "bench-offload", TA_VERSION_S, run_all);
+}

@@ -1,0 +1,1582 @@
+/* ta-offload.c: introspected calls made on another thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/*
+ * An offloaded call has two halves.
+ *
+ * On the caller's thread, ta_offload_call_new() finds the function by its
+ * name in the introspection repository, turns its signature into a plan
+ * (cached by name, made of plain data only: libgirepository's infos are
+ * not thread-safe, so no GIBaseInfo is used on a worker), checks every
+ * argument against it and converts them into arguments the function can
+ * take, each a copy or a reference of its own. Anything refused is refused
+ * there, before anything runs: a callback (it would run JavaScript, or
+ * anything, on the worker), an object implemented in JavaScript or with
+ * signal handlers connected (its methods could call JavaScript), a
+ * caller-allocates argument or a type the marshaller does not handle, a
+ * wrong number of arguments or an argument of the wrong type.
+ *
+ * On the worker, ta_offload_call_invoke() makes the call through libffi
+ * with the invoker the plan prepared, and turns what it returned into
+ * GValues: the return value (unless it is void or skipped), then each out
+ * and inout argument, minus the lengths of arrays, as a direct call
+ * returns them in GJS and Python. Ownership follows the transfer
+ * annotations both ways.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "ta-error.h"
+#include "ta-offload-private.h"
+
+#ifdef HAVE_GIREPOSITORY
+
+#include <girepository.h>
+#include <girffi.h>
+
+/* libgirepository 1.74 has no cleanup functions for its infos. */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GIBaseInfo, g_base_info_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GITypeInfo, g_base_info_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GIArgInfo, g_base_info_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GIFunctionInfo, g_base_info_unref)
+
+typedef enum {
+  TA_KIND_VOID,
+  TA_KIND_BOOLEAN,
+  TA_KIND_INT8,
+  TA_KIND_UINT8,
+  TA_KIND_INT16,
+  TA_KIND_UINT16,
+  TA_KIND_INT32,
+  TA_KIND_UINT32,
+  TA_KIND_INT64,
+  TA_KIND_UINT64,
+  TA_KIND_FLOAT,
+  TA_KIND_DOUBLE,
+  TA_KIND_GTYPE,
+  TA_KIND_UNICHAR,
+  TA_KIND_STRING,      /* utf8 and filename */
+  TA_KIND_ENUM,
+  TA_KIND_FLAGS,
+  TA_KIND_OBJECT,      /* objects and interfaces */
+  TA_KIND_BOXED,
+  TA_KIND_VARIANT,
+  TA_KIND_BYTES,       /* C array of 8-bit integers */
+  TA_KIND_STRV,        /* C array of strings */
+  TA_KIND_STR_LIST,    /* GList of strings */
+  TA_KIND_STR_SLIST,
+  TA_KIND_CALLBACK,    /* only ever NULL */
+  TA_KIND_NULL,        /* user data and destroy notifies: NULL */
+} TaKind;
+
+typedef struct
+{
+  char        *name;            /* for messages */
+  char        *type_name;       /* for messages */
+  TaKind       kind;
+  GType        gtype;           /* OBJECT, BOXED, ENUM, FLAGS */
+  TaKind       storage;         /* ENUM, FLAGS: the integer they are */
+  GIDirection  direction;
+  GITransfer   transfer;
+  gboolean     nullable;
+  gint         length;          /* arrays: the argument with the length */
+  gint         fixed_size;      /* arrays: or a fixed size, or -1 */
+  gint         user_index;      /* in the caller's values, or -1 */
+  gboolean     hidden;          /* not among the results */
+} TaSlot;
+
+/* What a name resolves to. Immutable once made, and kept for the life of
+ * the process like the typelibs it comes from. */
+typedef struct
+{
+  char              *name;
+  GIFunctionInvoker  invoker;
+  TaSlot            *slots;     /* the instance first, for methods */
+  guint              n_slots;
+  guint              first_arg; /* 1 for methods: the slot of C argument 0 */
+  TaSlot             ret;
+  gboolean           throws;
+  guint              n_user;
+  guint              n_results;
+  gboolean           ok;        /* FALSE: refused, with the message below */
+  GQuark             error_domain;
+  gint               error_code;
+  char              *error_message;
+} TaOffloadPlan;
+
+typedef struct
+{
+  GIArgument  in;               /* what the caller gave, owned */
+  GIArgument  out;              /* out and inout storage */
+  gsize       n_in;             /* arrays: the length of in */
+  gboolean    given;            /* in belongs to the callee now */
+} TaCell;
+
+struct _TaOffloadCall
+{
+  const TaOffloadPlan *plan;
+  TaCell              *cells;   /* one per slot */
+  gboolean             invoked;
+};
+
+static GMutex plans_lock;
+static GHashTable *plans;       /* name → TaOffloadPlan, guarded by plans_lock */
+
+/* ---------------------------------------------------------------------- */
+/* The plan                                                               */
+/* ---------------------------------------------------------------------- */
+
+static gboolean
+ta_plan_refuse (TaOffloadPlan *plan,
+                gint           code,
+                const char    *format,
+                ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+ta_plan_refuse (TaOffloadPlan *plan,
+                gint           code,
+                const char    *format,
+                ...)
+{
+  va_list args;
+
+  if (!plan->ok)
+    return FALSE;
+
+  va_start (args, format);
+  plan->ok = FALSE;
+  plan->error_domain = TA_ERROR;
+  plan->error_code = code;
+  plan->error_message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  return FALSE;
+}
+
+static char *
+ta_type_describe (GITypeInfo *type)
+{
+  GITypeTag tag = g_type_info_get_tag (type);
+  GIBaseInfo *iface;
+  char *name;
+
+  if (tag != GI_TYPE_TAG_INTERFACE)
+    {
+      if (tag == GI_TYPE_TAG_VOID && g_type_info_is_pointer (type))
+        return g_strdup ("gpointer");
+      return g_strdup (g_type_tag_to_string (tag));
+    }
+
+  iface = g_type_info_get_interface (type);
+  name = g_strdup_printf ("%s.%s", g_base_info_get_namespace (iface),
+                          g_base_info_get_name (iface));
+  g_base_info_unref (iface);
+
+  return name;
+}
+
+static TaKind
+ta_kind_for_tag (GITypeTag tag)
+{
+  switch (tag)
+    {
+    case GI_TYPE_TAG_BOOLEAN: return TA_KIND_BOOLEAN;
+    case GI_TYPE_TAG_INT8: return TA_KIND_INT8;
+    case GI_TYPE_TAG_UINT8: return TA_KIND_UINT8;
+    case GI_TYPE_TAG_INT16: return TA_KIND_INT16;
+    case GI_TYPE_TAG_UINT16: return TA_KIND_UINT16;
+    case GI_TYPE_TAG_INT32: return TA_KIND_INT32;
+    case GI_TYPE_TAG_UINT32: return TA_KIND_UINT32;
+    case GI_TYPE_TAG_INT64: return TA_KIND_INT64;
+    case GI_TYPE_TAG_UINT64: return TA_KIND_UINT64;
+    case GI_TYPE_TAG_FLOAT: return TA_KIND_FLOAT;
+    case GI_TYPE_TAG_DOUBLE: return TA_KIND_DOUBLE;
+    case GI_TYPE_TAG_GTYPE: return TA_KIND_GTYPE;
+    case GI_TYPE_TAG_UNICHAR: return TA_KIND_UNICHAR;
+    case GI_TYPE_TAG_UTF8:
+    case GI_TYPE_TAG_FILENAME: return TA_KIND_STRING;
+    default: return TA_KIND_VOID;
+    }
+}
+
+/* Fills in how @slot is marshalled from its type: FALSE, with the plan
+ * refused, for what the marshaller does not handle. */
+static gboolean
+ta_slot_set_type (TaOffloadPlan *plan,
+                  TaSlot        *slot,
+                  GITypeInfo    *type)
+{
+  GITypeTag tag = g_type_info_get_tag (type);
+  g_autoptr(GIBaseInfo) iface = NULL;
+  g_autoptr(GITypeInfo) param = NULL;
+  GITypeTag param_tag;
+
+  slot->type_name = ta_type_describe (type);
+  slot->length = -1;
+  slot->fixed_size = -1;
+
+  switch (tag)
+    {
+    case GI_TYPE_TAG_VOID:
+      if (!g_type_info_is_pointer (type))
+        {
+          slot->kind = TA_KIND_VOID;
+          return TRUE;
+        }
+      break;
+
+    case GI_TYPE_TAG_BOOLEAN:
+    case GI_TYPE_TAG_INT8:
+    case GI_TYPE_TAG_UINT8:
+    case GI_TYPE_TAG_INT16:
+    case GI_TYPE_TAG_UINT16:
+    case GI_TYPE_TAG_INT32:
+    case GI_TYPE_TAG_UINT32:
+    case GI_TYPE_TAG_INT64:
+    case GI_TYPE_TAG_UINT64:
+    case GI_TYPE_TAG_FLOAT:
+    case GI_TYPE_TAG_DOUBLE:
+    case GI_TYPE_TAG_GTYPE:
+    case GI_TYPE_TAG_UNICHAR:
+    case GI_TYPE_TAG_UTF8:
+    case GI_TYPE_TAG_FILENAME:
+      slot->kind = ta_kind_for_tag (tag);
+      return TRUE;
+
+    case GI_TYPE_TAG_ERROR:
+      slot->kind = TA_KIND_BOXED;
+      slot->gtype = G_TYPE_ERROR;
+      return TRUE;
+
+    case GI_TYPE_TAG_INTERFACE:
+      iface = g_type_info_get_interface (type);
+      switch (g_base_info_get_type (iface))
+        {
+        case GI_INFO_TYPE_ENUM:
+        case GI_INFO_TYPE_FLAGS:
+          slot->kind = g_base_info_get_type (iface) == GI_INFO_TYPE_ENUM ? TA_KIND_ENUM : TA_KIND_FLAGS;
+          slot->gtype = g_registered_type_info_get_g_type ((GIRegisteredTypeInfo *) iface);
+          slot->storage = ta_kind_for_tag (g_enum_info_get_storage_type ((GIEnumInfo *) iface));
+          return TRUE;
+
+        case GI_INFO_TYPE_OBJECT:
+        case GI_INFO_TYPE_INTERFACE:
+          slot->gtype = g_registered_type_info_get_g_type ((GIRegisteredTypeInfo *) iface);
+          if (G_TYPE_IS_INTERFACE (slot->gtype) ||
+              G_TYPE_FUNDAMENTAL (slot->gtype) == G_TYPE_OBJECT)
+            {
+              slot->kind = TA_KIND_OBJECT;
+              return TRUE;
+            }
+          break;
+
+        case GI_INFO_TYPE_STRUCT:
+        case GI_INFO_TYPE_UNION:
+        case GI_INFO_TYPE_BOXED:
+          slot->gtype = g_registered_type_info_get_g_type ((GIRegisteredTypeInfo *) iface);
+          if (!g_type_info_is_pointer (type))
+            break;
+          if (slot->gtype == G_TYPE_VARIANT)
+            {
+              slot->kind = TA_KIND_VARIANT;
+              return TRUE;
+            }
+          if (G_TYPE_IS_BOXED (slot->gtype) && slot->gtype != G_TYPE_VALUE &&
+              slot->gtype != G_TYPE_CLOSURE)
+            {
+              slot->kind = TA_KIND_BOXED;
+              return TRUE;
+            }
+          break;
+
+        case GI_INFO_TYPE_CALLBACK:
+          slot->kind = TA_KIND_CALLBACK;
+          return TRUE;
+
+        default:
+          break;
+        }
+      break;
+
+    case GI_TYPE_TAG_ARRAY:
+      param = g_type_info_get_param_type (type, 0);
+      param_tag = g_type_info_get_tag (param);
+      if (g_type_info_get_array_type (type) == GI_ARRAY_TYPE_BYTE_ARRAY)
+        {
+          slot->kind = TA_KIND_BOXED;
+          slot->gtype = G_TYPE_BYTE_ARRAY;
+          return TRUE;
+        }
+      if (g_type_info_get_array_type (type) != GI_ARRAY_TYPE_C)
+        break;
+      if (param_tag == GI_TYPE_TAG_UINT8 || param_tag == GI_TYPE_TAG_INT8)
+        slot->kind = TA_KIND_BYTES;
+      else if (param_tag == GI_TYPE_TAG_UTF8 || param_tag == GI_TYPE_TAG_FILENAME)
+        slot->kind = TA_KIND_STRV;
+      else
+        break;
+      slot->length = g_type_info_get_array_length (type);
+      slot->fixed_size = g_type_info_get_array_fixed_size (type);
+      /* Strings are given zero-terminated in any case; bytes need one of
+       * the three to know where they end. */
+      if (slot->kind == TA_KIND_BYTES && slot->length < 0 && slot->fixed_size < 0 &&
+          !g_type_info_is_zero_terminated (type))
+        break;
+      return TRUE;
+
+    case GI_TYPE_TAG_GLIST:
+    case GI_TYPE_TAG_GSLIST:
+      param = g_type_info_get_param_type (type, 0);
+      param_tag = g_type_info_get_tag (param);
+      if (param_tag == GI_TYPE_TAG_UTF8 || param_tag == GI_TYPE_TAG_FILENAME)
+        {
+          slot->kind = tag == GI_TYPE_TAG_GLIST ? TA_KIND_STR_LIST : TA_KIND_STR_SLIST;
+          return TRUE;
+        }
+      break;
+
+    default:
+      break;
+    }
+
+  return ta_plan_refuse (plan, TA_ERROR_NOT_SUPPORTED,
+                         "%s: argument “%s” has type %s, which cannot be passed to another thread",
+                         plan->name, slot->name, slot->type_name);
+}
+
+/* Finds @name, “Namespace.function” or “Namespace.Type.function”. */
+static GIFunctionInfo *
+ta_plan_find (TaOffloadPlan *plan)
+{
+  g_auto(GStrv) parts = g_strsplit (plan->name, ".", 0);
+  guint n = g_strv_length (parts);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIBaseInfo) info = NULL;
+  GIBaseInfo *found = NULL;
+
+  if (n < 2 || n > 3)
+    {
+      ta_plan_refuse (plan, TA_ERROR_INVALID_VALUE,
+                      "“%s” is not a function name: use Namespace.function or "
+                      "Namespace.Type.method", plan->name);
+      return NULL;
+    }
+
+  if (!g_irepository_require (NULL, parts[0], NULL, 0, &error))
+    {
+      ta_plan_refuse (plan, TA_ERROR_INVALID_VALUE, "%s: %s", plan->name, error->message);
+      return NULL;
+    }
+
+  info = g_irepository_find_by_name (NULL, parts[0], parts[1]);
+  if (info != NULL && n == 2 && g_base_info_get_type (info) == GI_INFO_TYPE_FUNCTION)
+    return (GIFunctionInfo *) g_base_info_ref (info);
+
+  if (info != NULL && n == 3)
+    {
+      switch (g_base_info_get_type (info))
+        {
+        case GI_INFO_TYPE_OBJECT:
+          {
+            GIObjectInfo *klass = (GIObjectInfo *) g_base_info_ref (info);
+
+            /* Inherited methods are found on the ancestor that has them. */
+            while (klass != NULL && found == NULL)
+              {
+                GIObjectInfo *parent;
+
+                found = g_object_info_find_method (klass, parts[2]);
+                parent = g_object_info_get_parent (klass);
+                g_base_info_unref (klass);
+                klass = parent;
+              }
+            g_clear_pointer (&klass, g_base_info_unref);
+          }
+          break;
+
+        case GI_INFO_TYPE_INTERFACE:
+          found = g_interface_info_find_method ((GIInterfaceInfo *) info, parts[2]);
+          break;
+
+        case GI_INFO_TYPE_STRUCT:
+        case GI_INFO_TYPE_BOXED:
+          found = g_struct_info_find_method ((GIStructInfo *) info, parts[2]);
+          break;
+
+        case GI_INFO_TYPE_UNION:
+          found = g_union_info_find_method ((GIUnionInfo *) info, parts[2]);
+          break;
+
+        case GI_INFO_TYPE_ENUM:
+        case GI_INFO_TYPE_FLAGS:
+          for (gint i = 0; found == NULL && i < g_enum_info_get_n_methods ((GIEnumInfo *) info); i++)
+            {
+              GIFunctionInfo *method = g_enum_info_get_method ((GIEnumInfo *) info, i);
+
+              if (g_str_equal (g_base_info_get_name (method), parts[2]))
+                found = method;
+              else
+                g_base_info_unref (method);
+            }
+          break;
+
+        default:
+          break;
+        }
+    }
+
+  if (found == NULL)
+    ta_plan_refuse (plan, TA_ERROR_INVALID_VALUE,
+                    "No introspected function is called “%s”", plan->name);
+
+  return found;
+}
+
+/* The instance of a method: an object, or a boxed type. */
+static gboolean
+ta_plan_add_instance (TaOffloadPlan  *plan,
+                      GIFunctionInfo *info,
+                      TaSlot         *slot)
+{
+  GIBaseInfo *container = g_base_info_get_container (info);
+  GIInfoType info_type = g_base_info_get_type (container);
+
+  slot->name = g_strdup ("self");
+  slot->type_name = g_strdup_printf ("%s.%s", g_base_info_get_namespace (container),
+                                     g_base_info_get_name (container));
+  slot->direction = GI_DIRECTION_IN;
+  slot->transfer = g_callable_info_get_instance_ownership_transfer ((GICallableInfo *) info);
+  slot->length = -1;
+  slot->fixed_size = -1;
+  slot->hidden = TRUE;
+
+  if (info_type == GI_INFO_TYPE_OBJECT || info_type == GI_INFO_TYPE_INTERFACE ||
+      info_type == GI_INFO_TYPE_STRUCT || info_type == GI_INFO_TYPE_BOXED ||
+      info_type == GI_INFO_TYPE_UNION)
+    slot->gtype = g_registered_type_info_get_g_type ((GIRegisteredTypeInfo *) container);
+
+  if ((info_type == GI_INFO_TYPE_OBJECT || info_type == GI_INFO_TYPE_INTERFACE) &&
+      (G_TYPE_IS_INTERFACE (slot->gtype) || G_TYPE_FUNDAMENTAL (slot->gtype) == G_TYPE_OBJECT))
+    slot->kind = TA_KIND_OBJECT;
+  else if (slot->gtype == G_TYPE_VARIANT)
+    slot->kind = TA_KIND_VARIANT;
+  else if (slot->gtype != G_TYPE_NONE && G_TYPE_IS_BOXED (slot->gtype))
+    slot->kind = TA_KIND_BOXED;
+  else
+    return ta_plan_refuse (plan, TA_ERROR_NOT_SUPPORTED,
+                           "%s: methods of %s cannot be called on another thread",
+                           plan->name, slot->type_name);
+
+  return TRUE;
+}
+
+static void
+ta_plan_build (TaOffloadPlan *plan)
+{
+  g_autoptr(GIFunctionInfo) info = NULL;
+  g_autoptr(GITypeInfo) ret_type = NULL;
+  g_autoptr(GError) error = NULL;
+  GIFunctionInfoFlags flags;
+  gint n_args;
+  guint first;
+
+  plan->ok = TRUE;
+  info = ta_plan_find (plan);
+  if (info == NULL)
+    return;
+
+  flags = g_function_info_get_flags (info);
+  first = (flags & GI_FUNCTION_IS_METHOD) != 0 ? 1 : 0;
+  n_args = g_callable_info_get_n_args ((GICallableInfo *) info);
+  plan->first_arg = first;
+  plan->n_slots = first + n_args;
+  plan->slots = g_new0 (TaSlot, plan->n_slots);
+  plan->throws = g_callable_info_can_throw_gerror ((GICallableInfo *) info);
+
+  if (first == 1 && !ta_plan_add_instance (plan, info, &plan->slots[0]))
+    return;
+
+  for (gint i = 0; i < n_args; i++)
+    {
+      g_autoptr(GIArgInfo) arg = g_callable_info_get_arg ((GICallableInfo *) info, i);
+      g_autoptr(GITypeInfo) type = g_arg_info_get_type (arg);
+      TaSlot *slot = &plan->slots[first + i];
+
+      slot->name = g_strdup (g_base_info_get_name (arg));
+      slot->direction = g_arg_info_get_direction (arg);
+      slot->transfer = g_arg_info_get_ownership_transfer (arg);
+      slot->nullable = g_arg_info_may_be_null (arg) || g_arg_info_is_optional (arg);
+      slot->hidden = slot->direction == GI_DIRECTION_IN || g_arg_info_is_skip (arg);
+
+      if (slot->direction != GI_DIRECTION_IN && g_arg_info_is_caller_allocates (arg))
+        {
+          g_autofree char *type_name = ta_type_describe (type);
+
+          ta_plan_refuse (plan, TA_ERROR_NOT_SUPPORTED,
+                          "%s: argument “%s” (%s) is caller-allocates, which is not supported",
+                          plan->name, slot->name, type_name);
+          return;
+        }
+
+      if (slot->kind == TA_KIND_NULL)
+        {
+          /* Already the user data or destroy notify of a callback. */
+          slot->type_name = ta_type_describe (type);
+          continue;
+        }
+
+      if (!ta_slot_set_type (plan, slot, type))
+        return;
+
+      if (slot->kind == TA_KIND_CALLBACK)
+        {
+          gint closure = g_arg_info_get_closure (arg);
+          gint destroy = g_arg_info_get_destroy (arg);
+
+          /* A callback can only be left out, with its data, and only
+           * one the function would call before returning (a progress
+           * callback): one kept for later means the function starts
+           * something on the worker that outlives the call. */
+          if (!slot->nullable || slot->direction != GI_DIRECTION_IN ||
+              g_arg_info_get_scope (arg) != GI_SCOPE_TYPE_CALL)
+            {
+              ta_plan_refuse (plan, TA_ERROR_WRONG_THREAD,
+                              "%s: argument “%s” is a callback (%s), which would run on "
+                              "a worker thread: such functions cannot be offloaded",
+                              plan->name, slot->name, slot->type_name);
+              return;
+            }
+          if (closure >= 0 && closure < n_args && closure != i)
+            plan->slots[first + closure].kind = TA_KIND_NULL;
+          if (destroy >= 0 && destroy < n_args && destroy != i)
+            plan->slots[first + destroy].kind = TA_KIND_NULL;
+        }
+
+    }
+
+  /* Lengths of arrays are not arguments of their own. */
+  for (guint i = 0; i < plan->n_slots; i++)
+    if ((plan->slots[i].kind == TA_KIND_BYTES || plan->slots[i].kind == TA_KIND_STRV) &&
+        plan->slots[i].length >= 0)
+      {
+        TaSlot *length = &plan->slots[first + plan->slots[i].length];
+
+        if (length->kind < TA_KIND_INT8 || length->kind > TA_KIND_UINT64)
+          {
+            ta_plan_refuse (plan, TA_ERROR_NOT_SUPPORTED,
+                            "%s: the length of argument “%s” is not an integer",
+                            plan->name, plan->slots[i].name);
+            return;
+          }
+        length->hidden = TRUE;
+        length->user_index = -2;
+      }
+
+  ret_type = g_callable_info_get_return_type ((GICallableInfo *) info);
+  plan->ret.name = g_strdup ("return value");
+  plan->ret.direction = GI_DIRECTION_OUT;
+  plan->ret.transfer = g_callable_info_get_caller_owns ((GICallableInfo *) info);
+  if (!ta_slot_set_type (plan, &plan->ret, ret_type))
+    return;
+  if (plan->ret.kind == TA_KIND_CALLBACK)
+    {
+      ta_plan_refuse (plan, TA_ERROR_WRONG_THREAD, "%s returns a callback (%s)",
+                      plan->name, plan->ret.type_name);
+      return;
+    }
+  if ((plan->ret.kind == TA_KIND_BYTES || plan->ret.kind == TA_KIND_STRV) && plan->ret.length >= 0)
+    {
+      plan->slots[first + plan->ret.length].hidden = TRUE;
+      plan->slots[first + plan->ret.length].user_index = -2;
+    }
+  plan->ret.hidden = plan->ret.kind == TA_KIND_VOID ||
+                     g_callable_info_skip_return ((GICallableInfo *) info);
+
+  /* What the caller gives, and what comes back, in order. */
+  for (guint i = 0; i < plan->n_slots; i++)
+    {
+      TaSlot *slot = &plan->slots[i];
+
+      if (slot->user_index == -2 || slot->kind == TA_KIND_NULL ||
+          slot->direction == GI_DIRECTION_OUT)
+        slot->user_index = -1;
+      else
+        slot->user_index = plan->n_user++;
+      if (!slot->hidden)
+        plan->n_results++;
+    }
+  if (!plan->ret.hidden)
+    plan->n_results++;
+
+  if (!g_function_info_prep_invoker (info, &plan->invoker, &error))
+    ta_plan_refuse (plan, TA_ERROR_NOT_SUPPORTED, "%s: %s", plan->name, error->message);
+}
+
+static const TaOffloadPlan *
+ta_plan_lookup (const char *name)
+{
+  TaOffloadPlan *plan;
+
+  g_mutex_lock (&plans_lock);
+  if (plans == NULL)
+    plans = g_hash_table_new (g_str_hash, g_str_equal);
+  plan = g_hash_table_lookup (plans, name);
+  if (plan == NULL)
+    {
+      plan = g_new0 (TaOffloadPlan, 1);
+      plan->name = g_strdup (name);
+      ta_plan_build (plan);
+      g_hash_table_insert (plans, plan->name, plan);
+    }
+  g_mutex_unlock (&plans_lock);
+
+  return plan;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values in                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* Frees @arg, which the caller owns as @transfer says. */
+static void
+ta_slot_free (const TaSlot *slot,
+              GIArgument   *arg,
+              GITransfer    transfer)
+{
+  gpointer p = arg->v_pointer;
+
+  if (transfer == GI_TRANSFER_NOTHING || p == NULL)
+    return;
+
+  switch (slot->kind)
+    {
+    case TA_KIND_STRING:
+    case TA_KIND_BYTES:
+      g_free (p);
+      break;
+    case TA_KIND_OBJECT:
+      g_object_unref (p);
+      break;
+    case TA_KIND_BOXED:
+      g_boxed_free (slot->gtype, p);
+      break;
+    case TA_KIND_VARIANT:
+      g_variant_unref (p);
+      break;
+    case TA_KIND_STRV:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        g_strfreev (p);
+      else
+        g_free (p);
+      break;
+    case TA_KIND_STR_LIST:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        g_list_free_full (p, g_free);
+      else
+        g_list_free (p);
+      break;
+    case TA_KIND_STR_SLIST:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        g_slist_free_full (p, g_free);
+      else
+        g_slist_free (p);
+      break;
+    default:
+      break;
+    }
+}
+
+/* The elements the caller still owns once the callee took the container. */
+static void
+ta_slot_free_elements (const TaSlot *slot,
+                       GIArgument   *arg)
+{
+  if (arg->v_pointer == NULL)
+    return;
+
+  if (slot->kind == TA_KIND_STRV)
+    for (char **s = arg->v_pointer; *s != NULL; s++)
+      g_free (*s);
+  else if (slot->kind == TA_KIND_STR_LIST)
+    g_list_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
+  else if (slot->kind == TA_KIND_STR_SLIST)
+    g_slist_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
+}
+
+static gboolean
+ta_value_get_integer (const GValue *value,
+                      gint64       *v,
+                      guint64      *u,
+                      gboolean     *is_unsigned)
+{
+  gdouble d;
+
+  *is_unsigned = FALSE;
+  switch (G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value)))
+    {
+    case G_TYPE_CHAR: *v = g_value_get_schar (value); return TRUE;
+    case G_TYPE_UCHAR: *v = g_value_get_uchar (value); return TRUE;
+    case G_TYPE_INT: *v = g_value_get_int (value); return TRUE;
+    case G_TYPE_UINT: *v = g_value_get_uint (value); return TRUE;
+    case G_TYPE_LONG: *v = g_value_get_long (value); return TRUE;
+    case G_TYPE_ULONG:
+      *u = g_value_get_ulong (value);
+      *is_unsigned = TRUE;
+      return TRUE;
+    case G_TYPE_INT64: *v = g_value_get_int64 (value); return TRUE;
+    case G_TYPE_UINT64:
+      *u = g_value_get_uint64 (value);
+      *is_unsigned = TRUE;
+      return TRUE;
+    case G_TYPE_ENUM: *v = g_value_get_enum (value); return TRUE;
+    case G_TYPE_FLAGS: *v = g_value_get_flags (value); return TRUE;
+    case G_TYPE_FLOAT:
+    case G_TYPE_DOUBLE:
+      d = G_VALUE_HOLDS_FLOAT (value) ? g_value_get_float (value) : g_value_get_double (value);
+      if (d != (gdouble) (gint64) d || d < -9.2e18 || d > 9.2e18)
+        return FALSE;
+      *v = (gint64) d;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* Stores an integer in @arg as @kind has it; FALSE if out of range. */
+static gboolean
+ta_arg_set_integer (TaKind      kind,
+                    GIArgument *arg,
+                    gint64      v,
+                    guint64     u,
+                    gboolean    is_unsigned)
+{
+  if (is_unsigned && u > G_MAXINT64)
+    {
+      if (kind != TA_KIND_UINT64)
+        return FALSE;
+      arg->v_uint64 = u;
+      return TRUE;
+    }
+  if (is_unsigned)
+    v = (gint64) u;
+
+#define TA_RANGE(field, lo, hi) if (v < (lo) || v > (hi)) return FALSE; arg->field = v; return TRUE
+  switch (kind)
+    {
+    case TA_KIND_INT8: TA_RANGE (v_int8, G_MININT8, G_MAXINT8);
+    case TA_KIND_UINT8: TA_RANGE (v_uint8, 0, G_MAXUINT8);
+    case TA_KIND_INT16: TA_RANGE (v_int16, G_MININT16, G_MAXINT16);
+    case TA_KIND_UINT16: TA_RANGE (v_uint16, 0, G_MAXUINT16);
+    case TA_KIND_INT32: TA_RANGE (v_int32, G_MININT32, G_MAXINT32);
+    case TA_KIND_UINT32: TA_RANGE (v_uint32, 0, G_MAXUINT32);
+    case TA_KIND_INT64: TA_RANGE (v_int64, G_MININT64, G_MAXINT64);
+    case TA_KIND_UINT64: TA_RANGE (v_uint64, 0, G_MAXINT64);
+    default: return FALSE;
+    }
+#undef TA_RANGE
+}
+
+/* Refuses objects that could bring JavaScript onto the worker: one whose
+ * class or an ancestor is implemented in JavaScript (its virtual methods
+ * are JavaScript), or one with signal handlers connected (they may be
+ * JavaScript, and the call may emit the signal). A cancellable is
+ * exempt: it is cancelled from the caller's side, not by the call. */
+static gboolean
+ta_object_check_native (const TaOffloadPlan  *plan,
+                        const TaSlot         *slot,
+                        GObject              *object,
+                        GError              **error)
+{
+  static GQuark gjs_custom_type;
+
+  if (gjs_custom_type == 0)
+    gjs_custom_type = g_quark_from_static_string ("gjs::custom-type");
+
+  for (GType type = G_OBJECT_TYPE (object); type != 0; type = g_type_parent (type))
+    if (g_type_get_qdata (type, gjs_custom_type) != NULL)
+      {
+        g_set_error (error, TA_ERROR, TA_ERROR_WRONG_THREAD,
+                     "%s: argument “%s” is a %s, implemented in JavaScript (%s): "
+                     "its methods cannot run on a worker thread",
+                     plan->name, slot->name, G_OBJECT_TYPE_NAME (object), g_type_name (type));
+        return FALSE;
+      }
+
+  if (G_IS_CANCELLABLE (object))
+    return TRUE;
+
+  for (GType type = G_OBJECT_TYPE (object); type != 0; type = g_type_parent (type))
+    {
+      guint n_ifaces = 0;
+      g_autofree GType *ifaces = g_type_interfaces (type, &n_ifaces);
+
+      for (guint k = 0; k <= n_ifaces; k++)
+        {
+          guint n_ids = 0;
+          g_autofree guint *ids = g_signal_list_ids (k < n_ifaces ? ifaces[k] : type, &n_ids);
+
+          for (guint i = 0; i < n_ids; i++)
+            if (g_signal_handler_find (object, G_SIGNAL_MATCH_ID, ids[i], 0, NULL, NULL, NULL) != 0)
+              {
+                g_set_error (error, TA_ERROR, TA_ERROR_WRONG_THREAD,
+                             "%s: argument “%s”, a %s, has a handler connected to its "
+                             "“%s” signal, which the call could run on a worker thread",
+                             plan->name, slot->name, G_OBJECT_TYPE_NAME (object),
+                             g_signal_name (ids[i]));
+                return FALSE;
+              }
+        }
+    }
+
+  return TRUE;
+}
+
+static gboolean
+ta_kind_is_pointer (TaKind kind)
+{
+  return kind == TA_KIND_STRING || kind >= TA_KIND_OBJECT;
+}
+
+static gboolean
+ta_value_is_null (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+
+  if (type == G_TYPE_POINTER)
+    return g_value_get_pointer (value) == NULL;
+  if (type == G_TYPE_STRING)
+    return g_value_get_string (value) == NULL;
+  if (G_TYPE_FUNDAMENTAL (type) == G_TYPE_OBJECT)
+    return g_value_get_object (value) == NULL;
+  if (G_TYPE_FUNDAMENTAL (type) == G_TYPE_BOXED)
+    return g_value_get_boxed (value) == NULL;
+  if (type == G_TYPE_VARIANT)
+    return g_value_get_variant (value) == NULL;
+
+  return FALSE;
+}
+
+static gboolean
+ta_cell_from_value (const TaOffloadPlan  *plan,
+                    const TaSlot         *slot,
+                    const GValue         *value,
+                    TaCell               *cell,
+                    GError              **error)
+{
+  GType type = G_VALUE_TYPE (value);
+  gint64 v = 0;
+  guint64 u = 0;
+  gboolean is_unsigned;
+  GIArgument *arg = &cell->in;
+  TaKind kind = slot->kind;
+
+  if (ta_kind_is_pointer (kind) && ta_value_is_null (value))
+    {
+      if (slot->nullable)
+        {
+          arg->v_pointer = NULL;
+          return TRUE;
+        }
+      else
+        {
+          g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                       "%s: argument “%s” (%s) may not be null",
+                       plan->name, slot->name, slot->type_name);
+          return FALSE;
+        }
+    }
+
+  if (kind == TA_KIND_ENUM || kind == TA_KIND_FLAGS)
+    {
+      if ((G_TYPE_IS_ENUM (type) || G_TYPE_IS_FLAGS (type)) && slot->gtype != G_TYPE_NONE &&
+          !g_type_is_a (type, slot->gtype))
+        goto wrong_type;
+      kind = slot->storage;
+    }
+
+  switch (kind)
+    {
+    case TA_KIND_BOOLEAN:
+      if (type != G_TYPE_BOOLEAN)
+        goto wrong_type;
+      arg->v_boolean = g_value_get_boolean (value);
+      return TRUE;
+
+    case TA_KIND_INT8:
+    case TA_KIND_UINT8:
+    case TA_KIND_INT16:
+    case TA_KIND_UINT16:
+    case TA_KIND_INT32:
+    case TA_KIND_UINT32:
+    case TA_KIND_INT64:
+    case TA_KIND_UINT64:
+      if (type == G_TYPE_BOOLEAN || !ta_value_get_integer (value, &v, &u, &is_unsigned))
+        goto wrong_type;
+      if (!ta_arg_set_integer (kind, arg, v, u, is_unsigned))
+        {
+          g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                       "%s: argument “%s” (%s) is out of range",
+                       plan->name, slot->name, slot->type_name);
+          return FALSE;
+        }
+      return TRUE;
+
+    case TA_KIND_FLOAT:
+    case TA_KIND_DOUBLE:
+      if (type == G_TYPE_DOUBLE || type == G_TYPE_FLOAT)
+        {
+          gdouble d = type == G_TYPE_DOUBLE ? g_value_get_double (value) : g_value_get_float (value);
+
+          if (kind == TA_KIND_FLOAT)
+            arg->v_float = d;
+          else
+            arg->v_double = d;
+          return TRUE;
+        }
+      if (type == G_TYPE_BOOLEAN || !ta_value_get_integer (value, &v, &u, &is_unsigned))
+        goto wrong_type;
+      if (kind == TA_KIND_FLOAT)
+        arg->v_float = is_unsigned ? (gfloat) u : (gfloat) v;
+      else
+        arg->v_double = is_unsigned ? (gdouble) u : (gdouble) v;
+      return TRUE;
+
+    case TA_KIND_GTYPE:
+      if (type != G_TYPE_GTYPE)
+        goto wrong_type;
+      arg->v_size = g_value_get_gtype (value);
+      return TRUE;
+
+    case TA_KIND_UNICHAR:
+      if (type == G_TYPE_STRING && g_utf8_strlen (g_value_get_string (value), -1) == 1)
+        {
+          arg->v_uint32 = g_utf8_get_char (g_value_get_string (value));
+          return TRUE;
+        }
+      goto wrong_type;
+
+    case TA_KIND_STRING:
+      if (type != G_TYPE_STRING)
+        goto wrong_type;
+      arg->v_string = g_value_dup_string (value);
+      return TRUE;
+
+    case TA_KIND_OBJECT:
+      if (!G_VALUE_HOLDS_OBJECT (value) ||
+          !g_type_is_a (G_OBJECT_TYPE (g_value_get_object (value)), slot->gtype))
+        goto wrong_type;
+      if (!ta_object_check_native (plan, slot, g_value_get_object (value), error))
+        return FALSE;
+      arg->v_pointer = g_value_dup_object (value);
+      return TRUE;
+
+    case TA_KIND_BOXED:
+      if (!g_type_is_a (type, slot->gtype))
+        goto wrong_type;
+      arg->v_pointer = g_value_dup_boxed (value);
+      return TRUE;
+
+    case TA_KIND_VARIANT:
+      if (type != G_TYPE_VARIANT)
+        goto wrong_type;
+      arg->v_pointer = g_value_dup_variant (value);
+      return TRUE;
+
+    case TA_KIND_BYTES:
+      if (type == G_TYPE_BYTES)
+        {
+          gsize n;
+          gconstpointer data = g_bytes_get_data (g_value_get_boxed (value), &n);
+
+          arg->v_pointer = g_malloc (n + 1);
+          memcpy (arg->v_pointer, data, n);
+          ((guint8 *) arg->v_pointer)[n] = 0;
+          cell->n_in = n;
+        }
+      else if (type == G_TYPE_BYTE_ARRAY)
+        {
+          GByteArray *array = g_value_get_boxed (value);
+
+          arg->v_pointer = g_malloc (array->len + 1);
+          memcpy (arg->v_pointer, array->data, array->len);
+          ((guint8 *) arg->v_pointer)[array->len] = 0;
+          cell->n_in = array->len;
+        }
+      else if (type == G_TYPE_VARIANT &&
+               g_variant_is_of_type (g_value_get_variant (value), G_VARIANT_TYPE_BYTESTRING))
+        {
+          gsize n;
+          gconstpointer data = g_variant_get_fixed_array (g_value_get_variant (value), &n, 1);
+
+          arg->v_pointer = g_malloc (n + 1);
+          memcpy (arg->v_pointer, data, n);
+          ((guint8 *) arg->v_pointer)[n] = 0;
+          cell->n_in = n;
+        }
+      else
+        goto wrong_type;
+      if (slot->fixed_size >= 0 && cell->n_in != (gsize) slot->fixed_size)
+        {
+          g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                       "%s: argument “%s” must hold %d bytes, not %" G_GSIZE_FORMAT,
+                       plan->name, slot->name, slot->fixed_size, cell->n_in);
+          g_clear_pointer (&arg->v_pointer, g_free);
+          return FALSE;
+        }
+      return TRUE;
+
+    case TA_KIND_STRV:
+    case TA_KIND_STR_LIST:
+    case TA_KIND_STR_SLIST:
+      {
+        char **strv;
+
+        if (type == G_TYPE_STRV)
+          strv = g_value_dup_boxed (value);
+        else if (type == G_TYPE_VARIANT &&
+                 g_variant_is_of_type (g_value_get_variant (value), G_VARIANT_TYPE_STRING_ARRAY))
+          strv = g_variant_dup_strv (g_value_get_variant (value), NULL);
+        else
+          goto wrong_type;
+
+        if (strv == NULL)
+          strv = g_new0 (char *, 1);
+        cell->n_in = g_strv_length (strv);
+        if (kind == TA_KIND_STRV)
+          {
+            arg->v_pointer = strv;
+            return TRUE;
+          }
+
+        arg->v_pointer = NULL;
+        for (gsize i = cell->n_in; i > 0; i--)
+          {
+            if (kind == TA_KIND_STR_LIST)
+              arg->v_pointer = g_list_prepend (arg->v_pointer, strv[i - 1]);
+            else
+              arg->v_pointer = g_slist_prepend (arg->v_pointer, strv[i - 1]);
+          }
+        g_free (strv);
+        return TRUE;
+      }
+
+    case TA_KIND_CALLBACK:
+      g_set_error (error, TA_ERROR, TA_ERROR_WRONG_THREAD,
+                   "%s: argument “%s” is a callback (%s), which would run on a worker "
+                   "thread: only null is accepted",
+                   plan->name, slot->name, slot->type_name);
+      return FALSE;
+
+    default:
+      break;
+    }
+
+wrong_type:
+  g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+               "%s: argument “%s” expects %s%s, not %s",
+               plan->name, slot->name, slot->type_name,
+               slot->nullable ? " or null" : "",
+               g_type_name (type));
+  return FALSE;
+}
+
+static void
+ta_length_set (const TaSlot *slot,
+               GIArgument   *arg,
+               gsize         n)
+{
+  switch (slot->kind)
+    {
+    case TA_KIND_INT8: arg->v_int8 = n; break;
+    case TA_KIND_UINT8: arg->v_uint8 = n; break;
+    case TA_KIND_INT16: arg->v_int16 = n; break;
+    case TA_KIND_UINT16: arg->v_uint16 = n; break;
+    case TA_KIND_INT32: arg->v_int32 = n; break;
+    case TA_KIND_UINT32: arg->v_uint32 = n; break;
+    case TA_KIND_INT64: arg->v_int64 = n; break;
+    case TA_KIND_UINT64: arg->v_uint64 = n; break;
+    default: g_assert_not_reached ();
+    }
+}
+
+static gsize
+ta_length_get (const TaSlot *slot,
+               GIArgument   *arg)
+{
+  switch (slot->kind)
+    {
+    case TA_KIND_INT8: return MAX (arg->v_int8, 0);
+    case TA_KIND_UINT8: return arg->v_uint8;
+    case TA_KIND_INT16: return MAX (arg->v_int16, 0);
+    case TA_KIND_UINT16: return arg->v_uint16;
+    case TA_KIND_INT32: return MAX (arg->v_int32, 0);
+    case TA_KIND_UINT32: return arg->v_uint32;
+    case TA_KIND_INT64: return MAX (arg->v_int64, 0);
+    case TA_KIND_UINT64: return arg->v_uint64;
+    default: g_assert_not_reached ();
+    }
+  return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Values out                                                             */
+/* ---------------------------------------------------------------------- */
+
+/* Sets @value from @arg, which the caller owns as @slot's transfer says,
+ * and frees what the caller owned of it. */
+static void
+ta_value_take_arg (const TaSlot *slot,
+                   GIArgument   *arg,
+                   gsize         n,
+                   GValue       *value)
+{
+  gboolean full = slot->transfer == GI_TRANSFER_EVERYTHING;
+  TaKind kind = slot->kind;
+
+  if (kind == TA_KIND_ENUM || kind == TA_KIND_FLAGS)
+    {
+      gint64 v;
+
+      switch (slot->storage)
+        {
+        case TA_KIND_INT8: v = arg->v_int8; break;
+        case TA_KIND_UINT8: v = arg->v_uint8; break;
+        case TA_KIND_INT16: v = arg->v_int16; break;
+        case TA_KIND_UINT16: v = arg->v_uint16; break;
+        case TA_KIND_UINT32: v = arg->v_uint32; break;
+        default: v = arg->v_int32; break;
+        }
+      if (slot->gtype != G_TYPE_NONE && kind == TA_KIND_ENUM)
+        g_value_set_enum (g_value_init (value, slot->gtype), v);
+      else if (slot->gtype != G_TYPE_NONE)
+        g_value_set_flags (g_value_init (value, slot->gtype), v);
+      else if (kind == TA_KIND_ENUM)
+        g_value_set_int (g_value_init (value, G_TYPE_INT), v);
+      else
+        g_value_set_uint (g_value_init (value, G_TYPE_UINT), v);
+      return;
+    }
+
+  switch (kind)
+    {
+    case TA_KIND_BOOLEAN:
+      g_value_set_boolean (g_value_init (value, G_TYPE_BOOLEAN), arg->v_boolean);
+      break;
+    case TA_KIND_INT8:
+      g_value_set_int (g_value_init (value, G_TYPE_INT), arg->v_int8);
+      break;
+    case TA_KIND_UINT8:
+      g_value_set_uint (g_value_init (value, G_TYPE_UINT), arg->v_uint8);
+      break;
+    case TA_KIND_INT16:
+      g_value_set_int (g_value_init (value, G_TYPE_INT), arg->v_int16);
+      break;
+    case TA_KIND_UINT16:
+      g_value_set_uint (g_value_init (value, G_TYPE_UINT), arg->v_uint16);
+      break;
+    case TA_KIND_INT32:
+      g_value_set_int (g_value_init (value, G_TYPE_INT), arg->v_int32);
+      break;
+    case TA_KIND_UINT32:
+      g_value_set_uint (g_value_init (value, G_TYPE_UINT), arg->v_uint32);
+      break;
+    case TA_KIND_INT64:
+      g_value_set_int64 (g_value_init (value, G_TYPE_INT64), arg->v_int64);
+      break;
+    case TA_KIND_UINT64:
+      g_value_set_uint64 (g_value_init (value, G_TYPE_UINT64), arg->v_uint64);
+      break;
+    case TA_KIND_FLOAT:
+      g_value_set_float (g_value_init (value, G_TYPE_FLOAT), arg->v_float);
+      break;
+    case TA_KIND_DOUBLE:
+      g_value_set_double (g_value_init (value, G_TYPE_DOUBLE), arg->v_double);
+      break;
+    case TA_KIND_GTYPE:
+      g_value_set_gtype (g_value_init (value, G_TYPE_GTYPE), arg->v_size);
+      break;
+    case TA_KIND_UNICHAR:
+      {
+        char utf8[8] = { 0 };
+
+        g_unichar_to_utf8 (arg->v_uint32, utf8);
+        g_value_set_string (g_value_init (value, G_TYPE_STRING), utf8);
+      }
+      break;
+    case TA_KIND_STRING:
+      g_value_init (value, G_TYPE_STRING);
+      if (full)
+        g_value_take_string (value, arg->v_string);
+      else
+        g_value_set_string (value, arg->v_string);
+      break;
+    case TA_KIND_OBJECT:
+      g_value_init (value, slot->gtype);
+      if (full)
+        g_value_take_object (value, arg->v_pointer);
+      else
+        g_value_set_object (value, arg->v_pointer);
+      break;
+    case TA_KIND_BOXED:
+      g_value_init (value, slot->gtype);
+      if (full)
+        g_value_take_boxed (value, arg->v_pointer);
+      else
+        g_value_set_boxed (value, arg->v_pointer);
+      break;
+    case TA_KIND_VARIANT:
+      g_value_init (value, G_TYPE_VARIANT);
+      if (full)
+        g_value_take_variant (value, arg->v_pointer);
+      else
+        g_value_set_variant (value, arg->v_pointer);
+      break;
+    case TA_KIND_BYTES:
+      g_value_init (value, G_TYPE_BYTE_ARRAY);
+      if (arg->v_pointer == NULL)
+        break;
+      if (full)
+        g_value_take_boxed (value, g_byte_array_new_take (arg->v_pointer, n));
+      else
+        g_value_take_boxed (value, g_byte_array_append (g_byte_array_sized_new (n), arg->v_pointer, n));
+      break;
+    case TA_KIND_STRV:
+      g_value_init (value, G_TYPE_STRV);
+      if (arg->v_pointer != NULL)
+        {
+          char **strv = g_new (char *, n + 1);
+
+          for (gsize i = 0; i < n; i++)
+            strv[i] = g_strdup (((char **) arg->v_pointer)[i]);
+          strv[n] = NULL;
+          g_value_take_boxed (value, strv);
+        }
+      ta_slot_free (slot, arg, slot->transfer);
+      break;
+    case TA_KIND_STR_LIST:
+    case TA_KIND_STR_SLIST:
+      {
+        GPtrArray *strv = g_ptr_array_new ();
+
+        /* A GSList's links start like a GList's. */
+        for (GSList *l = arg->v_pointer; l != NULL; l = l->next)
+          g_ptr_array_add (strv, g_strdup (l->data));
+        g_ptr_array_add (strv, NULL);
+        g_value_take_boxed (g_value_init (value, G_TYPE_STRV), g_ptr_array_free (strv, FALSE));
+        ta_slot_free (slot, arg, slot->transfer);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+/* The call                                                               */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * ta_offload_call_new:
+ * @function: “Namespace.function” or “Namespace.Type.method”
+ * @args: the arguments, the instance first for a method
+ *
+ * Prepares a call on the caller's thread: the arguments are checked and
+ * copied. Returns %NULL with %TA_ERROR_INVALID_VALUE (no such function, a
+ * wrong number or type of arguments), %TA_ERROR_WRONG_THREAD (a callback,
+ * an object implemented in JavaScript) or %TA_ERROR_NOT_SUPPORTED (a type
+ * the marshaller does not handle).
+ */
+TaOffloadCall *
+ta_offload_call_new (const char    *function,
+                     const GValue  *args,
+                     guint          n_args,
+                     GError       **error)
+{
+  const TaOffloadPlan *plan = ta_plan_lookup (function);
+  TaOffloadCall *call;
+
+  if (!plan->ok)
+    {
+      g_set_error_literal (error, plan->error_domain, plan->error_code, plan->error_message);
+      return NULL;
+    }
+
+  if (n_args != plan->n_user)
+    {
+      GString *expected = g_string_new (NULL);
+
+      for (guint i = 0; i < plan->n_slots; i++)
+        if (plan->slots[i].user_index >= 0)
+          g_string_append_printf (expected, "%s%s", expected->len > 0 ? ", " : "",
+                                  plan->slots[i].name);
+      g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                   "%s takes %u argument%s (%s), not %u",
+                   plan->name, plan->n_user, plan->n_user == 1 ? "" : "s",
+                   expected->str, n_args);
+      g_string_free (expected, TRUE);
+      return NULL;
+    }
+
+  call = g_new0 (TaOffloadCall, 1);
+  call->plan = plan;
+  call->cells = g_new0 (TaCell, plan->n_slots);
+
+  for (guint i = 0; i < plan->n_slots; i++)
+    {
+      const TaSlot *slot = &plan->slots[i];
+      const GValue *value;
+
+      if (slot->user_index < 0)
+        continue;
+
+      value = &args[slot->user_index];
+      if (!G_IS_VALUE (value))
+        {
+          g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                       "%s: argument “%s” is not an initialized value",
+                       plan->name, slot->name);
+          ta_offload_call_free (call);
+          return NULL;
+        }
+
+      if (!ta_cell_from_value (plan, slot, value, &call->cells[i], error))
+        {
+          ta_offload_call_free (call);
+          return NULL;
+        }
+    }
+
+  /* Lengths from their arrays. */
+  for (guint i = 0; i < plan->n_slots; i++)
+    {
+      const TaSlot *slot = &plan->slots[i];
+
+      if (slot->user_index >= 0 && slot->length >= 0)
+        {
+          guint length = plan->first_arg + slot->length;
+
+          ta_length_set (&plan->slots[length], &call->cells[length].in, call->cells[i].n_in);
+          call->cells[length].out = call->cells[length].in;
+        }
+    }
+
+  return call;
+}
+
+/*
+ * ta_offload_call_invoke:
+ * @cancellable: given to a #GCancellable argument left %NULL
+ *
+ * Makes the call, on any thread, once. Returns its results, a GArray of
+ * GValue, or %NULL with the function's error.
+ */
+GArray *
+ta_offload_call_invoke (TaOffloadCall  *call,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  const TaOffloadPlan *plan = call->plan;
+  guint n_ffi = plan->n_slots + (plan->throws ? 1 : 0);
+  gpointer *ffi_args = g_newa (gpointer, n_ffi);
+  GIArgument *ptrs = g_newa (GIArgument, n_ffi);
+  union { ffi_arg u; ffi_sarg s; gfloat f; gdouble d; gpointer p; guint64 u64; } ret;
+  GIArgument ret_arg = { 0 };
+  GError *local_error = NULL;
+  GArray *results;
+
+  g_assert (!call->invoked);
+  call->invoked = TRUE;
+
+  for (guint i = 0; i < plan->n_slots; i++)
+    {
+      const TaSlot *slot = &plan->slots[i];
+      TaCell *cell = &call->cells[i];
+
+      if (slot->kind == TA_KIND_OBJECT && slot->direction == GI_DIRECTION_IN &&
+          cell->in.v_pointer == NULL && slot->gtype == G_TYPE_CANCELLABLE &&
+          cancellable != NULL)
+        cell->in.v_pointer = g_object_ref (cancellable);
+
+      if (slot->direction == GI_DIRECTION_IN)
+        {
+          ffi_args[i] = &cell->in;
+          if (slot->transfer != GI_TRANSFER_NOTHING)
+            cell->given = TRUE;
+        }
+      else
+        {
+          if (slot->direction == GI_DIRECTION_INOUT)
+            {
+              cell->out = cell->in;
+              if (slot->transfer != GI_TRANSFER_NOTHING)
+                cell->given = TRUE;
+            }
+          ptrs[i].v_pointer = &cell->out;
+          ffi_args[i] = &ptrs[i];
+        }
+    }
+  if (plan->throws)
+    {
+      ptrs[plan->n_slots].v_pointer = &local_error;
+      ffi_args[plan->n_slots] = &ptrs[plan->n_slots];
+    }
+
+  memset (&ret, 0, sizeof ret);
+  ffi_call (&((TaOffloadPlan *) plan)->invoker.cif, plan->invoker.native_address, &ret, ffi_args);
+
+  /* What the callee took of the containers it did not own entirely. */
+  for (guint i = 0; i < plan->n_slots; i++)
+    if (call->cells[i].given && plan->slots[i].transfer == GI_TRANSFER_CONTAINER)
+      ta_slot_free_elements (&plan->slots[i], &call->cells[i].in);
+
+  if (local_error != NULL)
+    {
+      /* Out arguments are not to be touched when the function throws. */
+      for (guint i = 0; i < plan->n_slots; i++)
+        if (plan->slots[i].direction != GI_DIRECTION_IN)
+          memset (&call->cells[i].out, 0, sizeof (GIArgument));
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  switch (plan->ret.kind == TA_KIND_ENUM || plan->ret.kind == TA_KIND_FLAGS ?
+          plan->ret.storage : plan->ret.kind)
+    {
+    case TA_KIND_BOOLEAN: ret_arg.v_boolean = (gboolean) ret.s; break;
+    case TA_KIND_INT8: ret_arg.v_int8 = (gint8) ret.s; break;
+    case TA_KIND_UINT8: ret_arg.v_uint8 = (guint8) ret.u; break;
+    case TA_KIND_INT16: ret_arg.v_int16 = (gint16) ret.s; break;
+    case TA_KIND_UINT16: ret_arg.v_uint16 = (guint16) ret.u; break;
+    case TA_KIND_INT32: ret_arg.v_int32 = (gint32) ret.s; break;
+    case TA_KIND_UINT32:
+    case TA_KIND_UNICHAR: ret_arg.v_uint32 = (guint32) ret.u; break;
+    case TA_KIND_INT64: ret_arg.v_int64 = (gint64) ret.u64; break;
+    case TA_KIND_UINT64: ret_arg.v_uint64 = ret.u64; break;
+    case TA_KIND_GTYPE: ret_arg.v_size = (gsize) ret.u64; break;
+    case TA_KIND_FLOAT: ret_arg.v_float = ret.f; break;
+    case TA_KIND_DOUBLE: ret_arg.v_double = ret.d; break;
+    default: ret_arg.v_pointer = ret.p; break;
+    }
+
+  results = g_array_sized_new (FALSE, TRUE, sizeof (GValue), plan->n_results);
+  g_array_set_clear_func (results, (GDestroyNotify) g_value_unset);
+  g_array_set_size (results, plan->n_results);
+
+  {
+    guint r = 0;
+
+    if (plan->ret.kind != TA_KIND_VOID)
+      {
+        gsize n = 0;
+
+        if (plan->ret.length >= 0)
+          n = ta_length_get (&plan->slots[plan->first_arg + plan->ret.length],
+                             &call->cells[plan->first_arg + plan->ret.length].out);
+        else if (plan->ret.fixed_size >= 0)
+          n = plan->ret.fixed_size;
+        else if (plan->ret.kind == TA_KIND_STRV && ret_arg.v_pointer != NULL)
+          n = g_strv_length (ret_arg.v_pointer);
+        else if (plan->ret.kind == TA_KIND_BYTES && ret_arg.v_pointer != NULL)
+          n = strlen (ret_arg.v_pointer);
+
+        if (!plan->ret.hidden)
+          ta_value_take_arg (&plan->ret, &ret_arg, n, &g_array_index (results, GValue, r++));
+        else
+          {
+            GValue skipped = G_VALUE_INIT;
+
+            ta_value_take_arg (&plan->ret, &ret_arg, n, &skipped);
+            g_value_unset (&skipped);
+          }
+      }
+
+    for (guint i = 0; i < plan->n_slots; i++)
+      {
+        const TaSlot *slot = &plan->slots[i];
+        TaCell *cell = &call->cells[i];
+        gsize n = 0;
+        GValue skipped = G_VALUE_INIT;
+
+        if (slot->direction == GI_DIRECTION_IN || slot->kind == TA_KIND_VOID)
+          continue;
+
+        if (slot->length >= 0)
+          n = ta_length_get (&plan->slots[plan->first_arg + slot->length],
+                             &call->cells[plan->first_arg + slot->length].out);
+        else if (slot->fixed_size >= 0)
+          n = slot->fixed_size;
+        else if (slot->kind == TA_KIND_STRV && cell->out.v_pointer != NULL)
+          n = g_strv_length (cell->out.v_pointer);
+        else if (slot->kind == TA_KIND_BYTES && cell->out.v_pointer != NULL)
+          n = strlen (cell->out.v_pointer);
+
+        if (!slot->hidden)
+          ta_value_take_arg (slot, &cell->out, n, &g_array_index (results, GValue, r++));
+        else if (ta_kind_is_pointer (slot->kind))
+          {
+            ta_value_take_arg (slot, &cell->out, n, &skipped);
+            g_value_unset (&skipped);
+          }
+      }
+    g_assert (r == plan->n_results);
+
+    /* Taken: the lengths were needed until the last array. */
+    for (guint i = 0; i < plan->n_slots; i++)
+      memset (&call->cells[i].out, 0, sizeof (GIArgument));
+  }
+
+  return results;
+}
+
+void
+ta_offload_call_free (TaOffloadCall *call)
+{
+  const TaOffloadPlan *plan = call->plan;
+
+  for (guint i = 0; i < plan->n_slots; i++)
+    if (!call->cells[i].given && plan->slots[i].user_index >= 0)
+      ta_slot_free (&plan->slots[i], &call->cells[i].in, GI_TRANSFER_EVERYTHING);
+
+  g_free (call->cells);
+  g_free (call);
+}
+
+#else /* !HAVE_GIREPOSITORY */
+
+struct _TaOffloadCall
+{
+  int unused;
+};
+
+TaOffloadCall *
+ta_offload_call_new (const char    *function,
+                     const GValue  *args,
+                     guint          n_args,
+                     GError       **error)
+{
+  g_set_error (error, TA_ERROR, TA_ERROR_NOT_SUPPORTED,
+               "%s cannot be offloaded: ta-glib was built without libgirepository",
+               function);
+  return NULL;
+}
+
+GArray *
+ta_offload_call_invoke (TaOffloadCall  *call,
+                        GCancellable   *cancellable,
+                        GError        **error)
+{
+  g_assert_not_reached ();
+  return NULL;
+}
+
+void
+ta_offload_call_free (TaOffloadCall *call)
+{
+  g_free (call);
+}
+
+#endif /* HAVE_GIREPOSITORY */
