@@ -262,7 +262,8 @@ typedef struct
   guint          next;         /* the next file to submit */
   guint          n_in_flight;  /* jobs submitted, callbacks not back */
   gboolean       listing;
-  guint          inline_id;    /* the idle source of an inline scan */
+  guint          inline_id;    /* the idle source of an inline scan; it
+                                * holds a reference on the scan */
   guint          n_done;
   guint64        n_bytes;
   GPtrArray     *pending;      /* ScanResult not in the list yet */
@@ -275,7 +276,6 @@ static void scan_submit (Scan *scan);
 static void
 scan_clear (Scan *scan)
 {
-  g_clear_handle_id (&scan->inline_id, g_source_remove);
   g_object_unref (scan->cancellable);
   g_free (scan->folder);
   g_clear_pointer (&scan->names, g_ptr_array_unref);

@@ -8,7 +8,8 @@
 #   - while the threaded scan runs, no main-loop iteration holds the main
 #     thread for a frame (16 ms) or more;
 #   - Cancel stops the scan at once: no result arrives after it;
-#   - closing the window with jobs in flight stops cleanly.
+#   - closing the window with jobs in flight stops cleanly;
+#   - a folder that cannot be read is reported.
 # The inline scan's longest block is printed, not asserted. A picture of
 # the window mid-scan is saved where the second argument says.
 #
@@ -93,6 +94,9 @@ def under_display(scanner, screenshot, folder, files, size, digest):
     m = re.search(r'^stopped with (\d+) jobs in flight', out, re.M)
     assert m and int(m.group(1)) > 0, 'no jobs were in flight when the window closed'
     assert 'scan:' not in out, 'the scan went on after the window closed'
+
+    out = run(scanner, '--scan', os.path.join(folder, 'missing'), '--quit-when-done')
+    assert re.search(r"^failed: .*missing", out, re.M), 'a missing folder was not reported'
 
     if os.path.exists(screenshot):
         os.unlink(screenshot)
