@@ -266,6 +266,7 @@ typedef struct
                                 * holds a reference on the scan */
   guint          n_done;
   guint64        n_bytes;
+  guint64        n_bytes_shown;
   GPtrArray     *pending;      /* ScanResult not in the list yet */
   GError        *error;        /* why the scan failed, if it did */
   gint64         start_us;
@@ -517,14 +518,15 @@ scanner_window_show_results (ScannerWindow *self)
 
       g_list_store_splice (self->results, g_list_model_get_n_items (G_LIST_MODEL (self->results)),
                            0, scan->pending->pdata + shown, n);
-      shown += n;
+      for (guint i = 0; i < n; i++)
+        scan->n_bytes_shown += SCAN_RESULT (scan->pending->pdata[shown++])->size;
     }
   g_ptr_array_remove_range (scan->pending, 0, shown);
 
   shown = g_list_model_get_n_items (G_LIST_MODEL (self->results));
   if (total > 0)
     gtk_progress_bar_set_fraction (self->progress, (double) shown / total);
-  bytes = g_format_size (scan->n_bytes);
+  bytes = g_format_size (scan->n_bytes_shown);
   text = g_strdup_printf ("%u of %u files, %s", shown, total, bytes);
   gtk_label_set_text (self->status, text);
 }
@@ -903,8 +905,10 @@ startup (GApplication *app)
 {
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
-  /* Rows as tight as a list's, not spaced like a grid's. */
-  gtk_css_provider_load_from_data (css, "gridview.results > child { padding: 3px 12px; }", -1);
+  /* Rows as tight as a list's, not spaced like a grid's icons. */
+  gtk_css_provider_load_from_data (css,
+                                   "gridview.results > child { padding: 3px 12px; }"
+                                   "gridview.results > child > box { margin: 0; border-spacing: 12px; }", -1);
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
