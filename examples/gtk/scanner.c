@@ -307,21 +307,28 @@ scan_add_result (Scan       *scan,
   g_ptr_array_add (scan->pending, result);
 }
 
-/* The end of a job's hand-off, on the main thread: the callback of
- * ta_executor_run_async() runs in the context that called it. */
+/* The end of a job's hand-off, in a callback of ta_executor_run_async(),
+ * which runs in the context that called it: here, the main thread's. The
+ * job comes back done, or NULL with its error or a cancellation. */
+static TaTask *
+scan_run_finish (GAsyncResult  *res,
+                 GError       **error)
+{
+  n_runs--;
+  return ta_executor_run_finish (executor, res, error);
+}
+
 static void
 checksum_done_cb (GObject      *source,
                   GAsyncResult *res,
                   gpointer      user_data)
 {
   g_autoptr(Scan) scan = user_data;
-  g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(TaTask) task = scan_run_finish (res, &error);
   ScannerWindow *window;
 
-  n_runs--;
   scan->n_in_flight--;
-  task = ta_executor_run_finish (TA_EXECUTOR (source), res, &error);
   if (task != NULL)
     scan_add_result (scan, ta_task_propagate_pointer (task, NULL));
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && scan->error == NULL)
@@ -366,12 +373,10 @@ listed_cb (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(Scan) scan = user_data;
-  g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(TaTask) task = scan_run_finish (res, &error);
 
-  n_runs--;
   scan->listing = FALSE;
-  task = ta_executor_run_finish (TA_EXECUTOR (source), res, &error);
   if (task != NULL)
     scan->names = ta_task_propagate_pointer (task, &error);
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
