@@ -661,7 +661,8 @@ folder_chosen_cb (GtkNativeDialog *dialog,
   g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
   g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT && path != NULL)
+  /* The window may have been closed while the dialog was up. */
+  if (response == GTK_RESPONSE_ACCEPT && path != NULL && gtk_widget_get_mapped (GTK_WIDGET (self)))
     scanner_window_scan (self, path);
   g_object_unref (dialog);
 }
@@ -676,7 +677,9 @@ open_activated (GSimpleAction *action,
   dialog = gtk_file_chooser_native_new ("Scan Folder", GTK_WINDOW (user_data),
                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
                                         "_Scan", "_Cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (folder_chosen_cb), user_data);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (folder_chosen_cb),
+                         g_object_ref (user_data), (GClosureNotify) (void (*) (void)) g_object_unref, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
