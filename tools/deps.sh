@@ -11,6 +11,8 @@ ta_packages=(
   python3 python3-gi python3-pytest
   gjs
   valgrind
+  # The GTK example and its test under a virtual X server.
+  libgtk-4-dev xvfb xauth
 )
 # Not installed here: gi-docgen (Debian package gi-docgen), needed only
 # for the API reference, meson setup -Ddocumentation=true.
