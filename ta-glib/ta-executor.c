@@ -73,6 +73,7 @@
 
 #include "config.h"
 
+#include "ta-context-private.h"
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-callback-private.h"

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "ta-context-private.h"
 #include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
 #include "ta-runner-private.h"

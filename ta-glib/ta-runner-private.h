@@ -91,9 +91,6 @@ TaRunnerCore *ta_runner_core_new              (const char   *name);
 TaRunnerCore *ta_runner_peek_core             (TaRunner     *runner);
 TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
 void          ta_runner_core_set_current      (TaRunnerCore *core);
-gint          ta_context_wakeup_fd            (GMainContext *context);
-void          ta_context_sweep                (GMainContext *context,
-                                               GSource      *except);
 void          ta_runner_core_unref            (TaRunnerCore *core);
 gboolean      ta_runner_core_is_current       (TaRunnerCore *core);
 guint64       ta_runner_core_current_serial   (void);
@@ -120,10 +117,33 @@ void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
 char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
 GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
                                                GString      *report);
-gboolean      ta_runner_context_is_dead       (GMainContext *context);
-gboolean      ta_runner_context_post          (GMainContext *context,
-                                               TaWorkItem   *item);
 void          ta_runner_core_kick             (TaRunnerCore *core);
 void          ta_runner_core_kick_and_wait    (TaRunnerCore *core);
+void          ta_runner_core_set_not_running_error (TaRunnerCore  *core,
+                                                    GError       **error);
+
+/* ta-runner-thread.c */
+gpointer      ta_runner_thread_main           (gpointer      user_data);
+void          ta_runner_core_shut_down        (TaRunnerCore *core,
+                                               gint64        exit_timeout);
+void          ta_runner_core_watch_exit       (TaRunnerCore *core,
+                                               gint64        exit_timeout);
+void          ta_runner_core_abandon          (TaRunnerCore *core);
+void          ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core);
+
+#define TA_RUNNER_DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
+
+static inline gint64
+ta_atomic_get_int64 (gint64 *location)
+{
+  return __atomic_load_n (location, __ATOMIC_RELAXED);
+}
+
+static inline gint64
+ta_atomic_exchange_int64 (gint64 *location,
+                          gint64  value)
+{
+  return __atomic_exchange_n (location, value, __ATOMIC_RELAXED);
+}
 
 G_END_DECLS

@@ -79,6 +79,7 @@
 
 #include <string.h>
 
+#include "ta-context-private.h"
 #include "ta-enums.h"
 #include "ta-error.h"
 #include "ta-post-private.h"

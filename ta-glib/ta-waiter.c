@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "ta-cancel-private.h"
+#include "ta-context-private.h"
 #include "ta-post-private.h"
 #include "ta-runner-private.h"
 #include "ta-waiter-private.h"
