@@ -124,6 +124,24 @@ void     ta_task_call  (TaTask      *self,
 gpointer ta_task_claim_item    (TaWorkItem *item);
 void     ta_task_prepare_claimed (gpointer  claimed);
 
+/* ta-task.c: the handle */
+GCancellable *ta_task_ensure_cancellable (TaTask  *self);
+gboolean      ta_task_check_deadlock     (TaTask  *self,
+                                          GError **error);
+gboolean      ta_task_report_locked      (TaTask  *self,
+                                          GError **error);
+
+/* ta-task-run.c: the life cycle on the runner */
+void          ta_task_run_class_init     (void);
+void          ta_task_item_func          (TaWorkItem *item,
+                                          gboolean    run);
+
+/* ta-task-result.c: the task as a GAsyncResult, ta_task_wait_any() */
+typedef struct _TaWaiter TaWaiter;
+void          ta_task_any_waiter_complete (TaWaiter *waiter);
+void          ta_task_post_async          (TaTask   *self);
+void          ta_task_async_result_iface_init (GAsyncResultIface *iface);
+
 /* Runs (or discards) what the task has queued, its start or its
  * publication, consuming the queue's reference. */
 static inline void
