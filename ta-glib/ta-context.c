@@ -1,4 +1,4 @@
-/* ta-context.c: the registry of runners' contexts, and helpers on a GMainContext
+/* ta-context.c: helpers on a GMainContext
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,95 +6,6 @@
 #include "config.h"
 
 #include "ta-context-private.h"
-
-/*
- * The contexts of runners, so that work destined for a runner's context
- * from another thread (the completion of a wait that a task started) goes
- * through its inbox, which wakes it cheaply, rather than through a GSource
- * of its own. Contexts of runners whose thread has ended are remembered as
- * dead: nothing will ever dispatch them again, so work posted to them
- * later is dropped instead of piling up (which would also keep the context
- * alive through a GTask's reference).
- */
-G_LOCK_DEFINE_STATIC (runner_contexts);
-static GHashTable *live_contexts;   /* GMainContext -> TaInbox */
-static GHashTable *dead_contexts;   /* GMainContext */
-
-void
-ta_runner_context_register (GMainContext *context,
-                            TaInbox      *inbox)
-{
-  G_LOCK (runner_contexts);
-  if (live_contexts == NULL)
-    {
-      live_contexts = g_hash_table_new (NULL, NULL);
-      dead_contexts = g_hash_table_new (NULL, NULL);
-    }
-  g_hash_table_insert (live_contexts, context, inbox);
-  G_UNLOCK (runner_contexts);
-}
-
-void
-ta_runner_context_mark_dead (GMainContext *context)
-{
-  G_LOCK (runner_contexts);
-  g_hash_table_remove (live_contexts, context);
-  g_hash_table_add (dead_contexts, context);
-  G_UNLOCK (runner_contexts);
-}
-
-void
-ta_runner_context_forget (GMainContext *context)
-{
-  G_LOCK (runner_contexts);
-  g_hash_table_remove (live_contexts, context);
-  g_hash_table_remove (dead_contexts, context);
-  G_UNLOCK (runner_contexts);
-}
-
-gboolean
-ta_runner_context_is_dead (GMainContext *context)
-{
-  gboolean dead;
-
-  G_LOCK (runner_contexts);
-  dead = dead_contexts != NULL && g_hash_table_contains (dead_contexts, context);
-  G_UNLOCK (runner_contexts);
-
-  return dead;
-}
-
-/*
- * ta_runner_context_post:
- *
- * Posts @item to the runner whose context @context is, to run there in
- * order with the rest of its inbox (or be discarded if the runner ends
- * first). Returns %FALSE, without consuming @item, if @context is not a
- * runner's. Any thread.
- */
-gboolean
-ta_runner_context_post (GMainContext *context,
-                        TaWorkItem   *item)
-{
-  TaInbox *inbox = NULL;
-  gboolean dead = FALSE;
-
-  G_LOCK (runner_contexts);
-  if (live_contexts != NULL)
-    {
-      inbox = g_hash_table_lookup (live_contexts, context);
-      dead = inbox == NULL && g_hash_table_contains (dead_contexts, context);
-    }
-  /* Under the lock: the inbox lives as long as its registration. */
-  if (inbox != NULL)
-    ta_inbox_push_local (inbox, item);
-  G_UNLOCK (runner_contexts);
-
-  if (dead)
-    item->func (item, FALSE);
-
-  return inbox != NULL || dead;
-}
 
 /*
  * ta_context_wakeup_fd:

@@ -53,7 +53,6 @@ ta_runner_core_new (const char *name)
   core->default_call_timeout = TA_TIMEOUT_INFINITE;
   core->exit_timeout = TA_RUNNER_DEFAULT_EXIT_TIMEOUT_US;
   core->spin = TRUE;
-  ta_runner_context_register (core->context, core->inbox);
 
   return core;
 }
@@ -81,10 +80,9 @@ ta_runner_core_unref (TaRunnerCore *core)
   if (core->thread_hook_destroy != NULL)
     core->thread_hook_destroy (core->thread_hook_data);
 
-  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_inbox_kill (core->inbox);
   ta_inbox_free (core->inbox);
   g_main_loop_unref (core->loop);
-  ta_runner_context_forget (core->context);
   g_main_context_unref (core->context);
   g_ptr_array_unref (core->running_calls);
   g_ptr_array_unref (core->abandoned_tasks);

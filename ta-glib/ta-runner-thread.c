@@ -153,7 +153,7 @@ ta_runner_core_sweep (TaRunnerCore *core)
     if (!g_main_context_iteration (core->context, FALSE))
       break;
 
-  ta_runner_context_mark_dead (core->context);
+  ta_inbox_kill (core->inbox);
   ta_context_sweep (core->context, ta_inbox_get_source (core->inbox));
 }
 
@@ -217,7 +217,6 @@ ta_runner_thread_main (gpointer user_data)
   /* Nothing queued can run any more; the inbox is closed by now. */
   ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_runner_core_sweep (core);
-  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
   ta_runner_core_detach_waiters (core);
 
   /* Nobody waits for a detached stop: report here. */
@@ -272,8 +271,7 @@ ta_runner_core_abandon (TaRunnerCore *core)
 
   /* Nothing will run there again: what is posted from now on is dropped
    * at once, what was queued goes now, and so do the waits. */
-  ta_runner_context_mark_dead (core->context);
-  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_inbox_kill (core->inbox);
   ta_runner_core_detach_waiters (core);
 
   ta_monitor_lock (&core->monitor);

@@ -5,7 +5,6 @@
 
 #include "config.h"
 
-#include "ta-context-private.h"
 #include "ta-error.h"
 #include "ta-post-private.h"
 #include "ta-task-private.h"
@@ -145,8 +144,7 @@ ta_task_post_async (TaTask *self)
   g_object_ref (self);  /* the item's, dropped in the callback's context */
   self->async_item.func = ta_task_async_item_func;
   ta_tsan_release (&self->async_item);
-  if (!ta_runner_context_post (self->async_context, &self->async_item))
-    ta_context_post (self->async_context, &self->async_item);
+  ta_context_post (self->async_context, &self->async_item);
 }
 
 /*
