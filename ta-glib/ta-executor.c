@@ -91,10 +91,10 @@
  */
 typedef struct
 {
+  TaScheduler      scheduler;     /* first: the pool is a scheduler */
   gatomicrefcount  ref_count;
   char            *name;          /* immutable */
   guint            max_workers;   /* immutable */
-  TaRunnerCore    *core;          /* immutable: the jobs' book-keeping */
   TaQueue         *jobs;          /* immutable: TaTask, queued to start */
 
   gint             n_idle;        /* atomic: workers waiting for a job */
@@ -112,7 +112,8 @@ typedef struct
 {
   TaPool       *pool;
   GMainContext *context;
-  GPtrArray    *to_publish;       /* TaTask whose GTask returned */
+  GPtrArray    *to_publish;       /* TaWorkItem: publications of tasks
+                                   * whose GTask returned */
   GSource      *job_source;       /* calls the job function */
   TaTask       *job;              /* the job it calls */
   TaTaskStart  *job_start;        /* NULL once it did */
@@ -167,7 +168,7 @@ ta_pool_unref (TaPool *pool)
   g_ptr_array_unref (pool->threads);
   g_ptr_array_unref (pool->contexts);
   g_object_unref (pool->jobs);
-  ta_runner_core_unref (pool->core);
+  ta_scheduler_clear (&pool->scheduler);
   ta_monitor_clear (&pool->monitor);
   g_free (pool->name);
   g_free (pool);
@@ -180,22 +181,15 @@ ta_pool_discard_job (gpointer data)
   ta_task_run_item (data, FALSE);
 }
 
-/* The core's hook, on a worker thread inside a dispatch: the worker
- * publishes once it is back from it. */
-static void
-ta_pool_defer_publish (TaTask *task)
-{
-  TaWorker *worker = g_private_get (&current_worker);
-
-  g_assert (worker != NULL);
-  g_ptr_array_add (worker->to_publish, task);
-}
-
 static void
 ta_worker_publish (TaWorker *worker)
 {
   for (guint i = 0; i < worker->to_publish->len; i++)
-    ta_task_run_item (g_ptr_array_index (worker->to_publish, i), TRUE);
+    {
+      TaWorkItem *item = g_ptr_array_index (worker->to_publish, i);
+
+      item->func (item, TRUE);
+    }
   g_ptr_array_set_size (worker->to_publish, 0);
 }
 
@@ -299,7 +293,7 @@ ta_worker_thread (gpointer data)
   g_main_context_set_poll_func (worker.context, ta_worker_poll);
 
   g_private_set (&current_worker, &worker);
-  ta_runner_core_set_current (pool->core);
+  ta_scheduler_set_current (&pool->scheduler);
   g_main_context_push_thread_default (worker.context);
 
   ta_monitor_lock (&pool->monitor);
@@ -340,7 +334,7 @@ ta_worker_thread (gpointer data)
   g_main_context_pop_thread_default (worker.context);
   g_main_context_unref (worker.context);
   g_ptr_array_unref (worker.to_publish);
-  ta_runner_core_set_current (NULL);
+  ta_scheduler_set_current (NULL);
   g_private_set (&current_worker, NULL);
   ta_pool_unref (pool);
 
@@ -379,6 +373,74 @@ ta_pool_maybe_grow (TaPool *pool)
     }
   ta_monitor_unlock (&pool->monitor);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The pool as a scheduler                                                 */
+/* ---------------------------------------------------------------------- */
+
+static void
+ta_pool_scheduler_ref (TaScheduler *scheduler)
+{
+  ta_pool_ref ((TaPool *) scheduler);
+}
+
+static void
+ta_pool_scheduler_unref (TaScheduler *scheduler)
+{
+  ta_pool_unref ((TaPool *) scheduler);
+}
+
+/* Into the queue of jobs, which refuses work once the pool shuts down;
+ * then a worker, started if every one is busy, takes it. */
+static gboolean
+ta_pool_scheduler_submit (TaScheduler  *scheduler,
+                          TaTask       *task,
+                          GError      **error)
+{
+  TaPool *pool = (TaPool *) scheduler;
+
+  /* A refused push discards the job, which fails cancelled. */
+  if (!ta_queue_push (pool->jobs, task, 0, NULL))
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Executor “%s” is shut down", pool->name);
+      return FALSE;
+    }
+
+  ta_pool_maybe_grow (pool);
+
+  return TRUE;
+}
+
+/* On a worker thread inside a dispatch: the worker publishes once it is
+ * back from it (ta_worker_publish()). */
+static void
+ta_pool_scheduler_publish (TaScheduler *scheduler,
+                           TaWorkItem  *item)
+{
+  TaWorker *worker = g_private_get (&current_worker);
+
+  g_assert (worker != NULL && worker->pool == (TaPool *) scheduler);
+  g_ptr_array_add (worker->to_publish, item);
+}
+
+/* A job has no default timeout: it is waited for as long as it takes. */
+static gint64
+ta_pool_scheduler_resolve_timeout (TaScheduler *scheduler,
+                                   gint64       timeout_us)
+{
+  return timeout_us == TA_TIMEOUT_DEFAULT ? TA_TIMEOUT_INFINITE : timeout_us;
+}
+
+/* Nothing asks a pool what its workers run: no activity is recorded, and
+ * the drain of a shutdown joins the workers instead. */
+static const TaSchedulerClass ta_pool_scheduler_class = {
+  .ref = ta_pool_scheduler_ref,
+  .unref = ta_pool_scheduler_unref,
+  .submit = ta_pool_scheduler_submit,
+  .publish = ta_pool_scheduler_publish,
+  .resolve_timeout = ta_pool_scheduler_resolve_timeout,
+};
 
 /* ---------------------------------------------------------------------- */
 /* The object                                                              */
@@ -510,8 +572,7 @@ ta_executor_new (const char *name,
   g_atomic_ref_count_init (&pool->ref_count);
   pool->name = g_strdup (name != NULL ? name : "ta-executor");
   pool->max_workers = max_workers > 0 ? max_workers : MAX (1, g_get_num_processors ());
-  pool->core = ta_runner_core_new (pool->name);
-  pool->core->defer_publish = ta_pool_defer_publish;
+  ta_scheduler_init (&pool->scheduler, &ta_pool_scheduler_class, pool->name);
   pool->jobs = ta_queue_new_full (0, ta_pool_discard_job);
   ta_monitor_init (&pool->monitor);
   pool->threads = g_ptr_array_new ();
@@ -654,9 +715,6 @@ ta_executor_spawn (TaExecutor     *self,
                    GCancellable   *cancellable,
                    GError        **error)
 {
-  TaPool *pool;
-  TaTask *task;
-
   g_return_val_if_fail (TA_IS_EXECUTOR (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -666,23 +724,8 @@ ta_executor_spawn (TaExecutor     *self,
                                    user_data_destroy, error))
     return NULL;
 
-  pool = self->pool;
-  task = ta_task_new_internal (pool->core, name, func, user_data, user_data_destroy, cancellable);
-  ta_runner_core_add_task (pool->core, task);
-
-  /* The queue's reference: a refused push discards the job, which fails
-   * cancelled, as nobody will see it. */
-  if (!ta_queue_push (pool->jobs, g_object_ref (task), 0, NULL))
-    {
-      g_object_unref (task);
-      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
-                   "Executor “%s” is shut down", pool->name);
-      return NULL;
-    }
-
-  ta_pool_maybe_grow (pool);
-
-  return task;
+  return ta_scheduler_spawn (&self->pool->scheduler, name, func, user_data,
+                             user_data_destroy, cancellable, error);
 }
 
 /**
@@ -1063,12 +1106,9 @@ static void
 ta_pool_fail_outstanding (TaPool   *pool,
                           gboolean  cancel_only)
 {
-  GPtrArray *outstanding = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *outstanding;
 
-  ta_monitor_lock (&pool->core->monitor);
-  for (GList *l = pool->core->tasks.head; l != NULL; l = l->next)
-    g_ptr_array_add (outstanding, g_object_ref (l->data));
-  ta_monitor_unlock (&pool->core->monitor);
+  outstanding = ta_ledger_dup_tasks (&pool->scheduler.ledger);
 
   for (guint i = 0; i < outstanding->len; i++)
     {
@@ -1190,7 +1230,7 @@ ta_executor_shutdown (TaExecutor          *self,
     }
   g_ptr_array_unref (threads);
 
-  unretrieved = ta_runner_core_take_unretrieved (pool->core, report);
+  unretrieved = ta_ledger_take_unretrieved (&pool->scheduler.ledger, report);
 
   ta_monitor_lock (&pool->monitor);
   pool->stopped = TRUE;

@@ -10,15 +10,14 @@
 #include "ta-runner-private.h"
 #include "ta-task-private.h"
 
-/* The core of the runner whose thread this is, if any. */
-static GPrivate current_core;
+static const TaSchedulerClass ta_runner_scheduler_class;
 
 static gint
 ta_runner_poll (GPollFD *ufds,
                 guint    nfds,
                 gint     timeout)
 {
-  TaRunnerCore *core = g_private_get (&current_core);
+  TaRunnerCore *core = ta_runner_core_peek_current ();
 
   /* The runner's idle wait: the one place where its thread sleeps. */
   if (core == NULL)
@@ -30,12 +29,11 @@ ta_runner_poll (GPollFD *ufds,
 TaRunnerCore *
 ta_runner_core_new (const char *name)
 {
-  static guint64 last_serial;
   TaRunnerCore *core = g_new0 (TaRunnerCore, 1);
 
   g_atomic_ref_count_init (&core->ref_count);
-  core->serial = __atomic_add_fetch (&last_serial, 1, __ATOMIC_RELAXED);
   core->name = g_strdup (name);
+  ta_scheduler_init (&core->scheduler, &ta_runner_scheduler_class, core->name);
   core->context = g_main_context_new ();
   g_main_context_set_poll_func (core->context, ta_runner_poll);
   core->loop = g_main_loop_new (core->context, FALSE);
@@ -43,8 +41,6 @@ ta_runner_core_new (const char *name)
   ta_inbox_set_prepare (core->inbox, ta_task_claim_item, ta_task_prepare_claimed);
   ta_monitor_init (&core->monitor);
   core->state = TA_CORE_NEW;
-  g_queue_init (&core->tasks);
-  g_queue_init (&core->failed);
   core->running_calls = g_ptr_array_new ();
   core->abandoned_tasks = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&core->activity_mutex);
@@ -71,8 +67,6 @@ ta_runner_core_unref (TaRunnerCore *core)
     return;
 
   ta_monitor_sync_for_finalize (&core->monitor);
-  g_assert (g_queue_is_empty (&core->tasks));
-  g_assert (g_queue_is_empty (&core->failed));
   g_assert (core->running_calls->len == 0);
   g_assert (g_queue_is_empty (&core->waiters));
 
@@ -89,38 +83,35 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_mutex_clear (&core->activity_mutex);
   g_mutex_clear (&core->waiters_mutex);
   ta_monitor_clear (&core->monitor);
+  ta_scheduler_clear (&core->scheduler);
   g_free (core->name);
   g_free (core);
 }
 
-/* Makes @core the one of the calling thread (a runner's or a pool's
- * worker), for deadlock checks; %NULL when the thread is done. */
+/* Makes @core the scheduler of the calling thread, the runner's, for
+ * deadlock checks; %NULL when the thread is done. */
 void
 ta_runner_core_set_current (TaRunnerCore *core)
 {
-  g_private_set (&current_core, core);
+  ta_scheduler_set_current (core != NULL ? &core->scheduler : NULL);
 }
 
 gboolean
 ta_runner_core_is_current (TaRunnerCore *core)
 {
-  return g_private_get (&current_core) == core;
+  return ta_scheduler_get_current () == &core->scheduler;
 }
 
 /* The core of the runner whose thread this is (borrowed), or %NULL. */
 TaRunnerCore *
 ta_runner_core_peek_current (void)
 {
-  return g_private_get (&current_core);
-}
+  TaScheduler *scheduler = ta_scheduler_get_current ();
 
-/* The serial of the runner whose thread this is, or 0. */
-guint64
-ta_runner_core_current_serial (void)
-{
-  TaRunnerCore *core = g_private_get (&current_core);
+  if (scheduler == NULL || scheduler->klass != &ta_runner_scheduler_class)
+    return NULL;
 
-  return core != NULL ? core->serial : 0;
+  return (TaRunnerCore *) scheduler;
 }
 
 gint64
@@ -145,12 +136,7 @@ ta_runner_core_push_activity (TaRunnerCore *core,
                               const char   *name,
                               const char   *suffix)
 {
-  TaActivity previous = { NULL, NULL, NULL };
-
-  /* A pool's workers run concurrently: one slot cannot say what "the
-   * loop" does, and there is no loop to be stuck. */
-  if (core->defer_publish != NULL)
-    return previous;
+  TaActivity previous;
 
   ta_mutex_lock (&core->activity_mutex);
   previous = core->activity;
@@ -166,9 +152,6 @@ void
 ta_runner_core_pop_activity (TaRunnerCore *core,
                              TaActivity    previous)
 {
-  if (core->defer_publish != NULL)
-    return;
-
   ta_mutex_lock (&core->activity_mutex);
   core->activity = previous;
   ta_mutex_unlock (&core->activity_mutex);
@@ -204,124 +187,6 @@ ta_runner_core_describe_stuck (TaRunnerCore *core)
   return g_strdup ("a GSource that ta-glib did not dispatch");
 }
 
-/* Unlinks the failed list and collects the errors nobody retrieved, as
- * they are; @report (nullable) gets a line naming the task of each. */
-GPtrArray *
-ta_runner_core_take_unretrieved (TaRunnerCore *core,
-                                 GString      *report)
-{
-  GPtrArray *errors = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
-  GQueue failed = G_QUEUE_INIT;
-  GList *link;
-
-  ta_monitor_lock (&core->monitor);
-  core->failed_closed = TRUE;
-  failed = core->failed;
-  g_queue_init (&core->failed);
-  for (link = failed.head; link != NULL; link = link->next)
-    TA_TASK (link->data)->in_failed = FALSE;
-  ta_monitor_unlock (&core->monitor);
-
-  while ((link = g_queue_pop_head_link (&failed)) != NULL)
-    {
-      TaTask *task = link->data;
-      GError *error = ta_task_take_failed_for_report (task);
-
-      if (error != NULL)
-        {
-          if (report != NULL)
-            g_string_append_printf (report, "\n- task “%s”: %s",
-                                    ta_task_get_name (task), error->message);
-          g_ptr_array_add (errors, error);
-        }
-      g_object_unref (task);
-    }
-
-  return errors;
-}
-
-/* Any thread: registers a new task, before it is queued, so that a stop
- * racing with its spawn always finds it. */
-void
-ta_runner_core_add_task (TaRunnerCore *core,
-                         TaTask       *task)
-{
-  ta_monitor_lock (&core->monitor);
-  g_queue_push_tail_link (&core->tasks, &task->core_link);
-  g_object_ref (task);
-  core->n_spawned++;
-  ta_monitor_unlock (&core->monitor);
-}
-
-/* Any thread: a task that could not be queued fails with @error (copied)
- * and is dropped; failing a task nobody will see is not worth a report.
- * Consumes the caller's reference. */
-void
-ta_runner_core_reject_task (TaRunnerCore *core,
-                            TaTask       *task,
-                            const GError *error)
-{
-  ta_task_mark_retrieved (task);
-  ta_task_force_complete (task, error);
-  g_object_unref (task);
-}
-
-/* Any thread: a task completed. Moves it off the outstanding list, and
- * onto the failed one when its error must be reported if nobody takes it.
- * Returns whether it went there: not once the stop collected that list. */
-gboolean
-ta_runner_core_task_done (TaRunnerCore *core,
-                          TaTask       *task,
-                          gboolean      failed)
-{
-  gboolean quit = FALSE;
-  gboolean linked = FALSE;
-
-  ta_monitor_lock (&core->monitor);
-  if (task->core_link.prev != NULL || core->tasks.head == &task->core_link)
-    {
-      g_queue_unlink (&core->tasks, &task->core_link);
-      if (failed && !core->failed_closed)
-        {
-          g_queue_push_tail_link (&core->failed, &task->core_link);
-          task->in_failed = TRUE;
-          linked = TRUE;
-          /* The list's reference moves with the link. */
-        }
-      else
-        {
-          g_object_unref (task);
-        }
-      quit = core->draining && g_queue_is_empty (&core->tasks);
-    }
-  ta_monitor_unlock (&core->monitor);
-
-  if (quit)
-    g_main_loop_quit (core->loop);
-
-  return linked;
-}
-
-/* Any thread: somebody saw the task's error. */
-void
-ta_runner_core_task_retrieved (TaRunnerCore *core,
-                               TaTask       *task)
-{
-  gboolean unlinked = FALSE;
-
-  ta_monitor_lock (&core->monitor);
-  if (task->in_failed)
-    {
-      g_queue_unlink (&core->failed, &task->core_link);
-      task->in_failed = FALSE;
-      unlinked = TRUE;
-    }
-  ta_monitor_unlock (&core->monitor);
-
-  if (unlinked)
-    g_object_unref (task);
-}
-
 /* Why @core refuses work: it never started, or it stopped. */
 void
 ta_runner_core_set_not_running_error (TaRunnerCore  *core,
@@ -354,3 +219,85 @@ ta_runner_core_kick_and_wait (TaRunnerCore *core)
 {
   ta_inbox_kick_and_wait (core->inbox);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The runner as a scheduler                                               */
+/* ---------------------------------------------------------------------- */
+
+static void
+ta_runner_scheduler_ref (TaScheduler *scheduler)
+{
+  ta_runner_core_ref ((TaRunnerCore *) scheduler);
+}
+
+static void
+ta_runner_scheduler_unref (TaScheduler *scheduler)
+{
+  ta_runner_core_unref ((TaRunnerCore *) scheduler);
+}
+
+/* Through the inbox, which refuses work once the runner stops. */
+static gboolean
+ta_runner_scheduler_submit (TaScheduler  *scheduler,
+                            TaTask       *task,
+                            GError      **error)
+{
+  TaRunnerCore *core = (TaRunnerCore *) scheduler;
+
+  if (ta_inbox_push (core->inbox, &task->item))
+    return TRUE;
+
+  g_object_unref (task);  /* the queue's reference, never taken */
+  ta_runner_core_set_not_running_error (core, error);
+
+  return FALSE;
+}
+
+/* In a later dispatch of the inbox, even while the runner stops. */
+static void
+ta_runner_scheduler_publish (TaScheduler *scheduler,
+                             TaWorkItem  *item)
+{
+  ta_inbox_push_local (((TaRunnerCore *) scheduler)->inbox, item);
+}
+
+/* The stop waited for the cancelled tasks: the loop may end. */
+static void
+ta_runner_scheduler_drained (TaScheduler *scheduler)
+{
+  g_main_loop_quit (((TaRunnerCore *) scheduler)->loop);
+}
+
+static gint64
+ta_runner_scheduler_resolve_timeout (TaScheduler *scheduler,
+                                     gint64       timeout_us)
+{
+  return ta_runner_core_resolve_timeout ((TaRunnerCore *) scheduler, timeout_us);
+}
+
+static TaActivity
+ta_runner_scheduler_push_activity (TaScheduler *scheduler,
+                                   const char  *prefix,
+                                   const char  *name,
+                                   const char  *suffix)
+{
+  return ta_runner_core_push_activity ((TaRunnerCore *) scheduler, prefix, name, suffix);
+}
+
+static void
+ta_runner_scheduler_pop_activity (TaScheduler *scheduler,
+                                  TaActivity   previous)
+{
+  ta_runner_core_pop_activity ((TaRunnerCore *) scheduler, previous);
+}
+
+static const TaSchedulerClass ta_runner_scheduler_class = {
+  .ref = ta_runner_scheduler_ref,
+  .unref = ta_runner_scheduler_unref,
+  .submit = ta_runner_scheduler_submit,
+  .publish = ta_runner_scheduler_publish,
+  .drained = ta_runner_scheduler_drained,
+  .resolve_timeout = ta_runner_scheduler_resolve_timeout,
+  .push_activity = ta_runner_scheduler_push_activity,
+  .pop_activity = ta_runner_scheduler_pop_activity,
+};

@@ -8,6 +8,7 @@
 #include "ta-runner.h"
 #include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
+#include "ta-scheduler-private.h"
 
 G_BEGIN_DECLS
 
@@ -27,22 +28,10 @@ typedef enum {
  */
 typedef struct _TaRunnerCore TaRunnerCore;
 
-/*
- * What the runner thread is doing on behalf of ta-glib, for reports about
- * a loop that does not respond: "<prefix><name><suffix>". The strings
- * must stay valid until the activity is popped.
- */
-typedef struct
-{
-  const char *prefix;
-  const char *name;
-  const char *suffix;
-} TaActivity;
-
 struct _TaRunnerCore
 {
+  TaScheduler      scheduler;       /* first: a runner is a scheduler */
   gatomicrefcount  ref_count;
-  guint64          serial;          /* immutable, unique per process */
   char            *name;            /* immutable */
   GMainContext    *context;         /* immutable */
   GMainLoop       *loop;            /* immutable */
@@ -52,15 +41,10 @@ struct _TaRunnerCore
   TaCoreState      state;
   gboolean         iterating;       /* the loop has iterated once */
   gboolean         thread_alive;    /* between thread start and exit */
-  GQueue           tasks;           /* outstanding TaTask, strong refs */
-  GQueue           failed;          /* done, error not retrieved, strong */
-  guint64          n_spawned;
-  gboolean         draining;        /* stop is waiting for cancelled tasks */
   gboolean         drain_expired;   /* runner thread: the stop's deadline
                                      * failed what was left */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
-  gboolean         failed_closed;   /* the stop collected the failed list */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
 
   GMutex           waiters_mutex;
@@ -81,10 +65,6 @@ struct _TaRunnerCore
   TaThreadHookFunc thread_hook;
   gpointer         thread_hook_data;
   GDestroyNotify   thread_hook_destroy;
-
-  /* For a pool (TaExecutor) rather than a runner: its tasks run on worker
-   * threads, which publish their outcomes themselves. Immutable. */
-  void           (*defer_publish) (TaTask *task);
 };
 
 TaRunnerCore *ta_runner_core_new              (const char   *name);
@@ -93,7 +73,6 @@ TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
 void          ta_runner_core_set_current      (TaRunnerCore *core);
 void          ta_runner_core_unref            (TaRunnerCore *core);
 gboolean      ta_runner_core_is_current       (TaRunnerCore *core);
-guint64       ta_runner_core_current_serial   (void);
 TaRunnerCore *ta_runner_core_peek_current     (void);
 gint64        ta_runner_core_resolve_timeout  (TaRunnerCore *core,
                                                gint64        timeout_us);
@@ -104,19 +83,7 @@ TaActivity    ta_runner_core_push_activity    (TaRunnerCore *core,
 void          ta_runner_core_pop_activity     (TaRunnerCore *core,
                                                TaActivity    previous);
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
-void          ta_runner_core_add_task         (TaRunnerCore *core,
-                                               TaTask       *task);
-void          ta_runner_core_reject_task      (TaRunnerCore *core,
-                                               TaTask       *task,
-                                               const GError *error);
-gboolean      ta_runner_core_task_done        (TaRunnerCore *core,
-                                               TaTask       *task,
-                                               gboolean      failed);
-void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
-                                               TaTask       *task);
 char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
-GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
-                                               GString      *report);
 void          ta_runner_core_kick             (TaRunnerCore *core);
 void          ta_runner_core_kick_and_wait    (TaRunnerCore *core);
 void          ta_runner_core_set_not_running_error (TaRunnerCore  *core,

@@ -25,11 +25,7 @@ ta_runner_drain_timeout_cb (gpointer user_data)
   GPtrArray *late;
 
   /* Tasks that did not honour their cancellation in time fail now. */
-  ta_monitor_lock (&core->monitor);
-  late = g_ptr_array_new_with_free_func (g_object_unref);
-  for (GList *l = core->tasks.head; l != NULL; l = l->next)
-    g_ptr_array_add (late, g_object_ref (l->data));
-  ta_monitor_unlock (&core->monitor);
+  late = ta_ledger_dup_tasks (&core->scheduler.ledger);
 
   for (guint i = 0; i < late->len; i++)
     {
@@ -55,7 +51,6 @@ ta_shutdown_item_func (TaWorkItem *item,
   TaRunnerCore *core = shutdown->core;
   GPtrArray *outstanding;
   TaActivity previous;
-  gboolean empty;
 
   if (!run)
     {
@@ -65,12 +60,9 @@ ta_shutdown_item_func (TaWorkItem *item,
 
   previous = ta_runner_core_push_activity (core, "the runner's stop (cancelling its tasks)", NULL, NULL);
 
-  ta_monitor_lock (&core->monitor);
-  core->draining = TRUE;
-  outstanding = g_ptr_array_new_with_free_func (g_object_unref);
-  for (GList *l = core->tasks.head; l != NULL; l = l->next)
-    g_ptr_array_add (outstanding, g_object_ref (l->data));
-  ta_monitor_unlock (&core->monitor);
+  /* From now on the completion of the last task ends the loop. */
+  ta_ledger_start_drain (&core->scheduler.ledger);
+  outstanding = ta_ledger_dup_tasks (&core->scheduler.ledger);
 
   /* Tens of thousands of tasks take a while to cancel: the deadline
    * stands, and fails the rest. */
@@ -83,11 +75,7 @@ ta_shutdown_item_func (TaWorkItem *item,
     }
   g_ptr_array_unref (outstanding);
 
-  ta_monitor_lock (&core->monitor);
-  empty = g_queue_is_empty (&core->tasks);
-  ta_monitor_unlock (&core->monitor);
-
-  if (empty)
+  if (ta_ledger_is_empty (&core->scheduler.ledger))
     g_main_loop_quit (core->loop);
 
   ta_runner_core_pop_activity (core, previous);
@@ -237,7 +225,7 @@ ta_runner_thread_main (gpointer user_data)
   if (core->detached)
     {
       GString *report = g_string_new (NULL);
-      GPtrArray *unretrieved = ta_runner_core_take_unretrieved (core, report);
+      GPtrArray *unretrieved = ta_ledger_take_unretrieved (&core->scheduler.ledger, report);
 
       if (unretrieved->len > 0)
         g_warning ("Runner “%s” was finalized on its own thread; task errors "
@@ -274,10 +262,8 @@ ta_runner_core_abandon (TaRunnerCore *core)
   ta_inbox_kill (core->inbox);
   ta_runner_core_detach_waiters (core);
 
+  outstanding = ta_ledger_dup_tasks (&core->scheduler.ledger);
   ta_monitor_lock (&core->monitor);
-  outstanding = g_ptr_array_new_with_free_func (g_object_unref);
-  for (GList *l = core->tasks.head; l != NULL; l = l->next)
-    g_ptr_array_add (outstanding, g_object_ref (l->data));
   running = g_ptr_array_copy (core->running_calls, NULL, NULL);
   /* The calls stay alive: the stuck thread holds them until they return. */
   for (guint i = 0; i < running->len; i++)

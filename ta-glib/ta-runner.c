@@ -809,7 +809,7 @@ ta_runner_stop_internal (TaRunner  *self,
       ta_runner_core_abandon (core);
     }
 
-  unretrieved = ta_runner_core_take_unretrieved (core, report);
+  unretrieved = ta_ledger_take_unretrieved (&core->scheduler.ledger, report);
   ok = !alive && unretrieved->len == 0;
 
   /* The default executor goes with the runner, within what is left of
@@ -1436,9 +1436,6 @@ ta_runner_spawn (TaRunner        *self,
                  GCancellable    *cancellable,
                  GError         **error)
 {
-  TaRunnerCore *core;
-  TaTask *task;
-
   g_return_val_if_fail (TA_IS_RUNNER (self), NULL);
   g_return_val_if_fail (func != NULL, NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -1448,24 +1445,8 @@ ta_runner_spawn (TaRunner        *self,
                                    user_data_destroy, error))
     return NULL;
 
-  core = self->core;
-  task = ta_task_new_internal (core, name, func, user_data, user_data_destroy, cancellable);
-  ta_runner_core_add_task (core, task);
-
-  /* The inbox's reference, taken before the runner can drop it. */
-  g_object_ref (task);
-  if (!ta_inbox_push (core->inbox, &task->item))
-    {
-      GError *local_error = NULL;
-
-      g_object_unref (task);
-      ta_runner_core_set_not_running_error (core, &local_error);
-      ta_runner_core_reject_task (core, task, local_error);
-      g_propagate_error (error, local_error);
-      return NULL;
-    }
-
-  return task;
+  return ta_scheduler_spawn (&self->core->scheduler, name, func, user_data,
+                             user_data_destroy, cancellable, error);
 }
 
 /**

@@ -6,9 +6,8 @@
 #pragma once
 
 #include "ta-task.h"
-#include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
-#include "ta-runner-private.h"
+#include "ta-scheduler-private.h"
 
 G_BEGIN_DECLS
 
@@ -29,7 +28,7 @@ typedef enum {
 /* A task's start in two halves; see ta_task_begin(). */
 typedef struct
 {
-  TaRunnerCore *core;
+  TaScheduler  *scheduler;     /* borrowed: alive while the task runs */
   GCancellable *cancellable;   /* the task's own, alive with the task */
   GTask        *gtask;
   TaTaskFunc    func;
@@ -40,13 +39,12 @@ struct _TaTask
 {
   GObject          parent_instance;
 
-  TaWorkItem       item;            /* the start, then the publication,
-                                     * queued in the inbox */
-  GList            core_link;       /* guarded by core->monitor */
-  gboolean         in_failed;       /* guarded by core->monitor */
-  guint64          core_serial;     /* immutable: the runner's identity */
-  TaInbox         *core_inbox;      /* immutable; alive while the task runs */
-  void           (*core_defer_publish) (TaTask *task);  /* immutable */
+  TaWorkItem       item;            /* the start, queued by the scheduler */
+  TaWorkItem       publish_item;    /* the publication of what the GTask
+                                     * returned, on the scheduler's thread */
+  GList            ledger_link;     /* guarded by the scheduler's ledger */
+  gboolean         in_failed;       /* guarded by the scheduler's ledger */
+  guint64          scheduler_serial;/* immutable: the scheduler's identity */
   char            *name;            /* immutable; default_name or owned */
   char             default_name[26];/* "task-N" */
   GCancellable    *cancellable;     /* atomic, made when first needed, then
@@ -60,8 +58,9 @@ struct _TaTask
   GDestroyNotify   user_data_destroy;
 
   TaMonitor        monitor;         /* guards the fields below */
-  TaRunnerCore    *core;            /* strong until the task completes */
-  TaRunnerCore    *failed_core;     /* strong while in core->failed */
+  TaScheduler     *scheduler;       /* strong until the task completes */
+  TaScheduler     *failed_scheduler;/* strong while in its ledger's failed
+                                     * list */
   TaTaskState      state;
   gboolean         completing;      /* a completion is under way */
   gboolean         discarded;       /* force-completed: never starts */
@@ -91,7 +90,7 @@ struct _TaTask
   TaWorkItem       async_item;      /* posted there once the task is done */
 };
 
-TaTask *ta_task_new_internal   (TaRunnerCore   *core,
+TaTask *ta_task_new_internal   (TaScheduler    *scheduler,
                                 const char     *name,
                                 TaTaskFunc      func,
                                 gpointer        user_data,
@@ -131,7 +130,7 @@ gboolean      ta_task_check_deadlock     (TaTask  *self,
 gboolean      ta_task_report_locked      (TaTask  *self,
                                           GError **error);
 
-/* ta-task-run.c: the life cycle on the runner */
+/* ta-task-run.c: the life cycle where the task runs */
 void          ta_task_run_class_init     (void);
 void          ta_task_item_func          (TaWorkItem *item,
                                           gboolean    run);
@@ -142,8 +141,8 @@ void          ta_task_any_waiter_complete (TaWaiter *waiter);
 void          ta_task_post_async          (TaTask   *self);
 void          ta_task_async_result_iface_init (GAsyncResultIface *iface);
 
-/* Runs (or discards) what the task has queued, its start or its
- * publication, consuming the queue's reference. */
+/* Runs (or discards) the task's start, consuming the queue's
+ * reference. */
 static inline void
 ta_task_run_item (TaTask   *self,
                   gboolean  run)

@@ -295,7 +295,7 @@ ta_task_wait_any (TaTask  **tasks,
         }
       ta_monitor_unlock (&task->monitor);
 
-      would_deadlock |= ta_runner_core_current_serial () == task->core_serial;
+      would_deadlock |= ta_scheduler_current_serial () == task->scheduler_serial;
     }
 
   end_time = ta_end_time_from_timeout (timeout_us);

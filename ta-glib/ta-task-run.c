@@ -41,10 +41,11 @@ ta_task_complete (TaTask *self,
                   GTask  *gtask,
                   GError *error)
 {
-  TaRunnerCore *core;
-  TaRunnerCore *late_core = NULL;
+  TaScheduler *scheduler;
+  TaScheduler *late_scheduler = NULL;
   gboolean failed;
   gboolean failed_linked;
+  gboolean drained;
   gboolean post_async;
   GList *waiters;
 
@@ -58,15 +59,17 @@ ta_task_complete (TaTask *self,
   /* An error somebody has already seen is not reported again. */
   failed = ta_task_error_is_failure (error) && !self->retrieved;
   self->completing = TRUE;
-  core = g_steal_pointer (&self->core);
-  /* The error and the runner's record of it are in place before the task
-   * joins the runner's failed list, where a stop may look at it at once. */
+  scheduler = g_steal_pointer (&self->scheduler);
+  /* The error and the ledger's record of it are in place before the task
+   * joins the ledger's failed list, where a stop may look at it at once. */
   self->error = error;
   if (failed)
-    self->failed_core = ta_runner_core_ref (core);
+    self->failed_scheduler = ta_scheduler_ref (scheduler);
   ta_monitor_unlock (&self->monitor);
 
-  failed_linked = ta_runner_core_task_done (core, self, failed);
+  failed_linked = ta_ledger_task_done (&scheduler->ledger, self, failed, &drained);
+  if (drained && scheduler->klass->drained != NULL)
+    scheduler->klass->drained (scheduler);
 
   ta_monitor_lock (&self->monitor);
   self->state = TA_TASK_DONE;
@@ -74,7 +77,7 @@ ta_task_complete (TaTask *self,
   if (gtask != NULL)
     self->gtask = g_object_ref (gtask);
   if (failed && !failed_linked)
-    late_core = g_steal_pointer (&self->failed_core);
+    late_scheduler = g_steal_pointer (&self->failed_scheduler);
   waiters = ta_waiter_steal_all_locked (&self->waiters);
   post_async = self->async_callback != NULL;
   ta_monitor_broadcast (&self->monitor);
@@ -82,11 +85,11 @@ ta_task_complete (TaTask *self,
 
   /* Only a completion racing with the end of a stop gets here: the stop
    * has collected its report already. Say so rather than lose it. */
-  if (late_core != NULL)
+  if (late_scheduler != NULL)
     {
       g_warning ("Task “%s” failed after its runner “%s” stopped: %s",
-                 self->name, late_core->name, error->message);
-      ta_runner_core_unref (late_core);
+                 self->name, late_scheduler->name, error->message);
+      ta_scheduler_unref (late_scheduler);
     }
 
   for (GList *l = waiters; l != NULL; l = l->next)
@@ -105,7 +108,7 @@ ta_task_complete (TaTask *self,
   if (post_async)
     ta_task_post_async (self);
 
-  ta_runner_core_unref (core);
+  ta_scheduler_unref (scheduler);
 
   return TRUE;
 }
@@ -140,7 +143,7 @@ static void
 ta_task_publish_item_func (TaWorkItem *item,
                            gboolean    run)
 {
-  TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, item));
+  TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, publish_item));
   GTask *gtask = g_steal_pointer (&self->pending_gtask);
 
   ta_task_complete (self, gtask, g_steal_pointer (&self->pending_error));
@@ -155,6 +158,7 @@ ta_task_gtask_done_cb (GObject      *source_object,
 {
   TaTask *self = user_data;
   GTask *gtask = G_TASK (result);
+  TaScheduler *scheduler = ta_scheduler_get_current ();
 
   g_object_steal_qdata (G_OBJECT (gtask), gtask_quark);
 
@@ -171,13 +175,12 @@ ta_task_gtask_done_cb (GObject      *source_object,
 
   /* We are inside g_task_return_now(), which still writes to the GTask
    * once this callback returns: other threads must not touch it before
-   * then. Publishing from the inbox happens in a later dispatch; a pool's
-   * worker publishes once it is back from the dispatch. */
-  self->item.func = ta_task_publish_item_func;
-  if (self->core_defer_publish != NULL)
-    self->core_defer_publish (self);
-  else
-    ta_inbox_push_local (self->core_inbox, &self->item);
+   * then. The scheduler publishes once its thread is back from the
+   * dispatch. The GTask's context is the scheduler's, only ever iterated
+   * by its thread. */
+  g_assert (scheduler != NULL && scheduler->serial == self->scheduler_serial);
+  self->publish_item.func = ta_task_publish_item_func;
+  scheduler->klass->publish (scheduler, &self->publish_item);
 }
 
 static GError *
@@ -237,8 +240,9 @@ ta_task_begin_full (TaTask      *self,
       ta_monitor_unlock (&self->monitor);
       return FALSE;
     }
-  /* Not a reference: the core outlives the thread that runs its tasks. */
-  start->core = self->core;
+  /* Not a reference: the scheduler outlives the thread that runs its
+   * tasks. */
+  start->scheduler = self->scheduler;
   start->func = self->func;
   start->user_data = self->user_data;
   user_data_destroy = self->user_data_destroy;
@@ -346,9 +350,9 @@ ta_task_call (TaTask      *self,
 {
   TaActivity previous;
 
-  previous = ta_runner_core_push_activity (start->core, "task “", self->name, "”");
+  previous = ta_scheduler_push_activity (start->scheduler, "task “", self->name, "”");
   start->func (start->gtask, start->cancellable, start->user_data);
-  ta_runner_core_pop_activity (start->core, previous);
+  ta_scheduler_pop_activity (start->scheduler, previous);
 
   g_clear_object (&start->gtask);
 }
@@ -384,7 +388,7 @@ ta_task_item_func (TaWorkItem *item,
   else
     ta_task_force_complete (self, NULL);
 
-  g_object_unref (self);  /* the inbox's reference */
+  g_object_unref (self);  /* the queue's reference */
 }
 
 /*
@@ -426,21 +430,21 @@ ta_task_force_complete (TaTask       *self,
     ta_task_drop_start (self, &prepared);
 }
 
-/* Marks the error retrieved; drops the runner's record of it. */
+/* Marks the error retrieved; drops the ledger's record of it. */
 void
 ta_task_mark_retrieved (TaTask *self)
 {
-  TaRunnerCore *failed_core;
+  TaScheduler *failed_scheduler;
 
   ta_monitor_lock (&self->monitor);
   self->retrieved = TRUE;
-  failed_core = g_steal_pointer (&self->failed_core);
+  failed_scheduler = g_steal_pointer (&self->failed_scheduler);
   ta_monitor_unlock (&self->monitor);
 
-  if (failed_core != NULL)
+  if (failed_scheduler != NULL)
     {
-      ta_runner_core_task_retrieved (failed_core, self);
-      ta_runner_core_unref (failed_core);
+      ta_ledger_task_retrieved (&failed_scheduler->ledger, self);
+      ta_scheduler_unref (failed_scheduler);
     }
 }
 
@@ -454,11 +458,11 @@ ta_task_mark_retrieved (TaTask *self)
 GError *
 ta_task_take_failed_for_report (TaTask *self)
 {
-  TaRunnerCore *failed_core;
+  TaScheduler *failed_scheduler;
   GError *error = NULL;
 
   ta_monitor_lock (&self->monitor);
-  failed_core = g_steal_pointer (&self->failed_core);
+  failed_scheduler = g_steal_pointer (&self->failed_scheduler);
   if (!self->retrieved && self->error != NULL)
     {
       error = g_error_copy (self->error);
@@ -466,7 +470,7 @@ ta_task_take_failed_for_report (TaTask *self)
     }
   ta_monitor_unlock (&self->monitor);
 
-  g_clear_pointer (&failed_core, ta_runner_core_unref);
+  g_clear_pointer (&failed_scheduler, ta_scheduler_unref);
 
   return error;
 }

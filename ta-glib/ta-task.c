@@ -122,8 +122,8 @@ ta_task_finalize (GObject *object)
 
   ta_monitor_sync_for_finalize (&self->monitor);
   g_assert (g_queue_is_empty (&self->waiters));
-  g_assert (self->core == NULL || self->state == TA_TASK_PENDING);
-  g_assert (self->failed_core == NULL);
+  g_assert (self->scheduler == NULL || self->state == TA_TASK_PENDING);
+  g_assert (self->failed_scheduler == NULL);
   g_assert (self->prepared.gtask == NULL);
   g_assert (self->async_context == NULL);
 
@@ -131,7 +131,7 @@ ta_task_finalize (GObject *object)
   if (self->user_data_destroy != NULL)
     self->user_data_destroy (self->user_data);
 
-  g_clear_pointer (&self->core, ta_runner_core_unref);
+  g_clear_pointer (&self->scheduler, ta_scheduler_unref);
   g_clear_error (&self->error);
   g_clear_object (&self->gtask);
   if (self->result_kind == TA_RESULT_VALUE)
@@ -256,7 +256,7 @@ static void
 ta_task_init (TaTask *self)
 {
   ta_monitor_init (&self->monitor);
-  self->core_link.data = self;
+  self->ledger_link.data = self;
 }
 
 static void
@@ -267,7 +267,7 @@ ta_task_chain_cancel_cb (GCancellable *user_cancellable,
 }
 
 TaTask *
-ta_task_new_internal (TaRunnerCore   *core,
+ta_task_new_internal (TaScheduler    *scheduler,
                       const char     *name,
                       TaTaskFunc      func,
                       gpointer        user_data,
@@ -278,10 +278,8 @@ ta_task_new_internal (TaRunnerCore   *core,
   TaTask *self;
 
   self = g_object_new (TA_TYPE_TASK, NULL);
-  self->core = ta_runner_core_ref (core);
-  self->core_serial = core->serial;
-  self->core_inbox = core->inbox;
-  self->core_defer_publish = core->defer_publish;
+  self->scheduler = ta_scheduler_ref (scheduler);
+  self->scheduler_serial = scheduler->serial;
   if (name != NULL)
     self->name = g_strdup (name);
   else
@@ -395,7 +393,7 @@ gboolean
 ta_task_check_deadlock (TaTask  *self,
                         GError **error)
 {
-  if (ta_runner_core_current_serial () == self->core_serial)
+  if (ta_scheduler_current_serial () == self->scheduler_serial)
     {
       g_set_error (error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK,
                    "Waiting for task “%s” on its own runner thread would "
@@ -460,10 +458,10 @@ ta_task_wait (TaTask  *self,
   ta_monitor_lock (&self->monitor);
   if (self->state != TA_TASK_DONE)
     {
-      /* self->core is only cleared by a completion under way, which does
-       * not block: then any timeout will do. */
-      if (self->core != NULL)
-        timeout_us = ta_runner_core_resolve_timeout (self->core, timeout_us);
+      /* self->scheduler is only cleared by a completion under way, which
+       * does not block: then any timeout will do. */
+      if (self->scheduler != NULL)
+        timeout_us = ta_scheduler_resolve_timeout (self->scheduler, timeout_us);
       else if (timeout_us == TA_TIMEOUT_DEFAULT)
         timeout_us = TA_TIMEOUT_INFINITE;
       end_time = ta_end_time_from_timeout (timeout_us);
