@@ -39,7 +39,8 @@ void       ta_ledger_add              (TaLedger *self,
 gboolean   ta_ledger_task_done        (TaLedger *self,
                                        TaTask   *task,
                                        gboolean  failed,
-                                       gboolean *drained);
+                                       gboolean *drained,
+                                       gboolean *release);
 void       ta_ledger_task_retrieved   (TaLedger *self,
                                        TaTask   *task);
 GPtrArray *ta_ledger_dup_tasks        (TaLedger *self);

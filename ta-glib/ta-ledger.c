@@ -46,21 +46,24 @@ ta_ledger_add (TaLedger *self,
  * ta_ledger_task_done:
  * @failed: whether the task's error must be reported if nobody takes it
  * @drained: (out): set when this was the last task a drain waited for
+ * @release: (out): set when the caller must drop the ledger's reference
+ *   on @task, once it holds no lock
  *
  * A task completed: moves it off the list of tasks in flight, and onto
  * the failed one when @failed. Returns whether it went there: not once
- * the errors were collected.
+ * the errors were collected. Called with the task's monitor held.
  */
 gboolean
 ta_ledger_task_done (TaLedger *self,
                      TaTask   *task,
                      gboolean  failed,
-                     gboolean *drained)
+                     gboolean *drained,
+                     gboolean *release)
 {
   gboolean linked = FALSE;
-  gboolean unref = FALSE;
 
   *drained = FALSE;
+  *release = FALSE;
   ta_mutex_lock (&self->mutex);
   if (task->ledger_link.prev != NULL || self->tasks.head == &task->ledger_link)
     {
@@ -74,14 +77,11 @@ ta_ledger_task_done (TaLedger *self,
         }
       else
         {
-          unref = TRUE;
+          *release = TRUE;
         }
       *drained = self->draining && g_queue_is_empty (&self->tasks);
     }
   ta_mutex_unlock (&self->mutex);
-
-  if (unref)
-    g_object_unref (task);
 
   return linked;
 }

@@ -11,10 +11,22 @@
 
 G_BEGIN_DECLS
 
+/*
+ * A task's life, one enum under the task's monitor:
+ *
+ *   PENDING ──begin──> RUNNING ──its GTask returns──> COMPLETING ──> DONE
+ *      └──cancelled before it started, stop, abandon───┘
+ *
+ * COMPLETING: one completion claimed the task (its GTask returned, or a
+ * stop failed it); it publishes the outcome, and every other completion
+ * loses. A task never goes back.
+ */
 typedef enum {
-  TA_TASK_PENDING,     /* queued in the inbox */
-  TA_TASK_RUNNING,     /* the task function ran; its GTask is out there */
-  TA_TASK_DONE,
+  TA_TASK_PENDING,     /* queued where it runs, its function not taken */
+  TA_TASK_RUNNING,     /* its function taken: called or about to be; its
+                        * GTask is out there */
+  TA_TASK_COMPLETING,  /* a completion is publishing the outcome */
+  TA_TASK_DONE,        /* the outcome is published */
 } TaTaskState;
 
 typedef enum {
@@ -39,35 +51,39 @@ struct _TaTask
 {
   GObject          parent_instance;
 
-  TaWorkItem       item;            /* the start, queued by the scheduler */
-  TaWorkItem       publish_item;    /* the publication of what the GTask
-                                     * returned, on the scheduler's thread */
-  GList            ledger_link;     /* guarded by the scheduler's ledger */
-  gboolean         in_failed;       /* guarded by the scheduler's ledger */
-  guint64          scheduler_serial;/* immutable: the scheduler's identity */
-  char            *name;            /* immutable; default_name or owned */
+  /* Immutable once the task is made */
+  guint64          scheduler_serial;/* the scheduler's identity */
+  char            *name;            /* default_name or owned */
   char             default_name[26];/* "task-N" */
-  GCancellable    *cancellable;     /* atomic, made when first needed, then
-                                     * immutable; always our own */
-  GCancellable    *user_cancellable;/* immutable, chained to cancellable */
+  GCancellable    *user_cancellable;/* chained to cancellable */
   gulong           user_cancel_id;
 
-  /* Until the task starts; then owned by the GTask. Runner thread. */
+  /* Atomic: made when first needed, then immutable; always our own */
+  GCancellable    *cancellable;
+
+  /* Owned by the queue that holds them: the start, queued by the
+   * scheduler, and the publication of what the GTask returned, run on
+   * the scheduler's thread */
+  TaWorkItem       item;
+  TaWorkItem       publish_item;
+
+  /* Protected by the scheduler's ledger lock */
+  GList            ledger_link;
+  gboolean         in_failed;
+
+  /* Protected by the monitor. The first three until the task starts;
+   * then owned by its GTask. */
+  TaMonitor        monitor;
   TaTaskFunc       func;
   gpointer         user_data;
   GDestroyNotify   user_data_destroy;
-
-  TaMonitor        monitor;         /* guards the fields below */
-  TaScheduler     *scheduler;       /* strong until the task completes */
+  TaTaskState      state;
+  TaScheduler     *scheduler;       /* strong until COMPLETING */
   TaScheduler     *failed_scheduler;/* strong while in its ledger's failed
                                      * list */
-  TaTaskState      state;
-  gboolean         completing;      /* a completion is under way */
-  gboolean         discarded;       /* force-completed: never starts */
-  TaTaskStart      prepared;        /* RUNNING: begun by ta_task_prepare(),
-                                     * its function not called yet */
-  GTask           *pending_gtask;   /* runner thread: returned, not published */
-  GError          *pending_error;   /* runner thread: ditto */
+  TaTaskStart      prepared;        /* RUNNING: begun by
+                                     * ta_task_prepare_claimed(), its
+                                     * function not called yet */
   GError          *error;           /* DONE with an error */
   GTask           *gtask;           /* DONE successfully: holds the result */
   GQueue           waiters;         /* TaWaiter */
@@ -76,6 +92,11 @@ struct _TaTask
   gboolean         result_boolean;
   gssize           result_int;
   GValue           result_value;
+
+  /* The scheduler's thread only, between the GTask's return and the
+   * publication */
+  GTask           *pending_gtask;
+  GError          *pending_error;
 
   /* ta_task_complete_async(): the task itself is the result its callback
    * gets. Set once, under the monitor; read by the completion that posts

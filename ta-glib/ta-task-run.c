@@ -27,72 +27,71 @@ ta_task_error_is_failure (const GError *error)
   return error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
-/*
- * ta_task_complete:
- * @gtask: (nullable) (transfer none): the returned task, on success
- * @error: (nullable) (transfer full): the error, on failure
- *
- * Completes the handle once; later calls lose and return %FALSE. Any
- * thread, no lock held.
- */
-
-static gboolean
-ta_task_complete (TaTask *self,
-                  GTask  *gtask,
-                  GError *error)
+/* What a completion does once the task's monitor is released. */
+typedef struct
 {
-  TaScheduler *scheduler;
-  TaScheduler *late_scheduler = NULL;
-  gboolean failed;
-  gboolean failed_linked;
-  gboolean drained;
-  gboolean post_async;
-  GList *waiters;
+  TaScheduler *scheduler;       /* the task's reference */
+  TaScheduler *late_scheduler;  /* failed after the stop collected errors */
+  GList       *waiters;
+  gboolean     post_async;
+  gboolean     drained;
+  gboolean     release;         /* the ledger's reference, to drop */
+} TaCompletion;
 
-  ta_monitor_lock (&self->monitor);
-  if (self->state == TA_TASK_DONE || self->completing)
-    {
-      ta_monitor_unlock (&self->monitor);
-      g_clear_error (&error);
-      return FALSE;
-    }
+/*
+ * Called with the monitor locked, in %TA_TASK_COMPLETING: publishes the
+ * outcome. The error is in place before the task joins the ledger's
+ * failed list, where a stop may look at it at once, and the task is DONE
+ * (seen by waiters, who may retrieve the error) only once it is there.
+ * Lock order: the task's monitor, then the ledger's lock.
+ */
+static void
+ta_task_complete_locked (TaTask       *self,
+                         GTask        *gtask,
+                         GError       *error,
+                         TaCompletion *completion)
+{
+  gboolean failed;
+
+  g_assert (self->state == TA_TASK_COMPLETING);
+
   /* An error somebody has already seen is not reported again. */
   failed = ta_task_error_is_failure (error) && !self->retrieved;
-  self->completing = TRUE;
-  scheduler = g_steal_pointer (&self->scheduler);
-  /* The error and the ledger's record of it are in place before the task
-   * joins the ledger's failed list, where a stop may look at it at once. */
+  completion->scheduler = g_steal_pointer (&self->scheduler);
   self->error = error;
-  if (failed)
-    self->failed_scheduler = ta_scheduler_ref (scheduler);
-  ta_monitor_unlock (&self->monitor);
+  if (ta_ledger_task_done (&completion->scheduler->ledger, self, failed,
+                           &completion->drained, &completion->release))
+    self->failed_scheduler = ta_scheduler_ref (completion->scheduler);
+  else if (failed)
+    completion->late_scheduler = ta_scheduler_ref (completion->scheduler);
 
-  failed_linked = ta_ledger_task_done (&scheduler->ledger, self, failed, &drained);
-  if (drained && scheduler->klass->drained != NULL)
-    scheduler->klass->drained (scheduler);
-
-  ta_monitor_lock (&self->monitor);
   self->state = TA_TASK_DONE;
-  self->completing = FALSE;
   if (gtask != NULL)
     self->gtask = g_object_ref (gtask);
-  if (failed && !failed_linked)
-    late_scheduler = g_steal_pointer (&self->failed_scheduler);
-  waiters = ta_waiter_steal_all_locked (&self->waiters);
-  post_async = self->async_callback != NULL;
+  completion->waiters = ta_waiter_steal_all_locked (&self->waiters);
+  completion->post_async = self->async_callback != NULL;
   ta_monitor_broadcast (&self->monitor);
-  ta_monitor_unlock (&self->monitor);
+}
+
+/* The rest, with no lock held: wakes who waits, reports a failure nobody
+ * can collect any more. */
+static void
+ta_task_complete_unlocked (TaTask       *self,
+                           TaCompletion *completion)
+{
+  TaScheduler *scheduler = completion->scheduler;
+  const GError *error = self->error;  /* immutable once DONE */
 
   /* Only a completion racing with the end of a stop gets here: the stop
    * has collected its report already. Say so rather than lose it. */
-  if (late_scheduler != NULL)
+  if (completion->late_scheduler != NULL)
     {
       g_warning ("Task “%s” failed after its runner “%s” stopped: %s",
-                 self->name, late_scheduler->name, error->message);
-      ta_scheduler_unref (late_scheduler);
+                 self->name, completion->late_scheduler->name, error->message);
+      ta_scheduler_unref (completion->late_scheduler);
     }
 
-  for (GList *l = waiters; l != NULL; l = l->next)
+  for (GList *l = completion->waiters; l != NULL; l = l->next)
     {
       TaWaiter *waiter = l->data;
 
@@ -103,14 +102,63 @@ ta_task_complete (TaTask *self,
       else
         ta_waiter_complete_boolean (waiter, TRUE);
     }
-  g_list_free (waiters);
+  g_list_free (completion->waiters);
 
-  if (post_async)
+  if (completion->post_async)
     ta_task_post_async (self);
 
+  if (completion->drained && scheduler->klass->drained != NULL)
+    scheduler->klass->drained (scheduler);
+
+  if (completion->release)
+    g_object_unref (self);
+
   ta_scheduler_unref (scheduler);
+}
+
+/*
+ * ta_task_complete:
+ * @gtask: (nullable) (transfer none): the returned task, on success
+ * @error: (nullable) (transfer full): the error, on failure
+ *
+ * Completes the task, unless another completion claimed it first: then
+ * returns %FALSE. Any thread, no lock held; the caller holds a reference.
+ */
+static gboolean
+ta_task_complete (TaTask *self,
+                  GTask  *gtask,
+                  GError *error)
+{
+  TaCompletion completion = { NULL, };
+
+  ta_monitor_lock (&self->monitor);
+  if (self->state >= TA_TASK_COMPLETING)
+    {
+      ta_monitor_unlock (&self->monitor);
+      g_clear_error (&error);
+      return FALSE;
+    }
+  self->state = TA_TASK_COMPLETING;
+  ta_task_complete_locked (self, gtask, error, &completion);
+  ta_monitor_unlock (&self->monitor);
+
+  ta_task_complete_unlocked (self, &completion);
 
   return TRUE;
+}
+
+/* Completes a task that the caller claimed (%TA_TASK_COMPLETING). */
+static void
+ta_task_complete_claimed (TaTask *self,
+                          GError *error)
+{
+  TaCompletion completion = { NULL, };
+
+  ta_monitor_lock (&self->monitor);
+  ta_task_complete_locked (self, NULL, error, &completion);
+  ta_monitor_unlock (&self->monitor);
+
+  ta_task_complete_unlocked (self, &completion);
 }
 
 /* Runner thread: the GTask returned. */
@@ -225,9 +273,9 @@ ta_task_begin_full (TaTask      *self,
   gboolean cancelled;
 
   ta_monitor_lock (&self->monitor);
-  /* A stop that gave up on the task may have taken its function already,
-   * and not completed it yet. */
-  if (self->state != TA_TASK_PENDING || self->completing || self->discarded)
+  /* A stop that gave up on the task may have taken its function already
+   * (the task is COMPLETING then). */
+  if (self->state != TA_TASK_PENDING)
     {
       ta_monitor_unlock (&self->monitor);
       return FALSE;
@@ -249,15 +297,14 @@ ta_task_begin_full (TaTask      *self,
   self->func = NULL;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
-  if (!cancelled)
-    self->state = TA_TASK_RUNNING;
+  self->state = cancelled ? TA_TASK_COMPLETING : TA_TASK_RUNNING;
   ta_monitor_unlock (&self->monitor);
 
   if (cancelled)
     {
       if (user_data_destroy != NULL)
         user_data_destroy (start->user_data);
-      ta_task_complete (self, NULL, ta_task_new_not_started_error (self));
+      ta_task_complete_claimed (self, ta_task_new_not_started_error (self));
       return FALSE;
     }
 
@@ -329,7 +376,7 @@ ta_task_prepare_claimed (gpointer claimed)
     {
       ta_monitor_lock (&self->monitor);
       /* Unless a stop gave up on it in the meantime. */
-      if (self->state == TA_TASK_RUNNING && !self->completing && !self->discarded)
+      if (self->state == TA_TASK_RUNNING)
         {
           self->prepared = start;
           kept = TRUE;
@@ -406,25 +453,29 @@ ta_task_force_complete (TaTask       *self,
 {
   GDestroyNotify user_data_destroy;
   gpointer user_data;
-
   TaTaskStart prepared;
+  gboolean claimed;
 
+  /* Claimed at once, with the function taken: it never starts now. */
   ta_monitor_lock (&self->monitor);
   user_data = self->user_data;
   user_data_destroy = self->user_data_destroy;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
   self->func = NULL;
-  self->discarded = TRUE;
   prepared = self->prepared;
   self->prepared.gtask = NULL;
+  claimed = self->state < TA_TASK_COMPLETING;
+  if (claimed)
+    self->state = TA_TASK_COMPLETING;
   ta_monitor_unlock (&self->monitor);
 
   if (user_data_destroy != NULL)
     user_data_destroy (user_data);
 
-  ta_task_complete (self, NULL,
-                    error != NULL ? g_error_copy (error) : ta_task_new_stopped_error (self));
+  if (claimed)
+    ta_task_complete_claimed (self, error != NULL ? g_error_copy (error) :
+                                                    ta_task_new_stopped_error (self));
 
   if (prepared.gtask != NULL)
     ta_task_drop_start (self, &prepared);
