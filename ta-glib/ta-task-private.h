@@ -93,8 +93,10 @@ struct _TaTask
   gssize           result_int;
   GValue           result_value;
 
-  /* The scheduler's thread only, between the GTask's return and the
-   * publication */
+  /* The scheduler's thread only: the task function is being called; the
+   * GTask returned during the call; what it returned, until published */
+  gboolean         calling;
+  gboolean         returned_in_call;
   GTask           *pending_gtask;
   GError          *pending_error;
 

@@ -223,12 +223,16 @@ ta_task_gtask_done_cb (GObject      *source_object,
 
   /* We are inside g_task_return_now(), which still writes to the GTask
    * once this callback returns: other threads must not touch it before
-   * then. The scheduler publishes once its thread is back from the
-   * dispatch. The GTask's context is the scheduler's, only ever iterated
-   * by its thread. */
+   * then. A task function that returned at once is published as soon as
+   * it is back (ta_task_call()); otherwise the scheduler publishes once
+   * its thread is back from the dispatch. The GTask's context is the
+   * scheduler's, only ever iterated by its thread. */
   g_assert (scheduler != NULL && scheduler->serial == self->scheduler_serial);
   self->publish_item.func = ta_task_publish_item_func;
-  scheduler->klass->publish (scheduler, &self->publish_item);
+  if (self->calling)
+    self->returned_in_call = TRUE;
+  else
+    scheduler->klass->publish (scheduler, &self->publish_item);
 }
 
 static GError *
@@ -398,10 +402,21 @@ ta_task_call (TaTask      *self,
   TaActivity previous;
 
   previous = ta_scheduler_push_activity (start->scheduler, "task “", self->name, "”");
+  self->calling = TRUE;
   start->func (start->gtask, start->cancellable, start->user_data);
+  self->calling = FALSE;
   ta_scheduler_pop_activity (start->scheduler, previous);
 
   g_clear_object (&start->gtask);
+
+  /* Returned during the call: g_task_return_now() is over by now, and
+   * the outcome can be published without another trip through the
+   * scheduler. */
+  if (self->returned_in_call)
+    {
+      self->returned_in_call = FALSE;
+      self->publish_item.func (&self->publish_item, TRUE);
+    }
 }
 
 void
