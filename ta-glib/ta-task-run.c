@@ -208,7 +208,9 @@ ta_task_gtask_done_cb (GObject      *source_object,
   GTask *gtask = G_TASK (result);
   TaScheduler *scheduler = ta_scheduler_get_current ();
 
-  g_object_steal_qdata (G_OBJECT (gtask), gtask_quark);
+  /* Watched only if it did not return during the call. */
+  if (!self->calling)
+    g_object_steal_qdata (G_OBJECT (gtask), gtask_quark);
 
   if (g_task_had_error (gtask))
     {
@@ -301,27 +303,45 @@ ta_task_begin_full (TaTask      *self,
   self->func = NULL;
   self->user_data = NULL;
   self->user_data_destroy = NULL;
-  self->state = cancelled ? TA_TASK_COMPLETING : TA_TASK_RUNNING;
-  ta_monitor_unlock (&self->monitor);
-
   if (cancelled)
     {
+      self->state = TA_TASK_COMPLETING;
+      ta_monitor_unlock (&self->monitor);
+
       if (user_data_destroy != NULL)
         user_data_destroy (start->user_data);
       ta_task_complete_claimed (self, ta_task_new_not_started_error (self));
       return FALSE;
     }
 
+  /* Under the monitor, so that a start begun ahead of its turn is kept in
+   * the same step: no user code runs here. */
+  self->state = TA_TASK_RUNNING;
   start->gtask = g_task_new (NULL, start->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
   g_task_set_source_tag (start->gtask, ta_task_begin);
   g_task_set_name (start->gtask, self->name);
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
   g_task_set_check_cancellable (start->gtask, FALSE);
-  g_object_set_qdata_full (G_OBJECT (start->gtask), gtask_quark, self,
-                           ta_task_gtask_finalized_cb);
+  if (prepare)
+    self->prepared = *start;
+  ta_monitor_unlock (&self->monitor);
 
   return TRUE;
+}
+
+/*
+ * Ties @gtask to the task until it returns, to learn if it is finalized
+ * without returning. Only for a GTask that did not return during the task
+ * function's call (most return at once): the scheduler's thread, while it
+ * holds a reference on @gtask.
+ */
+static void
+ta_task_watch_gtask (TaTask *self,
+                     GTask  *gtask)
+{
+  g_object_set_qdata_full (G_OBJECT (gtask), gtask_quark, self,
+                           ta_task_gtask_finalized_cb);
 }
 
 gboolean
@@ -342,6 +362,9 @@ static void
 ta_task_drop_start (TaTask      *self,
                     TaTaskStart *start)
 {
+  /* Its return may be dropped with its context: the GTask callback's
+   * reference then goes with the GTask. */
+  ta_task_watch_gtask (self, start->gtask);
   ta_task_return_error_in_context (g_steal_pointer (&start->gtask),
                                    ta_task_new_not_started_error (self));
 }
@@ -374,23 +397,9 @@ ta_task_prepare_claimed (gpointer claimed)
 {
   TaTask *self = claimed;
   TaTaskStart start;
-  gboolean kept = FALSE;
 
-  if (ta_task_begin_full (self, &start, TRUE))
-    {
-      ta_monitor_lock (&self->monitor);
-      /* Unless a stop gave up on it in the meantime. */
-      if (self->state == TA_TASK_RUNNING)
-        {
-          self->prepared = start;
-          kept = TRUE;
-        }
-      ta_monitor_unlock (&self->monitor);
-
-      if (!kept)
-        ta_task_drop_start (self, &start);
-    }
-
+  /* Kept in self->prepared when begun. */
+  ta_task_begin_full (self, &start, TRUE);
   g_object_unref (self);
 }
 
@@ -407,6 +416,8 @@ ta_task_call (TaTask      *self,
   self->calling = FALSE;
   ta_scheduler_pop_activity (start->scheduler, previous);
 
+  if (!self->returned_in_call)
+    ta_task_watch_gtask (self, start->gtask);
   g_clear_object (&start->gtask);
 
   /* Returned during the call: g_task_return_now() is over by now, and
