@@ -33,11 +33,12 @@ importing only modules on a lower floor (the bottom first)::
     _ta_blocking      sliced blocking waits and the Ctrl-C guard
     _ta_bridge        awaiting the library's _async calls from any loop
     _ta_tasks         BackgroundTask, done callbacks, waits over tasks
-    _ta_stop          the end of a runner's stop, force stop, error report
+    _ta_stop          a runner's stop: cancel, join, report, force down
     _ta_control       Client, ExecutionRequest, RequestFuture
-    _ta_jobs          Python task functions and executor jobs, Ta.Task
+    _ta_jobs          Python task functions and jobs: what they raise
     _ta_offload       GValues of offloaded introspected calls
-    Ta                Runner, Event, Future, Queue, Executor, Server, Stall
+    Ta                Runner, Event, Future, Queue, Executor, Server, Stall,
+                      Task
 """
 
 import asyncio
@@ -64,21 +65,19 @@ _LibraryClient = Ta.Client
 from ._ta_async_utils import TimeoutTimer, run_or_raise, wait_for_or_cancel  # noqa: E402
 from ._ta_blocking import (_blocking_wait, _check_not_on_loop, _interrupts,  # noqa: E402
                            _raise_wait_error, _wait_us)
-from ._ta_bridge import _gio_await  # noqa: E402
+from ._ta_bridge import _AsyncEvent, _gio_await  # noqa: E402
 from ._ta_control import (Client, ExecutionRequest, RequestFuture,  # noqa: E402
                           _server_handle_request)
 from ._ta_errors import (EventLoopTimeoutError, ExceptionGroup,  # noqa: E402
                          ForcedThreadShutdown, QueueClosedError,
                          RunnerNotRunningError, ShutdownType, _Waiting,
                          _failed_error, _ta_error)
-from ._ta_guest_loop import (_RunnerState, _cancel_everything, _live_lock,  # noqa: E402
-                             _live_runners)
+from ._ta_guest_loop import _RunnerState, _live_lock, _live_runners  # noqa: E402
 from ._ta_jobs import _run, _run_async, _run_finish, _spawn, _with_original  # noqa: E402
 from ._ta_offload import _offload_result, _offload_value  # noqa: E402
-from ._ta_stop import _LibraryStop, _finish_stop  # noqa: E402
+from ._ta_stop import _stop  # noqa: E402
 from ._ta_tasks import BackgroundTask, _close_unused, _LoopCall, as_completed, wait_any  # noqa: E402
-from ._ta_timeouts import (USE_DEFAULT_TIMEOUT, _Deadline, _from_us,  # noqa: E402
-                           _setting_us, _to_us)
+from ._ta_timeouts import USE_DEFAULT_TIMEOUT, _from_us, _setting_us, _to_us  # noqa: E402
 
 __all__ = ['TimeoutTimer', 'run_or_raise', 'wait_for_or_cancel', 'as_completed',
            'wait_any', 'USE_DEFAULT_TIMEOUT', 'EventLoopTimeoutError',
@@ -258,55 +257,7 @@ class Runner(Ta.Runner):
         yields is brought down and reported with a warning;
         :attr:`shutdown_type` says how that went.
         """
-        if self.in_runner_loop or Ta.Runner.is_runner_thread(self):
-            raise RuntimeError(f'Runner {self.props.name!r} cannot be stopped from '
-                               'its own thread: stop would wait for itself')
-        state = self._ta_state()
-        if state.stop_done:
-            return
-        if not state.stopped:
-            # Once: a stop that Ctrl-C interrupted goes on from where it
-            # was, with what is left of the same time.
-            state.stopped = True
-            state.stop_exit_timeout = self.exit_timeout
-            state.stop_deadline = _Deadline(state.stop_exit_timeout)
-            if Ta.Runner.is_running(self) and state.loop is not None:
-                state.stop_cancel = self._create_task(_cancel_everything(state), True)
-        exit_timeout = state.stop_exit_timeout
-        deadline = state.stop_deadline
-
-        # Cancel every asyncio task, and let them finish, within three
-        # quarters of the time; the library's stop gets the rest.
-        if state.stop_cancel is not None:
-            try:
-                state.stop_cancel.wait(deadline.remaining(0.75))
-            except (EventLoopTimeoutError, RunnerNotRunningError,
-                    asyncio.CancelledError):
-                pass
-            except Exception:
-                traceback.print_exc()
-            state.stop_cancel = None
-
-        # The library's stop takes up to what is left of exit_timeout. On
-        # the main thread another thread makes it, so that Ctrl-C can
-        # interrupt the wait for it.
-        with state.stop_lock:
-            if state.stop_library is None:
-                state.stop_library = _LibraryStop(self, deadline.remaining())
-        state.stop_library.wait()
-        with _live_lock:
-            _live_runners.discard(self)
-        # What follows, once, by one of the threads that stop the runner.
-        with state.stop_lock:
-            if state.stop_finishing:
-                return
-            state.stop_finishing = True
-        try:
-            _finish_stop(self, state, exit_timeout)
-        except BaseException:
-            if not state.stop_done:
-                state.stop_finishing = False
-            raise
+        _stop(self)
 
     def spawn(self, name, func, *args, **kwargs):
         """The library's ``spawn()``; a ``func`` that raises fails the task
@@ -450,32 +401,6 @@ __all__.append('Runner')
 # ---------------------------------------------------------------------------
 # Event, Future, Queue
 # ---------------------------------------------------------------------------
-
-class _AsyncEvent(asyncio.Event):
-    """The awaitable face of a :class:`Event`, for coroutines."""
-
-    def __init__(self, event, runner):
-        super().__init__()
-        self._ta_event = event
-        self._ta_runner = runner
-
-    def is_set(self):
-        return Ta.Event.is_set(self._ta_event)
-
-    def set(self):
-        Ta.Event.set(self._ta_event)
-
-    def clear(self):
-        Ta.Event.clear(self._ta_event)
-
-    async def wait(self):
-        event = self._ta_event
-        if not Ta.Event.is_set(event):
-            await _gio_await(self._ta_runner,
-                             lambda c, cb: Ta.Event.wait_async(event, c, cb),
-                             lambda result: Ta.Event.wait_finish(event, result))
-        return True
-
 
 class Event(Ta.Event):
     """An event that threads and coroutines on a runner wait on together.

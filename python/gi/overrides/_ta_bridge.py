@@ -1,14 +1,20 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Awaiting the library's ``_async`` operations from any asyncio loop.
 
-:func:`gio_await` starts a GIO-style operation on a runner's thread and
+:func:`_gio_await` starts a GIO-style operation on a runner's thread and
 hands its outcome to the awaiting loop: the runner's own, or another
-thread's, through ``call_soon_threadsafe``.
+thread's, through ``call_soon_threadsafe``; :class:`_AsyncEvent` is a
+``Ta.Event`` awaited that way.
 """
 
 import asyncio
 
 from gi.repository import Gio
+
+from ..module import get_introspection_module
+
+Ta = get_introspection_module('Ta')
+
 
 def _deliver(future, value, error, orphan):
     if future.cancelled():
@@ -167,3 +173,29 @@ async def _gio_await(runner, start, finish, orphan=None, settle=False):
                 and future.exception() is None):
             orphan(future.result())
         raise
+
+
+class _AsyncEvent(asyncio.Event):
+    """The awaitable face of a :class:`Event`, for coroutines."""
+
+    def __init__(self, event, runner):
+        super().__init__()
+        self._ta_event = event
+        self._ta_runner = runner
+
+    def is_set(self):
+        return Ta.Event.is_set(self._ta_event)
+
+    def set(self):
+        Ta.Event.set(self._ta_event)
+
+    def clear(self):
+        Ta.Event.clear(self._ta_event)
+
+    async def wait(self):
+        event = self._ta_event
+        if not Ta.Event.is_set(event):
+            await _gio_await(self._ta_runner,
+                             lambda c, cb: Ta.Event.wait_async(event, c, cb),
+                             lambda result: Ta.Event.wait_finish(event, result))
+        return True

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The end of a runner's stop, once its thread is gone or found stuck:
-the library's stop (on a thread of its own when called from the main
-thread, so that Ctrl-C can interrupt the wait for it), the report of the
-errors nobody retrieved, and the force stop of a stuck runner thread.
+"""A runner's stop: the cancellation of its asyncio tasks, the library's
+stop (on a thread of its own when called from the main thread, so that
+Ctrl-C can interrupt the wait for it), the report of the errors nobody
+retrieved, and the force stop of a stuck runner thread.
 """
 
 import asyncio
@@ -16,11 +16,11 @@ from gi.repository import GLib
 
 from ..module import get_introspection_module
 from ._ta_blocking import _blocking_wait
-from ._ta_errors import (ForcedThreadShutdown, RunnerNotRunningError, ShutdownType,
-                         _ta_error)
-from ._ta_guest_loop import _set_async_exc
+from ._ta_errors import (EventLoopTimeoutError, ForcedThreadShutdown,
+                         RunnerNotRunningError, ShutdownType, _ta_error)
+from ._ta_guest_loop import _cancel_everything, _live_lock, _live_runners, _set_async_exc
 from ._ta_tasks import _Outcome
-from ._ta_timeouts import _to_us
+from ._ta_timeouts import _Deadline, _to_us
 
 Ta = get_introspection_module('Ta')
 
@@ -69,6 +69,59 @@ def _log_stuck_stack(name, thread_id, stuck_in):
                   'was running:\n%s', name, stuck_in, stack.rstrip('\n'))
 
 
+def _stop(runner):
+    """``Runner.stop()``: see there."""
+    if runner.in_runner_loop or Ta.Runner.is_runner_thread(runner):
+        raise RuntimeError(f'Runner {runner.props.name!r} cannot be stopped from '
+                           'its own thread: stop would wait for itself')
+    state = runner._ta_state()
+    if state.stop_done:
+        return
+    if not state.stopped:
+        # Once: a stop that Ctrl-C interrupted goes on from where it
+        # was, with what is left of the same time.
+        state.stopped = True
+        state.stop_exit_timeout = runner.exit_timeout
+        state.stop_deadline = _Deadline(state.stop_exit_timeout)
+        if Ta.Runner.is_running(runner) and state.loop is not None:
+            state.stop_cancel = runner._create_task(_cancel_everything(state), True)
+    exit_timeout = state.stop_exit_timeout
+    deadline = state.stop_deadline
+
+    # Cancel every asyncio task, and let them finish, within three
+    # quarters of the time; the library's stop gets the rest.
+    if state.stop_cancel is not None:
+        try:
+            state.stop_cancel.wait(deadline.remaining(0.75))
+        except (EventLoopTimeoutError, RunnerNotRunningError,
+                asyncio.CancelledError):
+            pass
+        except Exception:
+            traceback.print_exc()
+        state.stop_cancel = None
+
+    # The library's stop takes up to what is left of exit_timeout. On
+    # the main thread another thread makes it, so that Ctrl-C can
+    # interrupt the wait for it.
+    with state.stop_lock:
+        if state.stop_library is None:
+            state.stop_library = _LibraryStop(runner, deadline.remaining())
+    state.stop_library.wait()
+    with _live_lock:
+        _live_runners.discard(runner)
+    # What follows, once, by one of the threads that stop the runner.
+    with state.stop_lock:
+        if state.stop_finishing:
+            return
+        state.stop_finishing = True
+    try:
+        _finish_stop(runner, state, exit_timeout)
+    except BaseException:
+        if not state.stop_done:
+            state.stop_finishing = False
+        raise
+
+
 def _finish_stop(runner, state, exit_timeout):
     """stop() once the thread is gone: settles, reports, warns."""
     errors = []
@@ -113,7 +166,7 @@ def _finish_stop(runner, state, exit_timeout):
                          f'ignored cancellation: dropped unfinished')
     if stuck_warning is not None:
         try:
-            warnings.warn(stuck_warning, RuntimeWarning, stacklevel=3)
+            warnings.warn(stuck_warning, RuntimeWarning, stacklevel=4)
         except Exception as error:
             if not errors:
                 raise
