@@ -237,3 +237,14 @@ def test_job_error_answered_by_the_job_is_unchanged(executor):
     with pytest.raises(GLib.Error) as info:
         job.wait(HANG_US)
     assert info.value.message == 'its own'
+
+
+def test_every_waiter_gets_the_original_even_when_woken_at_once(executor):
+    # A waiter may wake while the worker is still inside return_error():
+    # what it gets back is the original all the same.
+    originals = [ValueError(i) for i in range(200)]
+    jobs = [executor.spawn('raiser', _raising(original), None) for original in originals]
+    for job, original in zip(jobs, originals):
+        with pytest.raises(ValueError) as info:
+            job.wait(HANG_US)
+        assert info.value is original

@@ -25,8 +25,8 @@ class _Failure:
         self.error = None       # (domain, code, message) of the GError returned
 
     def record(self, exception, error):
+        self.error = None if error is None else (error.domain, error.code, error.message)
         self.exception = exception
-        self.error = (error.domain, error.code, error.message)
 
     def original(self, error):
         """The exception behind ``error``, if ``error`` is the one the task
@@ -54,9 +54,10 @@ def _guard(func, failure):
                 Gio.IOErrorEnum.CANCELLED))
         except BaseException as exception:  # noqa: B036 - the task's outcome
             error = _exception_error(exception)
-            if _fail(task, error):
-                failure.record(exception, error)
-            else:
+            # Recorded first: a waiter may wake before return_error() returns.
+            failure.record(exception, error)
+            if not _fail(task, error):
+                failure.record(None, None)
                 raise  # returned already: the outcome stands, Python reports it
 
     return body
