@@ -32,36 +32,43 @@ struct _TaRunnerCore
 {
   TaScheduler      scheduler;       /* first: a runner is a scheduler */
   gatomicrefcount  ref_count;
-  char            *name;            /* immutable */
-  GMainContext    *context;         /* immutable */
-  GMainLoop       *loop;            /* immutable */
-  TaInbox         *inbox;           /* immutable */
 
-  TaMonitor        monitor;         /* guards the fields below */
+  /* Immutable */
+  char            *name;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  TaInbox         *inbox;
+
+  /* Protected by monitor */
+  TaMonitor        monitor;
   TaCoreState      state;
   gboolean         iterating;       /* the loop has iterated once */
   gboolean         thread_alive;    /* between thread start and exit */
-  gboolean         drain_expired;   /* runner thread: the stop's deadline
-                                     * failed what was left */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
 
+  /* Protected by waiters_mutex: TaWaiter of waits started in this
+   * runner's context, strong */
   GMutex           waiters_mutex;
-  GQueue           waiters;         /* TaWaiter of waits started in this
-                                     * runner's context, strong; guarded
-                                     * by waiters_mutex */
+  GQueue           waiters;
 
+  /* Protected by activity_mutex: what the runner thread runs */
   GMutex           activity_mutex;
-  TaActivity       activity;        /* guarded by activity_mutex */
+  TaActivity       activity;
+
+  /* The runner thread only */
+  gboolean         drain_expired;   /* the stop's deadline failed what was
+                                     * left */
   GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
-                                     * deadline, runner thread */
+                                     * deadline */
 
-  gint64           default_call_timeout;  /* atomic */
-  gint64           exit_timeout;          /* atomic */
-  gint             spin;                  /* atomic */
+  /* Atomic */
+  gint64           default_call_timeout;
+  gint64           exit_timeout;
+  gint             spin;
 
-  /* Set before the thread starts, then the thread's. */
+  /* Set before the thread starts, then the thread's */
   TaThreadHookFunc thread_hook;
   gpointer         thread_hook_data;
   GDestroyNotify   thread_hook_destroy;
