@@ -47,6 +47,11 @@ typedef struct
   gpointer      user_data;
 } TaTaskStart;
 
+/*
+ * The groups are ordered by how hot they are: what a spawn, a start, a
+ * completion and a wait touch comes first, in as few cache lines as
+ * possible; results taken later and async callbacks last.
+ */
 struct _TaTask
 {
   GObject          parent_instance;
@@ -54,9 +59,6 @@ struct _TaTask
   /* Immutable once the task is made */
   guint64          scheduler_serial;/* the scheduler's identity */
   char            *name;            /* default_name or owned */
-  char             default_name[26];/* "task-N" */
-  GCancellable    *user_cancellable;/* chained to cancellable */
-  gulong           user_cancel_id;
 
   /* Atomic: made when first needed, then immutable; always our own */
   GCancellable    *cancellable;
@@ -71,6 +73,13 @@ struct _TaTask
   GList            ledger_link;
   gboolean         in_failed;
 
+  /* The scheduler's thread only: the task function is being called; the
+   * GTask returned during the call; what it returned, until published */
+  gboolean         calling;
+  gboolean         returned_in_call;
+  GTask           *pending_gtask;
+  GError          *pending_error;
+
   /* Protected by the monitor. The first three until the task starts;
    * then owned by its GTask. */
   TaMonitor        monitor;
@@ -78,6 +87,7 @@ struct _TaTask
   gpointer         user_data;
   GDestroyNotify   user_data_destroy;
   TaTaskState      state;
+  gboolean         retrieved;       /* the error was seen by someone */
   TaScheduler     *scheduler;       /* strong until COMPLETING */
   TaScheduler     *failed_scheduler;/* strong while in its ledger's failed
                                      * list */
@@ -87,18 +97,10 @@ struct _TaTask
   GError          *error;           /* DONE with an error */
   GTask           *gtask;           /* DONE successfully: holds the result */
   GQueue           waiters;         /* TaWaiter */
-  gboolean         retrieved;       /* the error was seen by someone */
   TaResultKind     result_kind;
   gboolean         result_boolean;
   gssize           result_int;
   GValue           result_value;
-
-  /* The scheduler's thread only: the task function is being called; the
-   * GTask returned during the call; what it returned, until published */
-  gboolean         calling;
-  gboolean         returned_in_call;
-  GTask           *pending_gtask;
-  GError          *pending_error;
 
   /* ta_task_complete_async(): the task itself is the result its callback
    * gets. Set once, under the monitor; read by the completion that posts
@@ -111,6 +113,11 @@ struct _TaTask
   gconstpointer    async_source_id; /* the same, never dereferenced */
   GMainContext    *async_context;   /* strong until the callback ran */
   TaWorkItem       async_item;      /* posted there once the task is done */
+
+  /* Immutable once the task is made, and cold */
+  GCancellable    *user_cancellable;/* chained to cancellable */
+  gulong           user_cancel_id;
+  char             default_name[26];/* "task-N" */
 };
 
 TaTask *ta_task_new_internal   (TaScheduler    *scheduler,
