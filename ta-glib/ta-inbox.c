@@ -278,6 +278,10 @@ ta_inbox_push_local (TaInbox    *self,
     ta_inbox_kick (self);
 }
 
+/* The inbox the calling thread polls, if it is a runner thread: its own
+ * kicks say nothing about where the threads that wake it run. */
+static _Thread_local TaInbox *polling_inbox;
+
 /*
  * ta_inbox_kick:
  *
@@ -285,10 +289,6 @@ ta_inbox_push_local (TaInbox    *self,
  * or another of its sources, such as a guest loop woken from afar). Any
  * thread; whatever changed must be published before the kick.
  */
-/* The inbox the calling thread polls, if it is a runner thread: its own
- * kicks say nothing about where the threads that wake it run. */
-static _Thread_local TaInbox *polling_inbox;
-
 void
 ta_inbox_kick (TaInbox *self)
 {
@@ -381,6 +381,7 @@ ta_inbox_poll (TaInbox  *self,
   gint ret;
   gint64 budget_ns;
 
+  polling_inbox = self;
   if (timeout == 0)
     {
       /* The iteration the kicker asked for is under way anyway. */
@@ -389,7 +390,6 @@ ta_inbox_poll (TaInbox  *self,
       return ta_inbox_poll_now (self, fds, nfds);
     }
 
-  polling_inbox = self;
   /* The last kick from another thread tells where that thread runs. */
   ta_spin_budget_set_peer (&self->budget, g_atomic_int_get (&self->kicker_cpu));
   budget_ns = spin && ta_spin_allowed () ? ta_spin_budget_ns (&self->budget) : 0;
