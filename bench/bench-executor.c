@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * 1. 100,000 trivial blocking jobs on 2 workers, results delivered to the
- *    caller's main loop. Baselines: GThreadPool (2 threads) with an idle
- *    per result, and g_task_run_in_thread().
+ *    caller's main loop, with a handle per job (ta_executor_run_async())
+ *    and without (ta_executor_invoke()). Baselines: GThreadPool (2
+ *    threads) with an idle per result, and g_task_run_in_thread().
  * 2. A control-inversion round trip: a client task's request, the main
  *    thread's ta_server_process(), the answer, the client resuming.
  *    Baseline: a request and a reply over two GAsyncQueues between two
@@ -157,6 +158,43 @@ ta_executor_per_s (GMainContext *context,
   return n / (start / (double) G_USEC_PER_SEC);
 }
 
+static gpointer
+trivial_invoke_func (GCancellable  *cancellable,
+                     gpointer       data,
+                     GError       **error)
+{
+  return GINT_TO_POINTER (1);
+}
+
+static void
+invoke_done_cb (gpointer      result,
+                const GError *error,
+                gpointer      data)
+{
+  if (error != NULL)
+    g_error ("job failed: %s", error->message);
+  collector_add (data);
+}
+
+static double
+ta_invoke_per_s (GMainContext *context,
+                 TaExecutor   *executor,
+                 guint         n)
+{
+  Collector c = { g_main_loop_new (context, FALSE), n, 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    if (!ta_executor_invoke (executor, trivial_invoke_func, NULL, NULL,
+                             invoke_done_cb, &c, NULL, NULL))
+      g_error ("job refused");
+  g_main_loop_run (c.loop);
+  start = g_get_monotonic_time () - start;
+  g_main_loop_unref (c.loop);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Control inversion round trip                                            */
 /* ---------------------------------------------------------------------- */
@@ -293,7 +331,8 @@ run_all (const BenchOptions *options,
   double *raw = g_new (double, options->runs);
   double *extra = g_new (double, options->runs);
   double *ta = g_new (double, options->runs);
-  double raw_median, extra_median, ta_median;
+  double *invoke = g_new (double, options->runs);
+  double raw_median, extra_median, ta_median, invoke_median;
 
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
@@ -307,21 +346,26 @@ run_all (const BenchOptions *options,
 
   raw_pool_per_s (context, n_jobs / 10 + 1);
   ta_executor_per_s (context, executor, n_jobs / 10 + 1);
+  ta_invoke_per_s (context, executor, n_jobs / 10 + 1);
   for (guint r = 0; r < options->runs; r++)
     {
       raw[r] = raw_pool_per_s (context, n_jobs);
       extra[r] = gtask_per_s (context, n_jobs);
       ta[r] = ta_executor_per_s (context, executor, n_jobs);
+      invoke[r] = ta_invoke_per_s (context, executor, n_jobs);
     }
   raw_median = bench_median (raw, options->runs);
   extra_median = bench_median (extra, options->runs);
   ta_median = bench_median (ta, options->runs);
+  invoke_median = bench_median (invoke, options->runs);
   g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
            "(median of %u runs)\n", n_jobs, options->runs);
   bench_report_baseline ("raw GLib: GThreadPool + an idle per result", raw_median / 1e6, "M/s");
   bench_report ("raw GLib: g_task_run_in_thread", extra_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
   bench_report ("ta_executor_run_async", ta_median / 1e6, "M/s", raw_median / 1e6, TRUE);
+  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", ta_median / extra_median);
+  bench_report ("ta_executor_invoke", invoke_median / 1e6, "M/s", raw_median / 1e6, TRUE);
 
   for (guint r = 0; r < options->runs; r++)
     {
@@ -342,6 +386,7 @@ run_all (const BenchOptions *options,
   g_free (raw);
   g_free (extra);
   g_free (ta);
+  g_free (invoke);
 }
 
 int
