@@ -14,7 +14,20 @@
 
 #include "bench-common.h"
 
+#include <time.h>
+
 #include <ta-glib.h>
+
+/* CPU time of every thread of the process: what a job costs, whatever
+ * share of the machine the benchmark gets. */
+static gint64
+bench_cpu_time_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 typedef struct
 {
@@ -56,16 +69,19 @@ raw_pool_func (gpointer data,
 
 static double
 raw_pool_per_s (GMainContext *context,
-                guint         n)
+                guint         n,
+                double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   GThreadPool *pool = g_thread_pool_new (raw_pool_func, context, 2, TRUE, NULL);
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     g_thread_pool_push (pool, &c, NULL);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_thread_pool_free (pool, FALSE, TRUE);
   g_main_loop_unref (c.loop);
 
@@ -96,10 +112,12 @@ gtask_done_cb (GObject      *source,
 
 static double
 gtask_per_s (GMainContext *context,
-             guint         n)
+             guint         n,
+             double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     {
@@ -110,6 +128,7 @@ gtask_per_s (GMainContext *context,
     }
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -144,15 +163,18 @@ job_done_cb (GObject      *source,
 static double
 ta_executor_per_s (GMainContext *context,
                    TaExecutor   *executor,
-                   guint         n)
+                   guint         n,
+                   double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     ta_executor_run_async (executor, NULL, trivial_job, NULL, NULL, NULL, job_done_cb, &c);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -179,10 +201,12 @@ invoke_done_cb (gpointer      result,
 static double
 ta_invoke_per_s (GMainContext *context,
                  TaExecutor   *executor,
-                 guint         n)
+                 guint         n,
+                 double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     if (!ta_executor_invoke (executor, trivial_invoke_func, NULL, NULL,
@@ -190,6 +214,7 @@ ta_invoke_per_s (GMainContext *context,
       g_error ("job refused");
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -332,8 +357,12 @@ run_all (const BenchOptions *options,
   double *extra = g_new (double, options->runs);
   double *ta = g_new (double, options->runs);
   double *invoke = g_new (double, options->runs);
+  double *cpu[4];
+  double cpu_median[4];
   double raw_median, extra_median, ta_median, invoke_median;
 
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    cpu[i] = g_new (double, options->runs);
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
   executor = ta_executor_new ("bench", 2);
@@ -344,15 +373,15 @@ run_all (const BenchOptions *options,
 
   g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
 
-  raw_pool_per_s (context, n_jobs / 10 + 1);
-  ta_executor_per_s (context, executor, n_jobs / 10 + 1);
-  ta_invoke_per_s (context, executor, n_jobs / 10 + 1);
+  raw_pool_per_s (context, n_jobs / 10 + 1, &cpu[0][0]);
+  ta_executor_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
+  ta_invoke_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
   for (guint r = 0; r < options->runs; r++)
     {
-      raw[r] = raw_pool_per_s (context, n_jobs);
-      extra[r] = gtask_per_s (context, n_jobs);
-      ta[r] = ta_executor_per_s (context, executor, n_jobs);
-      invoke[r] = ta_invoke_per_s (context, executor, n_jobs);
+      raw[r] = raw_pool_per_s (context, n_jobs, &cpu[0][r]);
+      extra[r] = gtask_per_s (context, n_jobs, &cpu[1][r]);
+      ta[r] = ta_executor_per_s (context, executor, n_jobs, &cpu[2][r]);
+      invoke[r] = ta_invoke_per_s (context, executor, n_jobs, &cpu[3][r]);
     }
   raw_median = bench_median (raw, options->runs);
   extra_median = bench_median (extra, options->runs);
@@ -366,6 +395,14 @@ run_all (const BenchOptions *options,
   bench_report ("ta_executor_run_async", ta_median / 1e6, "M/s", raw_median / 1e6, TRUE);
   g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", ta_median / extra_median);
   bench_report ("ta_executor_invoke", invoke_median / 1e6, "M/s", raw_median / 1e6, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    cpu_median[i] = bench_median (cpu[i], options->runs);
+  g_print ("the same, CPU time per job, every thread (steadier on a busy machine)\n");
+  bench_report_baseline ("raw GLib: GThreadPool + an idle per result", cpu_median[0], "us");
+  bench_report ("raw GLib: g_task_run_in_thread", cpu_median[1], "us", cpu_median[0], FALSE);
+  bench_report ("ta_executor_run_async", cpu_median[2], "us", cpu_median[0], FALSE);
+  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", cpu_median[1] / cpu_median[2]);
+  bench_report ("ta_executor_invoke", cpu_median[3], "us", cpu_median[0], FALSE);
 
   for (guint r = 0; r < options->runs; r++)
     {
@@ -387,6 +424,8 @@ run_all (const BenchOptions *options,
   g_free (extra);
   g_free (ta);
   g_free (invoke);
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    g_free (cpu[i]);
 }
 
 int

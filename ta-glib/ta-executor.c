@@ -43,6 +43,11 @@
  *                        cancellable, checksum_done_cb, user_data);
  * ```
  *
+ * Many small jobs that need no handle are cheaper through
+ * [method@Ta.Executor.invoke]: a blocking function and a callback that
+ * gets its result in the caller's context, one allocation per job, the
+ * completions of many jobs delivered in one batch.
+ *
  * Each [class@Ta.Runner] has one, [method@Ta.Runner.get_executor], shut
  * down with the runner.
  *
@@ -935,8 +940,8 @@ ta_executor_run_async (TaExecutor          *self,
     }
 
   run = g_task_new (self, cancellable, callback, callback_data);
-  g_task_set_source_tag (run, ta_executor_run_async);
   g_task_set_name (run, "[ta-glib] ta_executor_run_async");
+  g_task_set_source_tag (run, ta_executor_run_async);
   if (task == NULL)
     {
       g_task_return_error (run, error);
@@ -1355,7 +1360,11 @@ ta_pool_fail_outstanding (TaPool   *pool,
  * %TA_ERROR_NOT_RUNNING; with %TA_EXECUTOR_SHUTDOWN_DRAIN the queued jobs
  * still run, with %TA_EXECUTOR_SHUTDOWN_CANCEL they fail with
  * %G_IO_ERROR_CANCELLED without running and the running ones are
- * cancelled; then the workers are joined.
+ * cancelled; then the workers are joined. Jobs of
+ * [method@Ta.Executor.invoke] are cancelled together, through the one
+ * cancellable they share; those that never start complete with
+ * %G_IO_ERROR_CANCELLED in their callers' contexts, never within this
+ * call.
  *
  * Workers still busy when the timeout expires are abandoned (C cannot
  * stop a thread): their jobs fail with %G_IO_ERROR_CANCELLED and this
