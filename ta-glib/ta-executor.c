@@ -1246,8 +1246,10 @@ ta_executor_call_finish (TaExecutor    *self,
  * data are released before this returns.
  *
  * From GJS, @func cannot be JavaScript (see [callback@Ta.ExecutorFunc]),
- * while @done can; from Python both can be, and the override
- * `Executor.invoke()` takes any callable and its arguments.
+ * while @done can, for a function a C library provides; GJS then passes
+ * it the error alone, leaving the untyped result out. From Python both
+ * can be, and the override `Executor.invoke()` takes any callable and its
+ * arguments.
  *
  * Any thread, including a worker's (@done then runs on that worker's
  * context, iterated only while the worker runs jobs of
