@@ -321,6 +321,57 @@ test_invoke_batch (void)
   g_main_context_pop_thread_default (context);
 }
 
+/* Jobs with a handle take the same road back: once the workers are
+ * joined, one iteration of the caller's context runs every callback. */
+static void
+int_job (GTask        *task,
+         GCancellable *cancellable,
+         gpointer      data)
+{
+  g_task_return_int (task, GPOINTER_TO_INT (data));
+}
+
+typedef struct
+{
+  guint  n_done;
+  gint64 sum;
+} RunAsyncCount;
+
+static void
+run_async_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  RunAsyncCount *count = data;
+  g_autoptr(TaTask) job = ta_executor_run_finish (TA_EXECUTOR (source), result, NULL);
+
+  g_assert_nonnull (job);
+  count->sum += ta_task_propagate_int (job, NULL);
+  count->n_done++;
+}
+
+static void
+test_run_async_batch (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(TaExecutor) executor = ta_executor_new ("run-async-batch", 2);
+  RunAsyncCount count = { 0, 0 };
+  const guint n = 200;
+
+  g_main_context_push_thread_default (context);
+  for (guint i = 1; i <= n; i++)
+    ta_executor_run_async (executor, NULL, int_job, GUINT_TO_POINTER (i), NULL, NULL,
+                           run_async_done, &count);
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
+                                       TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpuint (count.n_done, ==, 0);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (count.n_done, ==, n);
+  g_assert_cmpint (count.sum, ==, n * (n + 1) / 2);
+  g_assert_false (g_main_context_iteration (context, FALSE));
+  g_main_context_pop_thread_default (context);
+}
+
 /* A cancelling shutdown, one job running and the rest queued: the queued
  * ones complete cancelled without running, the running one sees the
  * cancellation; every completion happens once, in the caller's context,
@@ -685,6 +736,7 @@ main (int   argc,
   g_test_add_func ("/ta/executor-invoke/accounting", test_invoke_accounting);
   g_test_add_func ("/ta/executor-invoke/error", test_invoke_error);
   g_test_add_func ("/ta/executor-invoke/batch", test_invoke_batch);
+  g_test_add_func ("/ta/executor-invoke/run-async-batch", test_run_async_batch);
   g_test_add_func ("/ta/executor-invoke/shutdown-cancel", test_invoke_shutdown_cancel);
   g_test_add_func ("/ta/executor-invoke/shutdown-drain", test_invoke_shutdown_drain);
   g_test_add_func ("/ta/executor-invoke/shutdown-abandons", test_invoke_shutdown_abandons);
