@@ -1238,9 +1238,10 @@ ta_executor_call_finish (TaExecutor    *self,
  * @done_data_destroy run, there too: everything the caller gave is
  * released on the caller's thread, which a binding such as GJS requires.
  * The caller's context must therefore be iterated, by a main loop, for the
- * completions to arrive; the one exception is a context nobody iterates
- * again, such as that of an executor's worker once it exited, where the
- * data are released, without @done, where the job ends.
+ * completions to arrive. The one exception is a context nobody iterates
+ * again, that of a runner that stopped or of an executor's worker that
+ * exited: there the data are released without @done, by the thread that
+ * ends the job or stops the runner, and the result is lost.
  *
  * A job refused, %FALSE returned, never runs and never calls @done: both
  * data are released before this returns.
