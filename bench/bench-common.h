@@ -11,8 +11,14 @@
 
 #define _GNU_SOURCE
 #include <sched.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -22,13 +28,14 @@ typedef struct
   double scale;      /* multiplies iteration counts */
   gboolean pinned;   /* measure with every thread on CPU 0 */
   gboolean unpinned;
+  gboolean contention; /* measure unpinned again, a busy process on every CPU */
 } BenchOptions;
 
 static inline BenchOptions
 bench_parse_options (int    argc,
                      char **argv)
 {
-  BenchOptions options = { 7, 1.0, TRUE, TRUE };
+  BenchOptions options = { 7, 1.0, TRUE, TRUE, FALSE };
 
   for (int i = 1; i < argc; i++)
     {
@@ -40,10 +47,14 @@ bench_parse_options (int    argc,
         options.unpinned = FALSE;
       else if (g_str_equal (argv[i], "--unpinned-only"))
         options.pinned = FALSE;
+      else if (g_str_equal (argv[i], "--contention"))
+        options.contention = TRUE;
+      else if (g_str_equal (argv[i], "--contention-only"))
+        options.contention = TRUE, options.pinned = options.unpinned = FALSE;
       else
         {
-          g_printerr ("usage: %s [--runs=N] [--scale=X] [--pinned-only|--unpinned-only]\n",
-                      argv[0]);
+          g_printerr ("usage: %s [--runs=N] [--scale=X] [--pinned-only|--unpinned-only]"
+                      " [--contention|--contention-only]\n", argv[0]);
           exit (2);
         }
     }
@@ -113,10 +124,60 @@ bench_report_baseline (const char *label,
   g_print ("  %-52s %10.3f %-6s  (baseline)\n", label, value, unit);
 }
 
+/*
+ * Contention: one busy process per online CPU, at nice 19, each on its
+ * own CPU, so that the threads measured always find their CPU taken.
+ * They die with the benchmark (PR_SET_PDEATHSIG) even if it crashes, and
+ * are killed and reaped by bench_contention_stop().
+ */
+static inline GArray *
+bench_contention_start (void)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  guint n_cpus = g_get_num_processors ();
+
+  for (guint cpu = 0; cpu < n_cpus; cpu++)
+    {
+      pid_t pid = fork ();
+
+      if (pid < 0)
+        g_error ("fork: %s", g_strerror (errno));
+      if (pid == 0)
+        {
+          cpu_set_t set;
+          volatile guint64 spins = 0;
+
+          prctl (PR_SET_PDEATHSIG, SIGKILL);
+          if (getppid () == 1)
+            _exit (0);
+          setpriority (PRIO_PROCESS, 0, 19);
+          CPU_ZERO (&set);
+          CPU_SET (cpu, &set);
+          sched_setaffinity (0, sizeof set, &set);
+          for (;;)
+            spins++;
+        }
+      g_array_append_val (pids, pid);
+    }
+
+  return pids;
+}
+
+static inline void
+bench_contention_stop (GArray *pids)
+{
+  for (guint i = 0; i < pids->len; i++)
+    kill (g_array_index (pids, pid_t, i), SIGKILL);
+  for (guint i = 0; i < pids->len; i++)
+    waitpid (g_array_index (pids, pid_t, i), NULL, 0);
+  g_array_unref (pids);
+}
+
 typedef void (*BenchRunFunc) (const BenchOptions *options,
                               gboolean            pinned);
 
-/* The main() of every benchmark: unpinned, then pinned. */
+/* The main() of every benchmark: unpinned, then pinned, then (on
+ * request) unpinned under contention. */
 static inline int
 bench_main (int           argc,
             char        **argv,
@@ -133,6 +194,15 @@ bench_main (int           argc,
     run (&options, FALSE);
   if (options.pinned)
     run (&options, TRUE);
+  if (options.contention)
+    {
+      GArray *busy = bench_contention_start ();
+
+      g_print ("\n== contention: a busy process at nice 19 on each of %u CPUs ==",
+               busy->len);
+      run (&options, FALSE);
+      bench_contention_stop (busy);
+    }
 
   return 0;
 }

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * 1. 100,000 trivial blocking jobs on 2 workers, results delivered to the
- *    caller's main loop. Baselines: GThreadPool (2 threads) with an idle
- *    per result, and g_task_run_in_thread().
+ *    caller's main loop, with a handle per job (ta_executor_run_async())
+ *    and without (ta_executor_invoke()). Baselines: GThreadPool (2
+ *    threads) with an idle per result, and g_task_run_in_thread().
  * 2. A control-inversion round trip: a client task's request, the main
  *    thread's ta_server_process(), the answer, the client resuming.
  *    Baseline: a request and a reply over two GAsyncQueues between two
@@ -13,7 +14,20 @@
 
 #include "bench-common.h"
 
+#include <time.h>
+
 #include <ta-glib.h>
+
+/* CPU time of every thread of the process: what a job costs, whatever
+ * share of the machine the benchmark gets. */
+static gint64
+bench_cpu_time_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
 
 typedef struct
 {
@@ -55,16 +69,19 @@ raw_pool_func (gpointer data,
 
 static double
 raw_pool_per_s (GMainContext *context,
-                guint         n)
+                guint         n,
+                double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   GThreadPool *pool = g_thread_pool_new (raw_pool_func, context, 2, TRUE, NULL);
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     g_thread_pool_push (pool, &c, NULL);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_thread_pool_free (pool, FALSE, TRUE);
   g_main_loop_unref (c.loop);
 
@@ -95,10 +112,12 @@ gtask_done_cb (GObject      *source,
 
 static double
 gtask_per_s (GMainContext *context,
-             guint         n)
+             guint         n,
+             double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     {
@@ -109,6 +128,7 @@ gtask_per_s (GMainContext *context,
     }
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -143,15 +163,58 @@ job_done_cb (GObject      *source,
 static double
 ta_executor_per_s (GMainContext *context,
                    TaExecutor   *executor,
-                   guint         n)
+                   guint         n,
+                   double       *cpu_us)
 {
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     ta_executor_run_async (executor, NULL, trivial_job, NULL, NULL, NULL, job_done_cb, &c);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
+  g_main_loop_unref (c.loop);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
+static gpointer
+trivial_invoke_func (GCancellable  *cancellable,
+                     gpointer       data,
+                     GError       **error)
+{
+  return GINT_TO_POINTER (1);
+}
+
+static void
+invoke_done_cb (gpointer      result,
+                const GError *error,
+                gpointer      data)
+{
+  if (error != NULL)
+    g_error ("job failed: %s", error->message);
+  collector_add (data);
+}
+
+static double
+ta_invoke_per_s (GMainContext *context,
+                 TaExecutor   *executor,
+                 guint         n,
+                 double       *cpu_us)
+{
+  Collector c = { g_main_loop_new (context, FALSE), n, 0 };
+  gint64 start = g_get_monotonic_time ();
+  gint64 cpu = bench_cpu_time_us ();
+
+  for (guint i = 0; i < n; i++)
+    if (!ta_executor_invoke (executor, trivial_invoke_func, NULL, NULL,
+                             invoke_done_cb, &c, NULL, NULL))
+      g_error ("job refused");
+  g_main_loop_run (c.loop);
+  start = g_get_monotonic_time () - start;
+  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -293,8 +356,13 @@ run_all (const BenchOptions *options,
   double *raw = g_new (double, options->runs);
   double *extra = g_new (double, options->runs);
   double *ta = g_new (double, options->runs);
-  double raw_median, extra_median, ta_median;
+  double *invoke = g_new (double, options->runs);
+  double *cpu[4];
+  double cpu_median[4];
+  double raw_median, extra_median, ta_median, invoke_median;
 
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    cpu[i] = g_new (double, options->runs);
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
   executor = ta_executor_new ("bench", 2);
@@ -305,23 +373,36 @@ run_all (const BenchOptions *options,
 
   g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
 
-  raw_pool_per_s (context, n_jobs / 10 + 1);
-  ta_executor_per_s (context, executor, n_jobs / 10 + 1);
+  raw_pool_per_s (context, n_jobs / 10 + 1, &cpu[0][0]);
+  ta_executor_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
+  ta_invoke_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
   for (guint r = 0; r < options->runs; r++)
     {
-      raw[r] = raw_pool_per_s (context, n_jobs);
-      extra[r] = gtask_per_s (context, n_jobs);
-      ta[r] = ta_executor_per_s (context, executor, n_jobs);
+      raw[r] = raw_pool_per_s (context, n_jobs, &cpu[0][r]);
+      extra[r] = gtask_per_s (context, n_jobs, &cpu[1][r]);
+      ta[r] = ta_executor_per_s (context, executor, n_jobs, &cpu[2][r]);
+      invoke[r] = ta_invoke_per_s (context, executor, n_jobs, &cpu[3][r]);
     }
   raw_median = bench_median (raw, options->runs);
   extra_median = bench_median (extra, options->runs);
   ta_median = bench_median (ta, options->runs);
+  invoke_median = bench_median (invoke, options->runs);
   g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
            "(median of %u runs)\n", n_jobs, options->runs);
   bench_report_baseline ("raw GLib: GThreadPool + an idle per result", raw_median / 1e6, "M/s");
   bench_report ("raw GLib: g_task_run_in_thread", extra_median / 1e6, "M/s",
                 raw_median / 1e6, TRUE);
   bench_report ("ta_executor_run_async", ta_median / 1e6, "M/s", raw_median / 1e6, TRUE);
+  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", ta_median / extra_median);
+  bench_report ("ta_executor_invoke", invoke_median / 1e6, "M/s", raw_median / 1e6, TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    cpu_median[i] = bench_median (cpu[i], options->runs);
+  g_print ("the same, CPU time per job, every thread (steadier on a busy machine)\n");
+  bench_report_baseline ("raw GLib: GThreadPool + an idle per result", cpu_median[0], "us");
+  bench_report ("raw GLib: g_task_run_in_thread", cpu_median[1], "us", cpu_median[0], FALSE);
+  bench_report ("ta_executor_run_async", cpu_median[2], "us", cpu_median[0], FALSE);
+  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", cpu_median[1] / cpu_median[2]);
+  bench_report ("ta_executor_invoke", cpu_median[3], "us", cpu_median[0], FALSE);
 
   for (guint r = 0; r < options->runs; r++)
     {
@@ -342,6 +423,9 @@ run_all (const BenchOptions *options,
   g_free (raw);
   g_free (extra);
   g_free (ta);
+  g_free (invoke);
+  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
+    g_free (cpu[i]);
 }
 
 int

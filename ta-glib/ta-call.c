@@ -93,13 +93,18 @@ ta_call_item_func (TaWorkItem *item,
       return;
     }
 
+  /* Starting does not end the caller's wait: only a discarded call wakes
+   * it here. A wake-up now would cost it a sleep more, and its CPU, shared
+   * with the runner, a switch there and back. */
   ta_monitor_lock (&call->monitor);
   start = run && call->state == TA_CALL_QUEUED;
   if (start)
     call->state = TA_CALL_RUNNING;
   else if (call->state == TA_CALL_QUEUED)
-    call->state = TA_CALL_DISCARDED;
-  ta_monitor_broadcast (&call->monitor);
+    {
+      call->state = TA_CALL_DISCARDED;
+      ta_monitor_broadcast (&call->monitor);
+    }
   ta_monitor_unlock (&call->monitor);
 
   if (start && call->func != NULL)

@@ -24,7 +24,8 @@ struct _TaInbox
   gint          kicked;    /* atomic: there is news since it last looked */
   gint          kicker_waits; /* atomic: ... from a thread that now waits */
   gint64        looked_at; /* runner thread: when poll() last ran */
-  gint          kicker_cpu;/* atomic: where the last wake-up came from */
+  gint          kicker_cpu;/* atomic: where the last kick from another
+                            * thread came from, or -1 */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
@@ -40,6 +41,7 @@ ta_inbox_new (GMainContext *context)
 {
   TaInbox *self = g_new0 (TaInbox, 1);
 
+  self->kicker_cpu = -1;
   self->context = g_main_context_ref (context);
   self->wakeup_fd = ta_context_wakeup_fd (context);
   /* Closed until the runner starts; what a task posts to its runner's
@@ -105,6 +107,10 @@ ta_inbox_push_local (TaInbox    *self,
   ta_post_source_post (self->source, item);
 }
 
+/* The inbox the calling thread polls, if it is a runner thread: its own
+ * kicks say nothing about where the threads that wake it run. */
+static _Thread_local TaInbox *polling_inbox;
+
 /*
  * ta_inbox_kick:
  *
@@ -118,12 +124,11 @@ ta_inbox_kick (TaInbox *self)
   /* Paired with ta_inbox_poll(): the runner marks itself parked, then
    * looks for kicks; a kicker marks its kick, then looks whether the
    * runner is parked. One of the two always sees the other. */
+  if (polling_inbox != self)
+    g_atomic_int_set (&self->kicker_cpu, ta_spin_current_cpu ());
   g_atomic_int_set (&self->kicked, 1);
   if (g_atomic_int_get (&self->parked))
-    {
-      g_atomic_int_set (&self->kicker_cpu, ta_spin_current_cpu ());
-      g_main_context_wakeup (self->context);
-    }
+    g_main_context_wakeup (self->context);
 }
 
 /* How old the runner's last poll may be for a poll to be skipped: what
@@ -203,7 +208,9 @@ ta_inbox_poll (TaInbox  *self,
                gint      timeout)
 {
   gint ret;
+  gint64 budget_ns;
 
+  polling_inbox = self;
   if (timeout == 0)
     {
       /* The iteration the kicker asked for is under way anyway. */
@@ -212,10 +219,13 @@ ta_inbox_poll (TaInbox  *self,
       return ta_inbox_poll_now (self, fds, nfds);
     }
 
-  if (spin && ta_spin_allowed ())
+  /* The last kick from another thread tells where that thread runs. */
+  ta_spin_budget_set_peer (&self->budget, g_atomic_int_get (&self->kicker_cpu));
+  budget_ns = spin && ta_spin_allowed () ? ta_spin_budget_ns (&self->budget) : 0;
+  if (budget_ns > 0)
     {
       gint64 now = g_get_monotonic_time ();
-      gint64 spin_end = now + ta_spin_budget_ns (&self->budget) / 1000 + 1;
+      gint64 spin_end = now + budget_ns / 1000 + 1;
 
       if (timeout > 0)
         spin_end = MIN (spin_end, now + (gint64) timeout * 1000);
@@ -261,7 +271,6 @@ ta_inbox_poll (TaInbox  *self,
       ta_spin_budget_feedback (&self->budget, FALSE);
     }
 
-  g_atomic_int_set (&self->kicker_cpu, -1);
   g_atomic_int_set (&self->parked, 1);
   if (g_atomic_int_exchange (&self->kicked, 0) || ta_work_queue_has_items (self->queue))
     {

@@ -15,8 +15,14 @@ struct _TaPostSource
 {
   GSource            source;
   TaWorkQueue        queue;
+
+  /* Immutable once attached */
   GMainContext      *context;   /* unowned: the source is attached to it */
-  TaPostPrepareFunc  prepare;   /* immutable once attached */
+  TaPostPrepareFunc  prepare;
+  gboolean           takes_batches;
+
+  /* The context's thread only: taken off the queue, not run yet */
+  TaWorkItem        *batch;
 };
 
 /*
@@ -50,6 +56,8 @@ ta_post_source_check (GSource *source)
   /* Made on another thread, published by GLib's attach, whose context
    * lock TSan does not see; the same for prepare, dispatch and finalize. */
   ta_tsan_acquire (self);
+  if (self->batch != NULL)
+    return TRUE;
   if (!ta_work_queue_has_items (&self->queue))
     return FALSE;
 
@@ -75,6 +83,26 @@ ta_post_source_dispatch (GSource     *source,
   TaPostSource *self = (TaPostSource *) source;
 
   ta_tsan_acquire (self);
+
+  /* A batch under one lock, kept in the source while it runs: an item
+   * that iterates the context again (the source may recurse) runs the
+   * rest of it in order before anything posted later. */
+  if (self->takes_batches)
+    {
+      if (self->batch == NULL)
+        self->batch = ta_work_queue_take (&self->queue, TA_POST_BATCH);
+      while (self->batch != NULL)
+        {
+          TaWorkItem *item = self->batch;
+
+          self->batch = item->next;
+          item->next = NULL;
+          item->func (item, TRUE);
+        }
+
+      return G_SOURCE_CONTINUE;
+    }
+
   /* One item at a time: whatever is still queued when an item blocks the
    * thread stays in the queue, where an abandoning stop can fail it. */
   for (guint i = 0; i < TA_POST_BATCH; i++)
@@ -102,6 +130,7 @@ ta_post_source_finalize (GSource *source)
   ta_mutex_unlock (&post_sources_lock);
 
   /* Posted to a context that went away: never run, released here. */
+  ta_work_item_discard_list (g_steal_pointer (&self->batch));
   ta_work_item_discard_list (ta_work_queue_kill (&self->queue));
   ta_work_queue_clear (&self->queue);
 }
@@ -134,10 +163,13 @@ ta_post_source_new_locked (GMainContext        *context,
   TaPostSource *self;
 
   self = (TaPostSource *) g_source_new (&ta_post_source_funcs, sizeof (TaPostSource));
+  /* A context of our own is woken its own way and has its queue
+   * abandoned whole: it takes an item at a time. */
   if (wake == NULL)
     {
       wake = ta_post_source_wake_context;
       wake_data = self;
+      self->takes_batches = TRUE;
     }
   ta_work_queue_init (&self->queue, state, wake, wake_data);
   self->context = context;

@@ -325,8 +325,10 @@ ta_task_begin_full (TaTask      *self,
    * the same step: no user code runs here. */
   self->state = TA_TASK_RUNNING;
   start->gtask = g_task_new (NULL, start->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
-  g_task_set_source_tag (start->gtask, ta_task_begin);
+  /* The name first: g_task_set_source_tag() names a nameless GTask after
+   * the tag, a copy made only to be replaced. */
   g_task_set_name (start->gtask, self->name);
+  g_task_set_source_tag (start->gtask, ta_task_begin);
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
   g_task_set_check_cancellable (start->gtask, FALSE);

@@ -387,6 +387,12 @@ ta_task_cancel (TaTask *self)
   g_return_if_fail (TA_IS_TASK (self));
 
   g_cancellable_cancel (ta_task_ensure_cancellable (self));
+
+  /* The cancellable was read without the monitor: a finalize on another
+   * thread, after the caller's last unref, must see that read done. The
+   * reference count that orders them is GObject's, which ThreadSanitizer
+   * does not see; the finalize acquires the monitor's mutex. */
+  ta_tsan_release (&self->monitor.mutex);
 }
 
 gboolean

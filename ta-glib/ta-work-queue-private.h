@@ -100,6 +100,8 @@ gboolean    ta_work_queue_post      (TaWorkQueue         *self,
                                      TaWorkItem          *item);
 TaWorkItem *ta_work_queue_pop       (TaWorkQueue         *self,
                                      TaWorkQueueState    *state);
+TaWorkItem *ta_work_queue_take      (TaWorkQueue         *self,
+                                     guint                max);
 guint       ta_work_queue_claim     (TaWorkQueue         *self,
                                      gpointer            *claimed,
                                      guint                max);

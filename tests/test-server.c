@@ -712,6 +712,77 @@ test_server_execute_after_stop (void)
   g_object_unref (server);
 }
 
+static void
+executed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncFlag *flag = user_data;
+  g_auto(GValue) answer = G_VALUE_INIT;
+
+  if (ta_client_execute_finish (TA_CLIENT (source), result, &answer, &flag->error))
+    g_assert_cmpint (g_variant_get_int32 (g_value_get_variant (&answer)), ==, 8);
+  flag->done = TRUE;
+}
+
+/* With room in the queue a request is queued before the call returns,
+ * and its answer still comes through the caller's loop, never from
+ * within the call. */
+static void
+test_server_execute_queues_at_once (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  TestServer *server = start_server (FALSE, 1);
+  g_autoptr(TaClient) client = ta_server_create_client (TA_SERVER (server));
+  AsyncFlag first = { FALSE, NULL }, second = { FALSE, NULL };
+
+  g_main_context_push_thread_default (context);
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 7), NULL, NULL,
+                           executed_cb, &first);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  /* The queue is full: this one waits for room. */
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 7), NULL, NULL,
+                           executed_cb, &second);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  g_assert_false (first.done);
+
+  g_assert_true (process_ok (server));
+  test_iterate_until (context, &first.done);
+  g_assert_no_error (first.error);
+  /* The first one's place went to the one waiting. */
+  g_assert_false (second.done);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  g_assert_true (process_ok (server));
+  test_iterate_until (context, &second.done);
+  g_assert_no_error (second.error);
+
+  g_main_context_pop_thread_default (context);
+  stop_server (server);
+}
+
+/* A request made with a cancelled cancellable is never queued. */
+static void
+test_server_execute_cancelled (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  TestServer *server = start_server (FALSE, 10);
+  g_autoptr(TaClient) client = ta_server_create_client (TA_SERVER (server));
+  AsyncFlag flag = { FALSE, NULL };
+
+  g_cancellable_cancel (cancellable);
+  g_main_context_push_thread_default (context);
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 1), NULL, cancellable,
+                           executed_cb, &flag);
+  g_assert_false (flag.done);
+  test_iterate_until (context, &flag.done);
+  g_assert_error (flag.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&flag.error);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 0);
+  g_main_context_pop_thread_default (context);
+  stop_server (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -737,6 +808,8 @@ main (int   argc,
   g_test_add_func ("/ta/server/payload", test_server_payload);
   g_test_add_func ("/ta/server/misuse", test_server_misuse);
   g_test_add_func ("/ta/server/execute-after-stop", test_server_execute_after_stop);
+  g_test_add_func ("/ta/server/execute-queues-at-once", test_server_execute_queues_at_once);
+  g_test_add_func ("/ta/server/execute-cancelled", test_server_execute_cancelled);
 
   return g_test_run ();
 }

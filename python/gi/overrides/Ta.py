@@ -740,6 +740,43 @@ class Executor(Ta.Executor):
         """The job run by :meth:`run_async`; raises what it raised."""
         return _run_finish(Ta.Executor.run_finish, self, result)
 
+    def invoke(self, func, *args, done):
+        """Runs ``func(*args)`` on a worker thread, without a handle.
+
+        ``done(result, error)`` then runs in the caller's thread-default
+        main context, once: with what ``func`` returned and None, with None
+        and the exception it raised (the very object), or with None and a
+        ``GLib.Error`` (``Gio.IOErrorEnum.CANCELLED``) if a shutdown took
+        the job out of the queue before it started. ``func`` holds the
+        interpreter lock only while it runs Python: a worker waiting in a
+        C call, or between jobs, leaves the other threads free::
+
+            def hashed(digest, error):
+                print(digest if error is None else error)
+
+            executor.invoke(hashlib.sha256, data, done=hashed)
+
+        Raises ``GLib.Error`` (``Ta.Error.NOT_RUNNING``) once the executor
+        is shut down; ``done`` is then never called.
+        """
+        if not callable(func) or not callable(done):
+            raise TypeError('invoke() needs a callable and a done callable')
+        outcome = []
+
+        def run(_cancellable, *_data):
+            # The worker: the exception travels to done as it is.
+            try:
+                outcome.append((func(*args), None))
+            except BaseException as error:  # noqa: B036 - handed to done
+                outcome.append((None, error))
+
+        def complete(_result, error, *_data):
+            done(*(outcome[0] if outcome else (None, error)))
+
+        # The data of each callback is given as a tuple: PyGObject packs
+        # only the last one itself.
+        return Ta.Executor.invoke(self, run, (None,), complete, None)
+
     def call_async(self, function, args, cancellable=None, callback=None, *user_data):
         """Calls @function with @args on a worker; @callback gets the result."""
         values = [_offload_value(arg) for arg in args]
