@@ -5,6 +5,8 @@
 
 #pragma once
 
+#include <string.h>
+
 #include <ta-glib.h>
 
 /* The tests' own locks, visible to ThreadSanitizer (see
@@ -142,6 +144,80 @@ test_watch_thread_exit (gpointer gate)
   g_private_set (&test_thread_exit_private, gate);
 }
 
+/*
+ * Runners the tests start and stop: the stop of a runner whose work is
+ * over must succeed.
+ */
+static inline TaRunner *
+test_runner_new_started (const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  TaRunner *runner = ta_runner_new (name);
+
+  g_assert_true (ta_runner_start (runner, &error));
+  g_assert_no_error (error);
+
+  return runner;
+}
+
+static inline void
+test_runner_stop_ok (TaRunner *runner)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ta_runner_stop (runner, &error));
+  g_assert_no_error (error);
+}
+
+/*
+ * RunnerFixture: a runner started for one test, stopped after it (the
+ * stop must succeed) unless the test stopped it itself with
+ * runner_fixture_stop(). Register with runner_test_add().
+ */
+typedef struct
+{
+  TaRunner *runner;
+} RunnerFixture;
+
+/* The runner of the RunnerFixture test that runs now (GTest runs one at a
+ * time), for callbacks that only get the data of the call they serve. */
+static TaRunner *runner_fixture_runner;
+
+static inline TaRunner *
+runner_fixture_current (void)
+{
+  g_assert_nonnull (runner_fixture_runner);
+  return runner_fixture_runner;
+}
+
+static inline void
+runner_fixture_setup (RunnerFixture *fixture,
+                      gconstpointer  data)
+{
+  fixture->runner = test_runner_new_started ("test-runner");
+  runner_fixture_runner = fixture->runner;
+}
+
+/* Stops the fixture's runner now, for a test that checks what follows. */
+static inline void
+runner_fixture_stop (RunnerFixture *fixture)
+{
+  test_runner_stop_ok (fixture->runner);
+  runner_fixture_runner = NULL;
+  g_clear_object (&fixture->runner);
+}
+
+static inline void
+runner_fixture_teardown (RunnerFixture *fixture,
+                         gconstpointer  data)
+{
+  if (fixture->runner != NULL)
+    runner_fixture_stop (fixture);
+}
+
+#define runner_test_add(path, func) \
+  g_test_add ((path), RunnerFixture, NULL, runner_fixture_setup, (func), runner_fixture_teardown)
+
 /* The outcome of an asynchronous call, for callbacks to fill in. */
 typedef struct
 {
@@ -165,4 +241,41 @@ test_data_destroy (gpointer data)
 
   td->destroyed_on = g_thread_self ();
   g_atomic_int_inc (&td->destroyed);
+}
+
+/*
+ * A blocker: whatever calls test_blocker_block() (a task, a callback, a
+ * function run on a runner) holds its thread until the test releases it,
+ * a stall or a busy thread of whatever length the test needs.
+ */
+typedef struct
+{
+  TestData data;      /* first: test_data_destroy() works on a blocker */
+  TestGate entered;
+  TestGate release;
+} TestBlocker;
+
+static inline void
+test_blocker_init (TestBlocker *blocker)
+{
+  memset (&blocker->data, 0, sizeof blocker->data);
+  test_gate_init (&blocker->entered);
+  test_gate_init (&blocker->release);
+}
+
+static inline void
+test_blocker_clear (TestBlocker *blocker)
+{
+  test_gate_clear (&blocker->entered);
+  test_gate_clear (&blocker->release);
+}
+
+/* Records where it ran, tells the test it entered, waits for release. */
+static inline void
+test_blocker_block (TestBlocker *blocker)
+{
+  blocker->data.ran_on = g_thread_self ();
+  g_atomic_int_inc (&blocker->data.ran);
+  test_gate_open (&blocker->entered);
+  test_gate_wait (&blocker->release);
 }

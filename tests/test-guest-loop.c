@@ -164,27 +164,6 @@ guest_clear (Guest *g)
   test_gate_clear (&g->guest_set);
 }
 
-static TaRunner *
-start_runner (const char *name)
-{
-  TaRunner *runner = ta_runner_new (name);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_start (runner, &error));
-  g_assert_no_error (error);
-
-  return runner;
-}
-
-static void
-stop_runner_ok (TaRunner *runner)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-}
-
 /* Lets the runner go through its queue a few times: enough for a wrongly
  * scheduled iteration to show. */
 static void
@@ -214,7 +193,7 @@ guest_loop_new_ok (Guest *g,
 static void
 test_guest_loop_first_iteration (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-first");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-first");
   g_autoptr(TaGuestLoop) guest = NULL;
   Guest g;
 
@@ -231,7 +210,7 @@ test_guest_loop_first_iteration (void)
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   g_assert_true (ta_guest_loop_is_destroyed (guest));
   g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
@@ -241,7 +220,7 @@ test_guest_loop_first_iteration (void)
 static void
 test_guest_loop_fd_readable (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-fd");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-fd");
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
   Guest g;
@@ -273,7 +252,7 @@ test_guest_loop_fd_readable (void)
   g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
   g_assert_false (g.fd_ready[4]);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   close (fds[0]);
   close (fds[1]);
@@ -288,7 +267,7 @@ test_guest_loop_fd_readable (void)
 static void
 test_guest_loop_nested_loop (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-nested");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-nested");
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
   Guest g;
@@ -311,7 +290,7 @@ test_guest_loop_nested_loop (void)
    * descriptor, is still there: once that iteration is over, it asks for
    * the next one. */
   g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   g_assert_cmpint (g.n_reentered, ==, 0);
   g_assert_cmpint (g.n_wrong_thread, ==, 0);
@@ -325,7 +304,7 @@ test_guest_loop_nested_loop (void)
 static void
 test_guest_loop_nested_loop_hang_up (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-nested-hup");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-nested-hup");
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
   Guest g;
@@ -343,7 +322,7 @@ test_guest_loop_nested_loop_hang_up (void)
 
   /* Hung up, the descriptor keeps asking for iterations until the stop
    * destroys the guest loop. */
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   g_assert_cmpint (g.n_reentered, ==, 0);
 
@@ -354,7 +333,7 @@ test_guest_loop_nested_loop_hang_up (void)
 static void
 test_guest_loop_wake_from_thread (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-wake");
   g_autoptr(TaGuestLoop) guest = NULL;
   Guest g;
 
@@ -368,7 +347,7 @@ test_guest_loop_wake_from_thread (void)
       g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
     }
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   guest_clear (&g);
 }
@@ -377,7 +356,7 @@ test_guest_loop_wake_from_thread (void)
 static void
 test_guest_loop_wake_and_wait (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-and-wait");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-wake-and-wait");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaEvent) answered = ta_event_new ();
   g_autoptr(TaEvent) never = ta_event_new ();
@@ -407,7 +386,7 @@ test_guest_loop_wake_and_wait (void)
   g_clear_error (&error);
   g_assert_true (test_gate_wait_count (&g.iterated, 21, TEST_HANG_US));
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   guest_clear (&g);
 }
@@ -427,7 +406,7 @@ wait_on_runner_func (gpointer user_data)
 static void
 test_guest_loop_wake_and_wait_on_runner_thread (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wait-on-runner");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-wait-on-runner");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
   Guest g;
@@ -439,7 +418,7 @@ test_guest_loop_wake_and_wait_on_runner_thread (void)
                                  TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   guest_clear (&g);
 }
@@ -448,7 +427,7 @@ test_guest_loop_wake_and_wait_on_runner_thread (void)
 static void
 test_guest_loop_queue_wakes (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-queue");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
   Guest g;
@@ -481,7 +460,7 @@ test_guest_loop_queue_wakes (void)
   ta_queue_wake_when_ready (queue, guest);
   g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   guest_clear (&g);
 }
@@ -490,7 +469,7 @@ test_guest_loop_queue_wakes (void)
 static void
 test_guest_loop_queue_outlived (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue-gone");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-queue-gone");
   TaGuestLoop *guest;
   TaQueue *queue = ta_queue_new (0);
   Guest g;
@@ -505,7 +484,7 @@ test_guest_loop_queue_outlived (void)
   g_object_unref (queue);
   g_assert_null (guest);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g.destroyed);
   guest_clear (&g);
 }
@@ -516,8 +495,8 @@ test_guest_loop_queue_outlived (void)
 static void
 test_guest_loop_queue_drops_destroyed (void)
 {
-  TaRunner *gone_runner = start_runner ("guest-queue-stopped");
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue-live");
+  TaRunner *gone_runner = test_runner_new_started ("guest-queue-stopped");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-queue-live");
   g_autoptr(TaGuestLoop) live = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
   TaGuestLoop *gone_a, *gone_b;
@@ -534,7 +513,7 @@ test_guest_loop_queue_drops_destroyed (void)
   g_object_add_weak_pointer (G_OBJECT (gone_a), (gpointer *) &gone_a);
   g_object_add_weak_pointer (G_OBJECT (gone_b), (gpointer *) &gone_b);
   g_object_unref (gone_b);
-  stop_runner_ok (gone_runner);
+  test_runner_stop_ok (gone_runner);
   g_object_unref (gone_runner);
   g_assert_cmpuint (test_gate_get_count (&g_a.destroyed), ==, 1);
   g_assert_cmpuint (test_gate_get_count (&g_b.destroyed), ==, 1);
@@ -554,7 +533,7 @@ test_guest_loop_queue_drops_destroyed (void)
   g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
   g_assert_true (test_gate_wait_count (&g_live.iterated, 2, TEST_HANG_US));
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g_live.destroyed);
   guest_clear (&g_live);
   guest_clear (&g_b);
@@ -570,7 +549,7 @@ wake_func (gpointer user_data)
 static void
 test_guest_loop_wake_on_runner_thread (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-inside");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-wake-inside");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
   Guest g;
@@ -585,14 +564,14 @@ test_guest_loop_wake_on_runner_thread (void)
   g_assert_no_error (error);
   g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   guest_clear (&g);
 }
 
 static void
 test_guest_loop_wake_during_iteration (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-during");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-wake-during");
   g_autoptr(TaGuestLoop) guest = NULL;
   Guest g;
 
@@ -606,14 +585,14 @@ test_guest_loop_wake_during_iteration (void)
   let_runner_iterate (runner);
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   guest_clear (&g);
 }
 
 static void
 test_guest_loop_ready_now (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-ready-now");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-ready-now");
   g_autoptr(TaGuestLoop) guest = NULL;
   Guest g;
 
@@ -626,14 +605,14 @@ test_guest_loop_ready_now (void)
   let_runner_iterate (runner);
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 11);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   guest_clear (&g);
 }
 
 static void
 test_guest_loop_deadline (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-deadline");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-deadline");
   g_autoptr(TaGuestLoop) guest = NULL;
   Guest g;
 
@@ -646,14 +625,14 @@ test_guest_loop_deadline (void)
   let_runner_iterate (runner);
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   guest_clear (&g);
 }
 
 static void
 test_guest_loop_destroy (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-destroy");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-destroy");
   TaGuestLoop *guest;
   Guest g;
 
@@ -672,7 +651,7 @@ test_guest_loop_destroy (void)
   g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
   g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_object_unref (guest);
   guest_clear (&g);
 }
@@ -680,7 +659,7 @@ test_guest_loop_destroy (void)
 static void
 test_guest_loop_outlives_runner (void)
 {
-  TaRunner *runner = start_runner ("guest-outlives");
+  TaRunner *runner = test_runner_new_started ("guest-outlives");
   TaGuestLoop *guest;
   Guest g;
 
@@ -690,7 +669,7 @@ test_guest_loop_outlives_runner (void)
 
   /* The runner's end destroys the guest loop on the runner thread; the
    * handle stays usable, harmlessly, after the runner is gone. */
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
   g_object_unref (runner);
@@ -720,7 +699,7 @@ test_guest_loop_not_running (void)
 static void
 test_guest_loop_stuck (void)
 {
-  TaRunner *runner = start_runner ("guest-stuck");
+  TaRunner *runner = test_runner_new_started ("guest-stuck");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
   TestGate thread_exited;
@@ -765,7 +744,7 @@ test_guest_loop_stuck (void)
 static void
 test_guest_loop_wakes_thread_during_iteration (void)
 {
-  TaRunner *runner = start_runner ("guest-wakes");
+  TaRunner *runner = test_runner_new_started ("guest-wakes");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaFuture) future = ta_future_new ();
   g_autoptr(GError) error = NULL;
@@ -787,7 +766,7 @@ test_guest_loop_wakes_thread_during_iteration (void)
   test_gate_open (&blocker.release);
   test_gate_wait (&g.iterated);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_object_unref (runner);
   guest_clear (&g);
   test_gate_clear (&blocker.entered);
@@ -797,7 +776,7 @@ test_guest_loop_wakes_thread_during_iteration (void)
 static void
 test_guest_loop_null_arguments (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-null");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-null");
 
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
   g_assert_null (ta_guest_loop_new (runner, NULL, -1, NULL, NULL, NULL, NULL));
@@ -811,7 +790,7 @@ test_guest_loop_null_arguments (void)
   ta_guest_loop_wake (NULL);
   g_test_assert_expected_messages ();
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 int

@@ -8,25 +8,6 @@
 #include "test-common.h"
 
 static GThread *main_thread;
-static TaRunner *runner;
-
-static void
-setup_runner (void)
-{
-  runner = ta_runner_new ("queue-tests");
-  g_assert_true (ta_runner_start (runner, NULL));
-}
-
-static void
-teardown_runner (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-  g_clear_object (&runner);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Tracked items: delivered exactly once or freed exactly once             */
 /* ---------------------------------------------------------------------- */
@@ -1267,7 +1248,8 @@ bar_task (GTask        *task,
 }
 
 static void
-test_queue_loop_to_loop (void)
+test_queue_loop_to_loop (RunnerFixture *fixture,
+                         gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new (1);
   g_autoptr(TaTask) foo = NULL;
@@ -1275,14 +1257,13 @@ test_queue_loop_to_loop (void)
   LoopTask *foo_data = g_new0 (LoopTask, 1);
   LoopTask *bar_data = g_new0 (LoopTask, 1);
 
-  setup_runner ();
   foo_data->queue = bar_data->queue = queue;
-  foo = ta_runner_spawn (runner, "foo", foo_task, foo_data, g_free, NULL, NULL);
-  bar = ta_runner_spawn (runner, "bar", bar_task, bar_data, g_free, NULL, NULL);
+  foo = ta_runner_spawn (fixture->runner, "foo", foo_task, foo_data, g_free, NULL, NULL);
+  bar = ta_runner_spawn (fixture->runner, "bar", bar_task, bar_data, g_free, NULL, NULL);
   g_assert_true (ta_task_wait (bar, 1000 * 1000, NULL));
   g_assert_cmpint (ta_task_propagate_int (bar, NULL), ==, 4);
   g_assert_true (ta_task_wait (foo, 1000 * 1000, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 typedef struct
@@ -1335,7 +1316,8 @@ increment_worker (GTask        *task,
 }
 
 static void
-test_queue_cookbook_increment_worker (void)
+test_queue_cookbook_increment_worker (RunnerFixture *fixture,
+                                      gconstpointer  data)
 {
   g_autoptr(TaQueue) in = ta_queue_new (0);
   g_autoptr(TaQueue) out = ta_queue_new (0);
@@ -1343,8 +1325,7 @@ test_queue_cookbook_increment_worker (void)
   g_autoptr(GError) error = NULL;
   Queues queues = { in, out };
 
-  setup_runner ();
-  worker = ta_runner_spawn (runner, "increment_worker", increment_worker, &queues, NULL, NULL, NULL);
+  worker = ta_runner_spawn (fixture->runner, "increment_worker", increment_worker, &queues, NULL, NULL, NULL);
   for (int i = 0; i < 10; i++)
     {
       GValue value = G_VALUE_INIT;
@@ -1360,7 +1341,7 @@ test_queue_cookbook_increment_worker (void)
   ta_task_cancel (worker);
   g_assert_false (ta_task_wait (worker, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1519,7 +1500,8 @@ cancelling_consumer_thread (gpointer data)
 }
 
 static void
-test_queue_stress (void)
+test_queue_stress (RunnerFixture *fixture,
+                   gconstpointer  data)
 {
   guint n_producers = 3, n_per_producer = g_test_thorough () ? 50000 : 5000;
   g_autoptr(TaQueue) queue = ta_queue_new_full (16, item_free);
@@ -1531,8 +1513,7 @@ test_queue_stress (void)
   gint total;
 
   items_reset ();
-  setup_runner ();
-  async_consumer = ta_runner_spawn (runner, "consumer", async_consumer_task, &async,
+  async_consumer = ta_runner_spawn (fixture->runner, "consumer", async_consumer_task, &async,
                                     NULL, NULL, NULL);
   for (guint i = 0; i < 2; i++)
     {
@@ -1553,7 +1534,7 @@ test_queue_stress (void)
     g_thread_join (consumer_threads[i]);
   g_thread_join (canceller_thread);
   g_assert_true (ta_task_wait (async_consumer, TA_TIMEOUT_INFINITE, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 
   total = blocking[0].n_popped + blocking[1].n_popped + async.n_popped + canceller.n_popped;
   g_test_message ("blocking %d + %d, async %d, cancelling %d (%u cancelled)",
@@ -1877,10 +1858,10 @@ main (int   argc,
   g_test_add_func ("/ta/queue/batch-given-up-hands-on", test_queue_batch_given_up_hands_on);
   g_test_add_func ("/ta/queue/abandoned-runner-waits-detached", test_queue_abandoned_runner_waits_detached);
   g_test_add_func ("/ta/queue/stopped-runner-waits-detached", test_queue_stopped_runner_waits_detached);
-  g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
-  g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
+  runner_test_add ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
+  runner_test_add ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
   g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);
-  g_test_add_func ("/ta/queue/stress", test_queue_stress);
+  runner_test_add ("/ta/queue/stress", test_queue_stress);
 
   return g_test_run ();
 }
