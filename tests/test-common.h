@@ -279,3 +279,44 @@ test_blocker_block (TestBlocker *blocker)
   test_gate_open (&blocker->entered);
   test_gate_wait (&blocker->release);
 }
+
+/*
+ * Finishes the sleep that @task waited for: %FALSE, with @task failed by
+ * the sleep's error (cancelled, mostly), if it did not end normally.
+ */
+static inline gboolean
+test_task_slept (GTask        *task,
+                 GAsyncResult *result)
+{
+  GError *error = NULL;
+
+  if (ta_sleep_finish (result, &error))
+    return TRUE;
+
+  g_task_return_error (task, error);
+  return FALSE;
+}
+
+/* Returns the int of the task's data (a runner's task data is the
+ * user_data it was spawned with) once its sleep ends. */
+static inline void
+test_slept_return_task_data_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (test_task_slept (task, result))
+    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
+}
+
+/* A task function: sleeps for the milliseconds in user_data, then returns
+ * that number, or fails if cancelled first. */
+static inline void
+test_sleep_task (GTask        *task,
+                 GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable,
+                  test_slept_return_task_data_cb, g_object_ref (task));
+}

@@ -863,20 +863,6 @@ add_one_func (gpointer user_data)
   (*value)++;
 }
 
-static void
-slept_return_index_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
-}
-
 /* async def long_running_task(index): await sleep(index); return index */
 static void
 long_running_task (GTask        *task,
@@ -884,7 +870,7 @@ long_running_task (GTask        *task,
                    gpointer      user_data)
 {
   ta_sleep_async (GPOINTER_TO_INT (user_data) * 5 * 1000, cancellable,
-                  slept_return_index_cb, g_object_ref (task));
+                  test_slept_return_task_data_cb, g_object_ref (task));
 }
 
 typedef struct

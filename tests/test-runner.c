@@ -47,30 +47,6 @@ record_func (gpointer user_data)
 }
 
 static void
-slept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
-}
-
-/* Sleeps for the number of milliseconds in user_data, then returns it. */
-static void
-sleep_task (GTask        *task,
-            GCancellable *cancellable,
-            gpointer      user_data)
-{
-  ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable, slept_cb,
-                  g_object_ref (task));
-}
-
-static void
 failing_task (GTask        *task,
               GCancellable *cancellable,
               gpointer      user_data)
@@ -620,11 +596,8 @@ parent_slept_cb (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
+  if (test_task_slept (task, result))
     g_task_return_boolean (task, TRUE);
 }
 
@@ -637,7 +610,7 @@ parent_task (GTask        *task,
   Parent *parent = user_data;
   g_autoptr(GError) error = NULL;
 
-  parent->child = ta_runner_spawn (parent->runner, "child", sleep_task,
+  parent->child = ta_runner_spawn (parent->runner, "child", test_sleep_task,
                                    GINT_TO_POINTER (60 * 1000), NULL, NULL, &error);
   g_assert_no_error (error);
   ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, parent_slept_cb, g_object_ref (task));
@@ -654,7 +627,7 @@ test_runner_stop_cancels_outstanding (void)
   g_autoptr(GCancellable) user_cancellable = g_cancellable_new ();
   Parent p = { runner, NULL };
 
-  sleeper = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (60 * 1000),
+  sleeper = ta_runner_spawn (runner, "sleeper", test_sleep_task, GINT_TO_POINTER (60 * 1000),
                              NULL, user_cancellable, &error);
   g_assert_no_error (error);
   parent = ta_runner_spawn (runner, "parent", parent_task, &p, NULL,
@@ -789,7 +762,7 @@ test_runner_unretrieved_errors (void)
   g_clear_error (&error);
 
   /* ...and a cancellation is not a failure. */
-  cancelled = ta_runner_spawn (runner, "cancelled", sleep_task, GINT_TO_POINTER (60 * 1000),
+  cancelled = ta_runner_spawn (runner, "cancelled", test_sleep_task, GINT_TO_POINTER (60 * 1000),
                                NULL, NULL, NULL);
   ta_task_cancel (cancelled);
 
@@ -1092,7 +1065,7 @@ test_runner_finalize_running (void)
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  task = ta_runner_spawn (runner, NULL, sleep_task, GINT_TO_POINTER (60 * 1000),
+  task = ta_runner_spawn (runner, NULL, test_sleep_task, GINT_TO_POINTER (60 * 1000),
                           NULL, NULL, &error);
   g_assert_no_error (error);
   g_object_add_weak_pointer (G_OBJECT (runner), (gpointer *) &runner);
@@ -1571,7 +1544,7 @@ test_runner_long_wait_does_not_spin (void)
   gint64 waited;
 
   make_spinning_eager (runner);
-  task = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (IDLE_SPAN_MS),
+  task = ta_runner_spawn (runner, "sleeper", test_sleep_task, GINT_TO_POINTER (IDLE_SPAN_MS),
                           NULL, NULL, &error);
   g_assert_no_error (error);
 

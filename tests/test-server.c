@@ -346,35 +346,14 @@ test_server_process_long_running (void)
 }
 
 static void
-slept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, 1);
-}
-
-static void
-sleep_task (GTask        *task,
-            GCancellable *cancellable,
-            gpointer      user_data)
-{
-  ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, slept_cb, g_object_ref (task));
-}
-
-static void
 test_server_shutdown_during_task (void)
 {
   TestServer *server = start_server (FALSE, 10);
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  task = ta_server_spawn (TA_SERVER (server), "sleeper", sleep_task, NULL, NULL,
+  task = ta_server_spawn (TA_SERVER (server), "sleeper", test_sleep_task,
+                          GINT_TO_POINTER (60 * 1000), NULL,
                           TA_TIMEOUT_INFINITE, NULL);
   stop_server (server);
   g_assert_false (ta_task_wait (task, 0, &error));

@@ -20,12 +20,10 @@ slept_return_int_cb (GObject      *source,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  g_assert_true (g_main_context_get_thread_default () == ta_runner_get_context (runner_fixture_current ()));
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
+  g_assert_true (g_main_context_get_thread_default () ==
+                 ta_runner_get_context (runner_fixture_current ()));
+  if (test_task_slept (task, result))
     g_task_return_int (task, 10);
 }
 
@@ -148,8 +146,8 @@ parent_task (GTask        *task,
   g_autoptr(TaTask) child = NULL;
   GError *error = NULL;
 
-  child = ta_runner_spawn (runner_fixture_current (), "child", foo_task, GINT_TO_POINTER (5), NULL,
-                           cancellable, &error);
+  child = ta_runner_spawn (runner_fixture_current (), "child", foo_task, GINT_TO_POINTER (5),
+                           NULL, cancellable, &error);
   if (child == NULL)
     {
       g_task_return_error (task, error);
@@ -819,8 +817,8 @@ spawner_thread (gpointer user_data)
   GPtrArray *tasks = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < sp->n_tasks; i++)
-    g_ptr_array_add (tasks, ta_runner_spawn (runner_fixture_current (), NULL, int_task, GUINT_TO_POINTER (i),
-                                             NULL, NULL, NULL));
+    g_ptr_array_add (tasks, ta_runner_spawn (runner_fixture_current (), NULL, int_task,
+                                             GUINT_TO_POINTER (i), NULL, NULL, NULL));
   for (guint i = 0; i < tasks->len; i++)
     {
       g_assert_true (ta_task_wait (g_ptr_array_index (tasks, i), TA_TIMEOUT_INFINITE, NULL));
