@@ -9,6 +9,15 @@
 
 #include <ta-glib.h>
 
+/* The thread that runs main() and the tests, recorded by test_init(). */
+static GThread *test_main_thread G_GNUC_UNUSED;
+
+/* g_test_init() for these tests. */
+#define test_init(argcp, argvp) G_STMT_START { \
+    g_test_init ((argcp), (argvp), NULL);     \
+    test_main_thread = g_thread_self ();      \
+  } G_STMT_END
+
 /* The tests' own locks, visible to ThreadSanitizer (see
  * ta-monitor-private.h for why GLib's are not). */
 #include "ta-monitor-private.h"

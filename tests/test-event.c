@@ -7,7 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
 /* ---------------------------------------------------------------------- */
 /* Events                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -155,7 +154,7 @@ test_event_wait_async_on_main_context (RunnerFixture *fixture,
     {
       test_iterate_until (context, &ar[i].done);
       g_assert_true (ar[i].ok);
-      g_assert_true (ar[i].thread == main_thread);
+      g_assert_true (ar[i].thread == test_main_thread);
     }
 
   /* Already set: completes, but not from within the call. */
@@ -696,8 +695,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/event/thread-to-thread", test_event_thread_to_thread);
   g_test_add_func ("/ta/event/wakes-blocked-thread", test_event_wakes_blocked_thread);

@@ -11,8 +11,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Jobs                                                                    */
 /* ---------------------------------------------------------------------- */
@@ -131,7 +129,7 @@ test_executor_run (void)
   job = ta_executor_run (executor, "where", where_job, &wj, NULL, TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ta_task_propagate_int (job, NULL), ==, 42);
-  g_assert_true (wj.ran_on != main_thread);
+  g_assert_true (wj.ran_on != test_main_thread);
   g_assert_true (wj.was_worker);
   g_assert_cmpuint (ta_executor_get_n_workers (executor), ==, 1);
 
@@ -175,7 +173,7 @@ run_async_cb (GObject      *source,
   AsyncFlag *flag = user_data;
   g_autoptr(TaTask) job = ta_executor_run_finish (TA_EXECUTOR (source), result, &flag->error);
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   if (job != NULL)
     g_object_set_data (G_OBJECT (source), "answer",
                        GINT_TO_POINTER (ta_task_propagate_int (job, NULL)));
@@ -228,7 +226,7 @@ run_seen_cb (GObject      *source,
   g_autoptr(GObject) result_source = g_async_result_get_source_object (result);
   g_autoptr(TaTask) job = NULL;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   seen->source = source;
   g_assert_true (result_source == source);
   seen->user_data_ok = g_async_result_get_user_data (result) == seen;
@@ -1023,8 +1021,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/executor/run", test_executor_run);
   g_test_add_func ("/ta/executor/bounded", test_executor_bounded);

@@ -259,7 +259,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
   fifo_add_tests ("/ta/inbox");
   fifo_add ("/ta/inbox/starts-closed-and-refuses-without-consuming", test_inbox_starts_closed_and_refuses_without_consuming);

@@ -502,7 +502,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/monitor/wait-times-out-at-end-time", test_monitor_wait_times_out_at_end_time);
   g_test_add_func ("/ta/monitor/change-before-wait-is-found-by-predicate",

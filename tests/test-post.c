@@ -159,7 +159,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
   fifo_add_tests ("/ta/post");
   fifo_add ("/ta/post/releases-items-when-context-is-finalized", test_post_releases_items_when_context_is_finalized);

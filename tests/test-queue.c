@@ -7,7 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
 /* ---------------------------------------------------------------------- */
 /* Tracked items: delivered exactly once or freed exactly once             */
 /* ---------------------------------------------------------------------- */
@@ -478,8 +477,8 @@ test_queue_close_wakes_async_waiters (void)
   g_assert_cmpint (freed[1], ==, 1);
   g_assert_false (pop.ok);
   g_assert_error (pop.error, TA_ERROR, TA_ERROR_CLOSED);
-  g_assert_true (push.thread == main_thread);
-  g_assert_true (pop.thread == main_thread);
+  g_assert_true (push.thread == test_main_thread);
+  g_assert_true (pop.thread == test_main_thread);
   g_clear_error (&push.error);
   g_clear_error (&pop.error);
 
@@ -1825,8 +1824,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/queue/thread-to-thread", test_queue_thread_to_thread);
   g_test_add_func ("/ta/queue/fifo-and-sizes", test_queue_fifo_and_sizes);

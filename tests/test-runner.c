@@ -14,8 +14,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -151,7 +149,7 @@ test_runner_call (void)
   g_assert_no_error (error);
   g_assert_cmpint (td.ran, ==, 1);
   g_assert_cmpint (td.destroyed, ==, 1);
-  g_assert_true (td.ran_on != main_thread);
+  g_assert_true (td.ran_on != test_main_thread);
   g_assert_true (td.destroyed_on == td.ran_on);
   test_runner_stop_ok (runner);
 }
@@ -1119,7 +1117,7 @@ test_runner_last_ref_on_runner_thread (void)
   /* Hand our reference to the runner thread, which drops it there. */
   g_assert_true (ta_runner_invoke (runner, drop_last_ref_func, &lr, NULL, NULL));
   test_gate_wait (&lr.finalized);
-  g_assert_true (lr.finalized_on != main_thread);
+  g_assert_true (lr.finalized_on != test_main_thread);
   test_gate_wait (&thread_exited);
 
   test_gate_clear (&lr.finalized);
@@ -1251,7 +1249,7 @@ count_notify_cb (GObject    *object,
 {
   guint *count = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   (*count)++;
 }
 
@@ -1733,8 +1731,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/runner/start-stop", test_runner_start_stop);
   g_test_add_func ("/ta/runner/start-twice", test_runner_start_twice);

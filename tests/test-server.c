@@ -7,8 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* A test server: answers "increment" at once (sync) or keeps the requests */
 /* ---------------------------------------------------------------------- */
@@ -33,7 +31,7 @@ test_server_handle_request (TaServer  *server,
   const char *method = ta_request_get_method (request);
 
   /* The handler runs on the thread that called process(). */
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
 
   if (g_str_equal (method, "unknown"))
     return FALSE;
@@ -524,7 +522,7 @@ signal_handler (TaServer  *server,
 {
   guint *count = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   (*count)++;
   return ta_request_return_variant (request, g_variant_new_int32 (42));
 }
@@ -695,8 +693,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/server/plain-task", test_server_plain_task);
   g_test_add_func ("/ta/server/process-request", test_server_process_request);

@@ -9,7 +9,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
 /* ---------------------------------------------------------------------- */
 /* Task functions                                                          */
 /* ---------------------------------------------------------------------- */
@@ -465,7 +464,7 @@ test_task_wait_async (RunnerFixture *fixture,
   task = ta_runner_spawn (fixture->runner, NULL, foo_task, GINT_TO_POINTER (5), NULL, NULL, NULL);
   ta_task_wait_async (task, NULL, async_wait_cb, &aw);
   test_iterate_until (context, &aw.done);
-  g_assert_true (aw.thread == main_thread);
+  g_assert_true (aw.thread == test_main_thread);
   g_assert_true (aw.ok);
   g_assert_no_error (aw.error);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 10);
@@ -893,8 +892,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   runner_test_add ("/ta/task/run-returns-value", test_task_run_returns_value);
   runner_test_add ("/ta/task/run-timeout", test_task_run_timeout);

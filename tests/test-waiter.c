@@ -510,7 +510,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/waiter/return-from-thread-completes-in-task-context",
                    test_waiter_return_from_thread_completes_in_task_context);

@@ -11,8 +11,6 @@
 
 #define THRESHOLD_US (50 * 1000)
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Fixtures                                                                */
 /* ---------------------------------------------------------------------- */
@@ -30,7 +28,7 @@ on_stall (TaWatchdog *watchdog,
 {
   Reports *reports = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   g_ptr_array_add (reports->stalls, ta_stall_ref (stall));
   g_main_context_wakeup (NULL);
 }
@@ -588,8 +586,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/watchdog/runner-task-reported-live", test_watchdog_runner_task);
   g_test_add_func ("/ta/watchdog/named-source", test_watchdog_named_source);
