@@ -230,6 +230,49 @@ guest_loop_new_ok (Guest *g,
   return guest;
 }
 
+/* A new pipe whose reading end (non-blocking) the guest watches. */
+static void
+guest_watch_new_pipe (Guest *g,
+                      int    fds[2])
+{
+  g_assert_no_errno (pipe (fds));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+  g->read_fd = fds[0];
+}
+
+/* A guest whose first iteration runs a nested loop while its descriptor
+ * is readable (or hung up): returns once that iteration is over. */
+static TaGuestLoop *
+guest_start_nested (Guest    *g,
+                    int       fds[2],
+                    gboolean  hang_up)
+{
+  TaGuestLoop *guest;
+
+  guest_watch_new_pipe (g, fds);
+  g->nest_write_fd = fds[1];
+  g->nest_hang_up = hang_up;
+  guest = guest_loop_new_ok (g, fds[0]);
+  test_gate_wait (&g->iterated);
+
+  /* The nested loop slept until its timeout: a readable descriptor
+   * would have kept it going round (some wake-ups of the context may
+   * still end an iteration or two early). */
+  g_assert_cmpuint (g->n_nested, <=, 5);
+
+  return guest;
+}
+
+/* Stops the runner of a guest started by guest_start_nested(): the guest
+ * loop goes with it, and was never re-entered. */
+static void
+guest_stop_after_nested (Guest *g)
+{
+  test_runner_stop_ok (g->runner);
+  test_gate_wait (&g->destroyed);
+  g_assert_cmpint (g->n_reentered, ==, 0);
+}
+
 static void
 test_guest_loop_first_iteration (GuestFixture  *f,
                                  gconstpointer  data)
@@ -265,10 +308,7 @@ test_guest_loop_fd_readable (GuestFixture  *f,
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
 
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  g->read_fd = fds[0];
+  guest_watch_new_pipe (g, fds);
   guest = guest_loop_new_ok (g, fds[0]);
   g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, fds[0]);
   test_gate_wait (&g->iterated);
@@ -306,31 +346,17 @@ static void
 test_guest_loop_nested_loop (GuestFixture  *f,
                              gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
   Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
 
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  g->read_fd = fds[0];
-  g->nest_write_fd = fds[1];
-  guest = guest_loop_new_ok (g, fds[0]);
-  test_gate_wait (&g->iterated);
-
-  /* The nested loop slept until its timeout: a readable descriptor
-   * would have kept it going round (some wake-ups of the context may
-   * still end an iteration or two early). */
-  g_assert_cmpuint (g->n_nested, <=, 5);
+  guest = guest_start_nested (g, fds, FALSE);
 
   /* The byte written in the first iteration, after it drained the
    * descriptor, is still there: once that iteration is over, it asks for
    * the next one. */
   g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
-  g_assert_cmpint (g->n_reentered, ==, 0);
+  guest_stop_after_nested (g);
   g_assert_cmpint (g->n_wrong_thread, ==, 0);
 
   close (fds[0]);
@@ -342,26 +368,15 @@ static void
 test_guest_loop_nested_loop_hang_up (GuestFixture  *f,
                                      gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
   Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
 
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  g->read_fd = fds[0];
-  g->nest_write_fd = fds[1];
-  g->nest_hang_up = TRUE;
-  guest = guest_loop_new_ok (g, fds[0]);
-  test_gate_wait (&g->iterated);
-  g_assert_cmpuint (g->n_nested, <=, 5);
+  guest = guest_start_nested (g, fds, TRUE);
 
   /* Hung up, the descriptor keeps asking for iterations until the stop
    * destroys the guest loop. */
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
-  g_assert_cmpint (g->n_reentered, ==, 0);
+  guest_stop_after_nested (g);
 
   close (fds[0]);
 }
