@@ -329,3 +329,23 @@ test_sleep_task (GTask        *task,
   ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable,
                   test_slept_return_task_data_cb, g_object_ref (task));
 }
+
+/* How many results test_result_free() freed; a test resets it first. */
+static gint test_n_results_freed G_GNUC_UNUSED;
+
+static inline void
+test_result_free (gpointer data)
+{
+  g_atomic_int_inc (&test_n_results_freed);
+  g_free (data);
+}
+
+/* A task function that returns a new string, freed (and counted) by
+ * test_result_free() unless the caller takes it. */
+static inline void
+test_string_result_task (GTask        *task,
+                         GCancellable *cancellable,
+                         gpointer      user_data)
+{
+  g_task_return_pointer (task, g_strdup ("result"), test_result_free);
+}

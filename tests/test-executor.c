@@ -541,44 +541,27 @@ test_executor_cancel_running (void)
   gated_clear (&g);
 }
 
-static gint n_results_freed;
-
-static void
-result_free (gpointer data)
-{
-  g_atomic_int_inc (&n_results_freed);
-  g_free (data);
-}
-
-static void
-pointer_job (GTask        *task,
-             GCancellable *cancellable,
-             gpointer      user_data)
-{
-  g_task_return_pointer (task, g_strdup ("result"), result_free);
-}
-
 static void
 test_executor_results_freed (void)
 {
   g_autoptr(TaExecutor) executor = ta_executor_new (NULL, 2);
 
-  n_results_freed = 0;
+  test_n_results_freed = 0;
   {
     /* Nobody takes it: freed with its destroy notify. */
-    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, pointer_job, NULL, NULL,
-                                             TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, test_string_result_task, NULL,
+                                             NULL, TA_TIMEOUT_INFINITE, NULL);
     g_assert_nonnull (job);
   }
   {
-    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, pointer_job, NULL, NULL,
-                                             TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, test_string_result_task, NULL,
+                                             NULL, TA_TIMEOUT_INFINITE, NULL);
     g_autofree char *result = ta_task_propagate_pointer (job, NULL);
 
     g_assert_cmpstr (result, ==, "result");
   }
   g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpint (n_results_freed, ==, 1);
+  g_assert_cmpint (test_n_results_freed, ==, 1);
 }
 
 static void

@@ -560,50 +560,34 @@ test_task_wait_on_runner_thread (RunnerFixture *fixture,
   runner_fixture_stop (fixture);
 }
 
-/* Results and their ownership. */
-static gint n_results_freed;
-
-static void
-result_free (gpointer data)
-{
-  g_atomic_int_inc (&n_results_freed);
-  g_free (data);
-}
-
-static void
-pointer_task (GTask        *task,
-              GCancellable *cancellable,
-              gpointer      user_data)
-{
-  g_task_return_pointer (task, g_strdup ("result"), result_free);
-}
+/* Results and their ownership: test_string_result_task(). */
 
 static void
 test_task_pointer_result (RunnerFixture *fixture,
                           gconstpointer  data)
 {
-  n_results_freed = 0;
+  test_n_results_freed = 0;
 
   /* Taken: the caller owns it. */
   {
-    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, pointer_task, NULL, NULL,
-                                            TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                                            NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
     g_autofree char *result = ta_task_propagate_pointer (task, NULL);
 
     g_assert_cmpstr (result, ==, "result");
   }
-  g_assert_cmpint (n_results_freed, ==, 0);
+  g_assert_cmpint (test_n_results_freed, ==, 0);
 
   /* Not taken: freed once, with its destroy notify. */
   {
-    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, pointer_task, NULL, NULL,
-                                            TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                                            NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
     g_assert_nonnull (task);
   }
   /* The runner may still hold the GTask for the rest of the dispatch
    * that completed it; it is freed where the last reference goes. */
   g_assert_true (ta_runner_wait_next_iteration (fixture->runner, TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpint (n_results_freed, ==, 1);
+  g_assert_cmpint (test_n_results_freed, ==, 1);
 
   runner_fixture_stop (fixture);
 }
@@ -615,7 +599,8 @@ test_task_pointer_taken_twice (RunnerFixture *fixture,
   g_autoptr(TaTask) task = NULL;
   g_autofree char *result = NULL;
 
-  task = ta_runner_run (fixture->runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                        NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
   result = ta_task_propagate_pointer (task, NULL);
   g_assert_cmpstr (result, ==, "result");
 
@@ -673,7 +658,8 @@ test_task_value_of_wrong_kind (RunnerFixture *fixture,
   g_autoptr(GError) error = NULL;
   GValue value = G_VALUE_INIT;
 
-  task = ta_runner_run (fixture->runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                        NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
   /* GTask itself objects, and the caller gets an error, not a silent FALSE. */
   g_test_expect_message ("GLib-GIO", G_LOG_LEVEL_CRITICAL, "*value_free*");
   g_assert_false (ta_task_propagate_value (task, &value, &error));
