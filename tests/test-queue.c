@@ -1843,7 +1843,7 @@ main (int   argc,
   runner_test_add ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
   runner_test_add ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
   items_test_add ("/ta/queue/backpressure", test_queue_backpressure);
-  runner_test_add ("/ta/queue/stress", test_queue_stress);
+  runner_test_add ("/ta/queue/many-producers-consumers-deliver-each-item-once", test_queue_stress);
 
   return g_test_run ();
 }

@@ -881,17 +881,17 @@ main (int   argc,
   test_init (&argc, &argv);
 
   runner_test_add ("/ta/task/run-returns-value", test_task_run_returns_value);
-  runner_test_add ("/ta/task/run-timeout", test_task_run_timeout);
-  runner_test_add ("/ta/task/names", test_task_names);
-  runner_test_add ("/ta/task/chain", test_task_chain);
-  runner_test_add ("/ta/task/done", test_task_done);
-  runner_test_add ("/ta/task/repeated-timeouts", test_task_repeated_timeouts);
-  runner_test_add ("/ta/task/error", test_task_error);
+  runner_test_add ("/ta/task/run-times-out-and-cancels-the-task", test_task_run_timeout);
+  runner_test_add ("/ta/task/names-given-or-generated", test_task_names);
+  runner_test_add ("/ta/task/task-awaits-child-task", test_task_chain);
+  runner_test_add ("/ta/task/is-done-only-once-returned", test_task_done);
+  runner_test_add ("/ta/task/wait-times-out-repeatedly-then-succeeds", test_task_repeated_timeouts);
+  runner_test_add ("/ta/task/error-reported-by-every-accessor", test_task_error);
   runner_test_add ("/ta/task/returns-cancelled", test_task_returns_cancelled);
-  runner_test_add ("/ta/task/cancel", test_task_cancel);
+  runner_test_add ("/ta/task/cancel-fails-wait-with-cancelled", test_task_cancel);
   runner_test_add ("/ta/task/cancel-before-start", test_task_cancel_before_start);
   runner_test_add ("/ta/task/cancel-after-prepare", test_task_cancel_after_prepare);
-  runner_test_add ("/ta/task/user-cancellable", test_task_user_cancellable);
+  runner_test_add ("/ta/task/user-cancellable-cancels-task", test_task_user_cancellable);
   runner_test_add ("/ta/task/wait-after-shutdown", test_task_wait_after_shutdown);
   runner_test_add ("/ta/task/wait-async", test_task_wait_async);
   runner_test_add ("/ta/task/wait-async-error", test_task_wait_async_error);
@@ -905,8 +905,8 @@ main (int   argc,
   runner_test_add ("/ta/task/dropped-without-return", test_task_dropped_without_return);
   runner_test_add ("/ta/task/propagate-before-done", test_task_propagate_before_done);
   runner_test_add ("/ta/task/return-from-thread", test_task_return_from_thread);
-  runner_test_add ("/ta/task/data-freed", test_task_data_freed);
-  runner_test_add ("/ta/task/many-threads", test_task_many_threads);
+  runner_test_add ("/ta/task/data-freed-once-after-run", test_task_data_freed);
+  runner_test_add ("/ta/task/spawned-from-many-threads-all-complete", test_task_many_threads);
   runner_test_add ("/ta/task/wait-any-frees-after-wake", test_task_wait_any_frees_after_wake);
 
   return g_test_run ();
