@@ -184,34 +184,29 @@ guest_assert_iterated (Guest *g,
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, n);
 }
 
-/* A guest of a started runner, for one test. The runner's stop, by the
- * test or after it, must succeed. */
-typedef struct
-{
-  TaRunner *runner;
-  Guest     g;
-} GuestFixture;
-
+/* A guest of a started runner, for one test (the Guest is the fixture).
+ * The runner's stop, by the test or after it, must succeed. */
 static void
-guest_fixture_setup (GuestFixture  *f,
+guest_fixture_setup (Guest         *g,
                      gconstpointer  data)
 {
-  f->runner = test_runner_new_started ("guest-test");
-  guest_init (&f->g, f->runner);
+  guest_init (g, test_runner_new_started ("guest-test"));
 }
 
 static void
-guest_fixture_teardown (GuestFixture  *f,
+guest_fixture_teardown (Guest         *g,
                         gconstpointer  data)
 {
-  if (ta_runner_is_running (f->runner))
-    test_runner_stop_ok (f->runner);
-  guest_clear (&f->g);
-  g_clear_object (&f->runner);
+  TaRunner *runner = g->runner;
+
+  if (ta_runner_is_running (runner))
+    test_runner_stop_ok (runner);
+  guest_clear (g);
+  g_object_unref (runner);
 }
 
 #define guest_test_add(path, func) \
-  g_test_add ((path), GuestFixture, NULL, guest_fixture_setup, (func), guest_fixture_teardown)
+  g_test_add ((path), Guest, NULL, guest_fixture_setup, (func), guest_fixture_teardown)
 
 static TaGuestLoop *
 guest_loop_new_ok (Guest *g,
@@ -263,22 +258,18 @@ guest_start_nested (Guest    *g,
   return guest;
 }
 
-/* Stops the runner of a guest started by guest_start_nested(): the guest
- * loop goes with it, and was never re-entered. */
+/* Stops the guest's runner: the guest loop goes with it. */
 static void
-guest_stop_after_nested (Guest *g)
+guest_stop (Guest *g)
 {
   test_runner_stop_ok (g->runner);
   test_gate_wait (&g->destroyed);
-  g_assert_cmpint (g->n_reentered, ==, 0);
 }
 
 static void
-test_guest_loop_first_iteration (GuestFixture  *f,
+test_guest_loop_first_iteration (Guest         *g,
                                  gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
 
   guest = guest_loop_new_ok (g, -1);
@@ -289,22 +280,19 @@ test_guest_loop_first_iteration (GuestFixture  *f,
   /* One iteration, on the runner thread, and none after it answered
    * "only when woken". */
   test_gate_wait (&g->iterated);
-  let_runner_iterate (runner);
+  let_runner_iterate (g->runner);
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&g->n_wrong_thread), ==, 0);
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
   g_assert_true (ta_guest_loop_is_destroyed (guest));
   g_assert_cmpint (g_atomic_int_get (&g->n_wrong_thread), ==, 0);
 }
 
 static void
-test_guest_loop_fd_readable (GuestFixture  *f,
+test_guest_loop_fd_readable (Guest         *g,
                              gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
 
@@ -323,7 +311,7 @@ test_guest_loop_fd_readable (GuestFixture  *f,
       g_assert_true (test_gate_wait_count (&g->iterated, i, TEST_HANG_US));
       g_assert_true (g->fd_ready[i - 1]);
     }
-  let_runner_iterate (runner);
+  let_runner_iterate (g->runner);
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 4);
 
   /* Woken with nothing to read, it is told the descriptor is idle. */
@@ -331,8 +319,7 @@ test_guest_loop_fd_readable (GuestFixture  *f,
   g_assert_true (test_gate_wait_count (&g->iterated, 5, TEST_HANG_US));
   g_assert_false (g->fd_ready[4]);
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
   close (fds[0]);
   close (fds[1]);
 }
@@ -340,53 +327,38 @@ test_guest_loop_fd_readable (GuestFixture  *f,
 /*
  * A loop nested in an iteration (a synchronous call that runs the
  * runner's context) neither re-enters the guest nor spins on its
- * readable descriptor; the descriptor is watched again afterwards.
+ * readable descriptor; the descriptor is watched again afterwards. The
+ * same when the descriptor hangs up during the nested loop (data).
  */
 static void
-test_guest_loop_nested_loop (GuestFixture  *f,
+test_guest_loop_nested_loop (Guest         *g,
                              gconstpointer  data)
 {
-  Guest *g = &f->g;
+  gboolean hang_up = GPOINTER_TO_INT (data);
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
 
-  guest = guest_start_nested (g, fds, FALSE);
+  guest = guest_start_nested (g, fds, hang_up);
 
   /* The byte written in the first iteration, after it drained the
    * descriptor, is still there: once that iteration is over, it asks for
-   * the next one. */
-  g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
-  guest_stop_after_nested (g);
+   * the next one. Hung up, the descriptor keeps asking for iterations
+   * until the stop destroys the guest loop. */
+  if (!hang_up)
+    g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
+  guest_stop (g);
+  g_assert_cmpint (g->n_reentered, ==, 0);
   g_assert_cmpint (g->n_wrong_thread, ==, 0);
 
   close (fds[0]);
-  close (fds[1]);
-}
-
-/* The same, when the descriptor hangs up during the nested loop. */
-static void
-test_guest_loop_nested_loop_hang_up (GuestFixture  *f,
-                                     gconstpointer  data)
-{
-  Guest *g = &f->g;
-  g_autoptr(TaGuestLoop) guest = NULL;
-  int fds[2];
-
-  guest = guest_start_nested (g, fds, TRUE);
-
-  /* Hung up, the descriptor keeps asking for iterations until the stop
-   * destroys the guest loop. */
-  guest_stop_after_nested (g);
-
-  close (fds[0]);
+  if (!hang_up)
+    close (fds[1]);
 }
 
 static void
-test_guest_loop_wake_from_thread (GuestFixture  *f,
+test_guest_loop_wake_from_thread (Guest         *g,
                                   gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
 
   guest = guest_loop_new_ok (g, -1);
@@ -398,24 +370,21 @@ test_guest_loop_wake_from_thread (GuestFixture  *f,
       g_assert_true (test_gate_wait_count (&g->iterated, i, TEST_HANG_US));
     }
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
 }
 
 /* The binding's way to run a guest iteration and wait for its answer. */
 static void
-test_guest_loop_wake_and_wait (GuestFixture  *f,
+test_guest_loop_wake_and_wait (Guest         *g,
                                gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaEvent) answered = ta_event_new ();
   g_autoptr(TaEvent) never = ta_event_new ();
   g_autoptr(GError) error = NULL;
 
   /* Resolved to the runner's default: a missing wake fails, not hangs. */
-  ta_runner_set_default_call_timeout (runner, TEST_HANG_US);
+  ta_runner_set_default_call_timeout (g->runner, TEST_HANG_US);
   g->to_signal = answered;
   guest = guest_loop_new_ok (g, -1);
   g_assert_true (ta_event_wait (answered, TEST_HANG_US, NULL));
@@ -436,8 +405,7 @@ test_guest_loop_wake_and_wait (GuestFixture  *f,
   g_clear_error (&error);
   g_assert_true (test_gate_wait_count (&g->iterated, 21, TEST_HANG_US));
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
 }
 
 static void
@@ -453,31 +421,26 @@ wait_on_runner_func (gpointer user_data)
 
 /* On the runner thread the iteration could never run: refused at once. */
 static void
-test_guest_loop_wake_and_wait_on_runner_thread (GuestFixture  *f,
+test_guest_loop_wake_and_wait_on_runner_thread (Guest         *g,
                                                 gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
 
   guest = guest_loop_new_ok (g, -1);
   test_gate_wait (&g->iterated);
-  g_assert_true (ta_runner_call (runner, wait_on_runner_func, guest, NULL,
+  g_assert_true (ta_runner_call (g->runner, wait_on_runner_func, guest, NULL,
                                  TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
 }
 
 /* A queue wakes a guest loop once it holds an item or is closed. */
 static void
-test_guest_loop_queue_wakes (GuestFixture  *f,
+test_guest_loop_queue_wakes (Guest         *g,
                              gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
 
@@ -487,7 +450,7 @@ test_guest_loop_queue_wakes (GuestFixture  *f,
   /* Empty: no wake until the push; asked twice, woken once. */
   ta_queue_wake_when_ready (queue, guest);
   ta_queue_wake_when_ready (queue, guest);
-  let_runner_iterate (runner);
+  let_runner_iterate (g->runner);
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
   g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
   guest_assert_iterated (g, 2);
@@ -499,24 +462,21 @@ test_guest_loop_queue_wakes (GuestFixture  *f,
 
   /* Empty again: the close wakes, and once closed, at once. */
   ta_queue_wake_when_ready (queue, guest);
-  let_runner_iterate (runner);
+  let_runner_iterate (g->runner);
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 3);
   ta_queue_close (queue);
   g_assert_true (test_gate_wait_count (&g->iterated, 4, TEST_HANG_US));
   ta_queue_wake_when_ready (queue, guest);
   g_assert_true (test_gate_wait_count (&g->iterated, 5, TEST_HANG_US));
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
 }
 
 /* A guest loop waiting for a queue is released with the queue. */
 static void
-test_guest_loop_queue_outlived (GuestFixture  *f,
+test_guest_loop_queue_outlived (Guest         *g,
                                 gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   TaGuestLoop *guest;
   TaQueue *queue = ta_queue_new (0);
 
@@ -529,8 +489,7 @@ test_guest_loop_queue_outlived (GuestFixture  *f,
   g_object_unref (queue);
   g_assert_null (guest);
 
-  test_runner_stop_ok (runner);
-  test_gate_wait (&g->destroyed);
+  guest_stop (g);
 }
 
 /* Guest loops destroyed while they wait for a queue are let go at the
@@ -591,11 +550,9 @@ wake_func (gpointer user_data)
 }
 
 static void
-test_guest_loop_wake_on_runner_thread (GuestFixture  *f,
+test_guest_loop_wake_on_runner_thread (Guest         *g,
                                        gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -604,11 +561,11 @@ test_guest_loop_wake_on_runner_thread (GuestFixture  *f,
 
   /* Woken from another source's callback on the runner thread: the
    * iteration follows without any descriptor activity. */
-  g_assert_true (ta_runner_call (runner, wake_func, guest, NULL, TA_TIMEOUT_INFINITE, &error));
+  g_assert_true (ta_runner_call (g->runner, wake_func, guest, NULL, TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
   g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
 
-  test_runner_stop_ok (runner);
+  test_runner_stop_ok (g->runner);
 }
 
 /* How a guest answers decides how often it iterates on its own: it does
@@ -632,28 +589,26 @@ static const GuestAnswers ready_now = { .n_ready_now = 10, .n_iterations = 11 };
 static const GuestAnswers deadline = { .deadline_delay = 5000, .n_iterations = 2 };
 
 static void
-test_guest_loop_iterates_as_answered (GuestFixture  *f,
+test_guest_loop_iterates_as_answered (Guest         *g,
                                       gconstpointer  data)
 {
   const GuestAnswers *answers = data;
   g_autoptr(TaGuestLoop) guest = NULL;
 
-  f->g.wake_self = answers->wake_self;
-  f->g.n_ready_now = answers->n_ready_now;
-  f->g.deadline_delay = answers->deadline_delay;
-  guest = guest_loop_new_ok (&f->g, -1);
+  g->wake_self = answers->wake_self;
+  g->n_ready_now = answers->n_ready_now;
+  g->deadline_delay = answers->deadline_delay;
+  guest = guest_loop_new_ok (g, -1);
 
-  guest_assert_iterated (&f->g, answers->n_iterations);
+  guest_assert_iterated (g, answers->n_iterations);
 
-  test_runner_stop_ok (f->runner);
+  test_runner_stop_ok (g->runner);
 }
 
 static void
-test_guest_loop_destroy (GuestFixture  *f,
+test_guest_loop_destroy (Guest         *g,
                          gconstpointer  data)
 {
-  TaRunner *runner = f->runner;
-  Guest *g = &f->g;
   TaGuestLoop *guest;
 
   guest = guest_loop_new_ok (g, -1);
@@ -666,11 +621,11 @@ test_guest_loop_destroy (GuestFixture  *f,
   g_assert_true (ta_guest_loop_is_destroyed (guest));
   ta_guest_loop_wake (guest);
   ta_guest_loop_destroy (guest);
-  let_runner_iterate (runner);
+  let_runner_iterate (g->runner);
   g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
   g_assert_cmpuint (test_gate_get_count (&g->destroyed), ==, 1);
 
-  test_runner_stop_ok (runner);
+  test_runner_stop_ok (g->runner);
   g_object_unref (guest);
 }
 
@@ -819,20 +774,22 @@ main (int   argc,
 
   guest_test_add ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
   guest_test_add ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
-  guest_test_add ("/ta/guest-loop/nested-loop", test_guest_loop_nested_loop);
-  guest_test_add ("/ta/guest-loop/nested-loop-hang-up", test_guest_loop_nested_loop_hang_up);
+  g_test_add ("/ta/guest-loop/nested-loop", Guest, GINT_TO_POINTER (FALSE),
+              guest_fixture_setup, test_guest_loop_nested_loop, guest_fixture_teardown);
+  g_test_add ("/ta/guest-loop/nested-loop-hang-up", Guest, GINT_TO_POINTER (TRUE),
+              guest_fixture_setup, test_guest_loop_nested_loop, guest_fixture_teardown);
   guest_test_add ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
   guest_test_add ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
-  g_test_add ("/ta/guest-loop/wake-during-iteration-is-not-lost", GuestFixture, &wake_during_iteration,
+  g_test_add ("/ta/guest-loop/wake-during-iteration-is-not-lost", Guest, &wake_during_iteration,
               guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
   guest_test_add ("/ta/guest-loop/wake-and-wait", test_guest_loop_wake_and_wait);
   guest_test_add ("/ta/guest-loop/wake-and-wait-on-runner-thread", test_guest_loop_wake_and_wait_on_runner_thread);
   guest_test_add ("/ta/guest-loop/queue-wakes", test_guest_loop_queue_wakes);
   guest_test_add ("/ta/guest-loop/queue-outlived", test_guest_loop_queue_outlived);
   g_test_add_func ("/ta/guest-loop/queue-drops-destroyed", test_guest_loop_queue_drops_destroyed);
-  g_test_add ("/ta/guest-loop/ready-now-iterates-again-at-once", GuestFixture, &ready_now,
+  g_test_add ("/ta/guest-loop/ready-now-iterates-again-at-once", Guest, &ready_now,
               guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
-  g_test_add ("/ta/guest-loop/deadline-iterates-again-once", GuestFixture, &deadline,
+  g_test_add ("/ta/guest-loop/deadline-iterates-again-once", Guest, &deadline,
               guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
   guest_test_add ("/ta/guest-loop/destroy", test_guest_loop_destroy);
   g_test_add_func ("/ta/guest-loop/wakes-thread-during-iteration",
