@@ -89,7 +89,8 @@ static const TaSchedulerClass test_scheduler_class = {
 };
 
 static void
-test_scheduler_init (TestScheduler *self)
+test_scheduler_init (TestScheduler *self,
+                     gconstpointer  data)
 {
   ta_scheduler_init (&self->parent, &test_scheduler_class, "test");
   self->refs = 0;
@@ -102,7 +103,8 @@ test_scheduler_init (TestScheduler *self)
 }
 
 static void
-test_scheduler_clear (TestScheduler *self)
+test_scheduler_clear (TestScheduler *self,
+                      gconstpointer  data)
 {
   ta_scheduler_set_current (NULL);
   g_assert_true (g_queue_is_empty (&self->starts));
@@ -178,72 +180,68 @@ test_spawn (TestScheduler *self,
 /* Tasks are in the ledger from their spawn to their completion; a failure
  * stays there until collected, once; success and cancellation do not. */
 static void
-test_ledger_failures_collected_once (void)
+test_ledger_failures_collected_once (TestScheduler *s,
+                                     gconstpointer  data)
 {
-  TestScheduler s;
   g_autoptr(TaTask) ok = NULL;
   g_autoptr(TaTask) failed = NULL;
   g_autoptr(TaTask) cancelled = NULL;
   g_autoptr(GString) report = g_string_new (NULL);
   GPtrArray *errors;
 
-  test_scheduler_init (&s);
-  ok = test_spawn (&s, "ok", test_succeed, NULL);
-  failed = test_spawn (&s, "failing", test_fail, "it broke");
-  cancelled = test_spawn (&s, "cancelled", test_cancelled, NULL);
-  g_assert_cmpint (s.refs, ==, 3);
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.tasks), ==, 3);
+  ok = test_spawn (s, "ok", test_succeed, NULL);
+  failed = test_spawn (s, "failing", test_fail, "it broke");
+  cancelled = test_spawn (s, "cancelled", test_cancelled, NULL);
+  g_assert_cmpint (s->refs, ==, 3);
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.tasks), ==, 3);
 
-  test_scheduler_run (&s);
+  test_scheduler_run (s);
   g_assert_true (ta_task_is_done (ok));
   g_assert_true (ta_task_is_done (failed));
   g_assert_true (ta_task_is_done (cancelled));
-  g_assert_true (ta_ledger_is_empty (&s.parent.ledger));
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.failed), ==, 1);
+  g_assert_true (ta_ledger_is_empty (&s->parent.ledger));
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, 1);
   /* The failed list holds the scheduler while it holds the task. */
-  g_assert_cmpint (s.refs, ==, 1);
+  g_assert_cmpint (s->refs, ==, 1);
 
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, report);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, report);
   g_assert_cmpuint (errors->len, ==, 1);
   g_assert_error ((GError *) g_ptr_array_index (errors, 0), G_IO_ERROR, G_IO_ERROR_FAILED);
   g_assert_nonnull (strstr (report->str, "task “failing”: it broke"));
   g_ptr_array_unref (errors);
-  g_assert_cmpint (s.refs, ==, 0);
+  g_assert_cmpint (s->refs, ==, 0);
 
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, NULL);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
   g_assert_cmpuint (errors->len, ==, 0);
   g_ptr_array_unref (errors);
 
-  test_scheduler_clear (&s);
 }
 
 /* An error somebody saw is not reported. */
 static void
-test_ledger_retrieved_not_reported (void)
+test_ledger_retrieved_not_reported (TestScheduler *s,
+                                    gconstpointer  data)
 {
-  TestScheduler s;
   g_autoptr(TaTask) failed = NULL;
   g_autoptr(GError) error = NULL;
   GPtrArray *errors;
 
-  test_scheduler_init (&s);
-  failed = test_spawn (&s, "failing", test_fail, "seen");
-  test_scheduler_run (&s);
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.failed), ==, 1);
+  failed = test_spawn (s, "failing", test_fail, "seen");
+  test_scheduler_run (s);
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, 1);
 
   /* From another thread than the scheduler's, where waiting is allowed. */
   ta_scheduler_set_current (NULL);
   g_assert_false (ta_task_wait (failed, 0, &error));
-  ta_scheduler_set_current (&s.parent);
+  ta_scheduler_set_current (&s->parent);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.failed), ==, 0);
-  g_assert_cmpint (s.refs, ==, 0);
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, 0);
+  g_assert_cmpint (s->refs, ==, 0);
 
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, NULL);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
   g_assert_cmpuint (errors->len, ==, 0);
   g_ptr_array_unref (errors);
 
-  test_scheduler_clear (&s);
 }
 
 static void
@@ -255,81 +253,75 @@ test_count_destroy (gpointer data)
 /* A spawn the scheduler refuses fails at once with its error, lets go of
  * the data, and leaves nothing to report. */
 static void
-test_ledger_refused_spawn (void)
+test_ledger_refused_spawn (TestScheduler *s,
+                           gconstpointer  data)
 {
-  TestScheduler s;
   g_autoptr(GError) error = NULL;
   TaTask *task;
   GPtrArray *errors;
   gint destroyed = 0;
 
-  test_scheduler_init (&s);
-  s.refusing = TRUE;
-  task = ta_scheduler_spawn (&s.parent, "refused", test_succeed, &destroyed,
+  s->refusing = TRUE;
+  task = ta_scheduler_spawn (&s->parent, "refused", test_succeed, &destroyed,
                              test_count_destroy, NULL, &error);
   g_assert_null (task);
   g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
   g_assert_cmpint (destroyed, ==, 1);
-  g_assert_true (ta_ledger_is_empty (&s.parent.ledger));
+  g_assert_true (ta_ledger_is_empty (&s->parent.ledger));
 
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, NULL);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
   g_assert_cmpuint (errors->len, ==, 0);
   g_ptr_array_unref (errors);
 
-  test_scheduler_clear (&s);
 }
 
 /* A drain hears of the completion of the last task, once. */
 static void
-test_ledger_drain (void)
+test_ledger_drain (TestScheduler *s,
+                   gconstpointer  data)
 {
-  TestScheduler s;
   g_autoptr(TaTask) first = NULL;
   g_autoptr(TaTask) second = NULL;
 
-  test_scheduler_init (&s);
-  g_assert_true (ta_ledger_start_drain (&s.parent.ledger));
+  g_assert_true (ta_ledger_start_drain (&s->parent.ledger));
 
-  first = test_spawn (&s, "first", test_succeed, NULL);
-  second = test_spawn (&s, "second", test_succeed, NULL);
-  g_assert_false (ta_ledger_start_drain (&s.parent.ledger));
+  first = test_spawn (s, "first", test_succeed, NULL);
+  second = test_spawn (s, "second", test_succeed, NULL);
+  g_assert_false (ta_ledger_start_drain (&s->parent.ledger));
 
   ta_task_force_complete (first, NULL);
-  g_assert_cmpint (s.n_drained, ==, 0);
+  g_assert_cmpint (s->n_drained, ==, 0);
   ta_task_force_complete (second, NULL);
-  g_assert_cmpint (s.n_drained, ==, 1);
+  g_assert_cmpint (s->n_drained, ==, 1);
   /* Completed already: a second completion loses. */
   ta_task_force_complete (second, NULL);
-  g_assert_cmpint (s.n_drained, ==, 1);
+  g_assert_cmpint (s->n_drained, ==, 1);
 
   /* Their starts were discarded with them: they never run. */
-  test_scheduler_run (&s);
-  g_assert_true (g_queue_is_empty (&s.starts));
+  test_scheduler_run (s);
+  g_assert_true (g_queue_is_empty (&s->starts));
 
-  test_scheduler_clear (&s);
 }
 
 /* A failure after the errors were collected is not lost: it is said. */
 static void
-test_ledger_failure_after_collection (void)
+test_ledger_failure_after_collection (TestScheduler *s,
+                                      gconstpointer  data)
 {
-  TestScheduler s;
   g_autoptr(TaTask) late = NULL;
   GPtrArray *errors;
   g_autoptr(GError) error = g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "too late");
 
-  test_scheduler_init (&s);
-  late = test_spawn (&s, "late", test_succeed, NULL);
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, NULL);
+  late = test_spawn (s, "late", test_succeed, NULL);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
   g_ptr_array_unref (errors);
 
   g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING, "*late*failed after*too late*");
   ta_task_force_complete (late, error);
   g_test_assert_expected_messages ();
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.failed), ==, 0);
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, 0);
 
-  test_scheduler_run (&s);
-  test_scheduler_clear (&s);
+  test_scheduler_run (s);
 }
 
 #define N_THREADS 4
@@ -367,18 +359,17 @@ test_spawner_thread (gpointer data)
 /* Spawns and completions from many threads: every task leaves the ledger,
  * and exactly the failures are left to report. */
 static void
-test_ledger_many_threads (void)
+test_ledger_many_threads (TestScheduler *s,
+                          gconstpointer  data)
 {
-  TestScheduler s;
   TestSpawner spawners[N_THREADS];
   GThread *threads[N_THREADS];
   guint n_failed = 0;
   GPtrArray *errors;
 
-  test_scheduler_init (&s);
   for (guint i = 0; i < N_THREADS; i++)
     {
-      spawners[i] = (TestSpawner) { &s, 0 };
+      spawners[i] = (TestSpawner) { s, 0 };
       threads[i] = g_thread_new ("spawner", test_spawner_thread, &spawners[i]);
     }
   for (guint i = 0; i < N_THREADS; i++)
@@ -387,30 +378,29 @@ test_ledger_many_threads (void)
       n_failed += spawners[i].n_failed;
     }
 
-  g_assert_true (ta_ledger_is_empty (&s.parent.ledger));
-  g_assert_cmpuint (g_queue_get_length (&s.parent.ledger.failed), ==, n_failed);
-  errors = ta_ledger_take_unretrieved (&s.parent.ledger, NULL);
+  g_assert_true (ta_ledger_is_empty (&s->parent.ledger));
+  g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, n_failed);
+  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
   g_assert_cmpuint (errors->len, ==, n_failed);
   g_ptr_array_unref (errors);
 
   /* The discarded starts release the queue's references. */
-  test_scheduler_run (&s);
-  g_assert_cmpint (s.refs, ==, 0);
-  test_scheduler_clear (&s);
+  test_scheduler_run (s);
+  g_assert_cmpint (s->refs, ==, 0);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
-  g_test_add_func ("/ta/ledger/failures-collected-once", test_ledger_failures_collected_once);
-  g_test_add_func ("/ta/ledger/retrieved-not-reported", test_ledger_retrieved_not_reported);
-  g_test_add_func ("/ta/ledger/refused-spawn", test_ledger_refused_spawn);
-  g_test_add_func ("/ta/ledger/drain", test_ledger_drain);
-  g_test_add_func ("/ta/ledger/failure-after-collection", test_ledger_failure_after_collection);
-  g_test_add_func ("/ta/ledger/many-threads", test_ledger_many_threads);
+  g_test_add ("/ta/ledger/failures-collected-once", TestScheduler, NULL, test_scheduler_init, test_ledger_failures_collected_once, test_scheduler_clear);
+  g_test_add ("/ta/ledger/retrieved-not-reported", TestScheduler, NULL, test_scheduler_init, test_ledger_retrieved_not_reported, test_scheduler_clear);
+  g_test_add ("/ta/ledger/refused-spawn", TestScheduler, NULL, test_scheduler_init, test_ledger_refused_spawn, test_scheduler_clear);
+  g_test_add ("/ta/ledger/drain", TestScheduler, NULL, test_scheduler_init, test_ledger_drain, test_scheduler_clear);
+  g_test_add ("/ta/ledger/failure-after-collection", TestScheduler, NULL, test_scheduler_init, test_ledger_failure_after_collection, test_scheduler_clear);
+  g_test_add ("/ta/ledger/many-threads", TestScheduler, NULL, test_scheduler_init, test_ledger_many_threads, test_scheduler_clear);
 
   return g_test_run ();
 }

@@ -7,8 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* A test server: answers "increment" at once (sync) or keeps the requests */
 /* ---------------------------------------------------------------------- */
@@ -33,7 +31,7 @@ test_server_handle_request (TaServer  *server,
   const char *method = ta_request_get_method (request);
 
   /* The handler runs on the thread that called process(). */
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
 
   if (g_str_equal (method, "unknown"))
     return FALSE;
@@ -346,35 +344,14 @@ test_server_process_long_running (void)
 }
 
 static void
-slept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, 1);
-}
-
-static void
-sleep_task (GTask        *task,
-            GCancellable *cancellable,
-            gpointer      user_data)
-{
-  ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, slept_cb, g_object_ref (task));
-}
-
-static void
 test_server_shutdown_during_task (void)
 {
   TestServer *server = start_server (FALSE, 10);
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  task = ta_server_spawn (TA_SERVER (server), "sleeper", sleep_task, NULL, NULL,
+  task = ta_server_spawn (TA_SERVER (server), "sleeper", test_sleep_task,
+                          GINT_TO_POINTER (60 * 1000), NULL,
                           TA_TIMEOUT_INFINITE, NULL);
   stop_server (server);
   g_assert_false (ta_task_wait (task, 0, &error));
@@ -545,7 +522,7 @@ signal_handler (TaServer  *server,
 {
   guint *count = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   (*count)++;
   return ta_request_return_variant (request, g_variant_new_int32 (42));
 }
@@ -787,8 +764,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/server/plain-task", test_server_plain_task);
   g_test_add_func ("/ta/server/process-request", test_server_process_request);

@@ -552,7 +552,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/work-queue/fifo", test_work_queue_fifo);
   g_test_add_func ("/ta/work-queue/wakes-when-empty", test_work_queue_wakes_when_empty);
