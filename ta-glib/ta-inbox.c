@@ -48,15 +48,20 @@ struct _TaInbox
 
 /* With a prepare function, only what was prepared: the rest waits for
  * the next iteration's prepare, which costs less than running it
- * unprepared. */
+ * unprepared. Not once the inbox is closed: the stop waits for the whole
+ * of it, and an iteration per batch costs more than preparing (GLib's
+ * prepare and check visit every source of the context, and a stop under
+ * a storm of spawns finds tens of thousands of them). */
 static TaWorkItem *
-ta_inbox_pop (TaInbox *self)
+ta_inbox_pop (TaInbox  *self,
+              gboolean *closed)
 {
   TaWorkItem *item;
 
   ta_mutex_lock (&self->mutex);
+  *closed = self->closed;
   item = self->head;
-  if (self->claim != NULL && self->examined == NULL)
+  if (self->claim != NULL && self->examined == NULL && !self->closed)
     item = NULL;
   if (item != NULL)
     {
@@ -137,12 +142,16 @@ ta_inbox_source_dispatch (GSource     *source,
                           gpointer     user_data)
 {
   TaInboxSource *s = (TaInboxSource *) source;
+  gboolean closed = FALSE;
 
   /* One item at a time: whatever is still queued when an item blocks the
-   * thread stays in the inbox, where an abandoning stop can fail it. */
-  for (guint i = 0; i < TA_INBOX_BATCH; i++)
+   * thread stays in the inbox, where an abandoning stop can fail it. A
+   * batch at a time while running, so that other sources get their turn;
+   * all of it once closed, the stop waiting for nothing else (see
+   * ta_inbox_pop()). */
+  for (guint i = 0; i < TA_INBOX_BATCH || closed; i++)
     {
-      TaWorkItem *item = ta_inbox_pop (s->inbox);
+      TaWorkItem *item = ta_inbox_pop (s->inbox, &closed);
 
       if (item == NULL)
         break;
