@@ -43,6 +43,8 @@ struct _TaInbox
   gint          kicker_waits; /* atomic: ... from a thread that now waits */
   gint64        looked_at; /* runner thread: when poll() last ran */
   gint          kicker_cpu;/* atomic: where the last wake-up came from */
+  gint          in_turn;   /* atomic, written by the runner thread: see
+                            * ta_inbox_begin_turn() */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
@@ -122,7 +124,12 @@ ta_inbox_source_check (GSource *source)
   TaInboxSource *s = (TaInboxSource *) source;
 
   if (g_atomic_int_get (&s->inbox->n_items) == 0)
-    return FALSE;
+    {
+      /* Nothing to dispatch: the turn is over. */
+      if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+        g_atomic_int_set (&s->inbox->in_turn, FALSE);
+      return FALSE;
+    }
 
   ta_inbox_prepare_items (s->inbox);
   return TRUE;
@@ -158,6 +165,9 @@ ta_inbox_source_dispatch (GSource     *source,
 
       item->func (item, TRUE);
     }
+
+  if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+    g_atomic_int_set (&s->inbox->in_turn, FALSE);
 
   return G_SOURCE_CONTINUE;
 }
@@ -384,6 +394,11 @@ ta_inbox_poll (TaInbox  *self,
 {
   gint ret;
 
+  /* A turn that the inbox did not get (a source of a higher priority was
+   * dispatched instead) ends here. */
+  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
+    g_atomic_int_set (&self->in_turn, FALSE);
+
   if (timeout == 0)
     {
       /* The iteration the kicker asked for is under way anyway. */
@@ -462,6 +477,28 @@ ta_inbox_poll (TaInbox  *self,
   }
 
   return ret;
+}
+
+/*
+ * ta_inbox_begin_turn:
+ *
+ * Runner thread, as its poll returns: from now until the inbox has run
+ * what it holds (or found nothing to run), the thread is on its way to
+ * ta-glib's own work, which names whatever it runs for the stall
+ * watchdog; sources of a higher priority than the inbox's may come
+ * first. Only marked while a watchdog looks.
+ */
+void
+ta_inbox_begin_turn (TaInbox *self)
+{
+  g_atomic_int_set (&self->in_turn, TRUE);
+}
+
+/* Any thread: see ta_inbox_begin_turn(). */
+gboolean
+ta_inbox_in_turn (TaInbox *self)
+{
+  return g_atomic_int_get (&self->in_turn);
 }
 
 GSource *

@@ -115,6 +115,8 @@ TaActivity    ta_runner_core_push_activity    (TaRunnerCore *core,
 void          ta_runner_core_pop_activity     (TaRunnerCore *core,
                                                TaActivity    previous);
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
+gboolean      ta_runner_core_has_activity     (TaRunnerCore *core);
+gboolean      ta_runner_core_in_inbox_turn    (TaRunnerCore *core);
 void          ta_runner_core_add_task         (TaRunnerCore *core,
                                                TaTask       *task);
 void          ta_runner_core_reject_task      (TaRunnerCore *core,

@@ -180,7 +180,11 @@ ta_runner_poll (GPollFD *ufds,
   ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
   watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
   if (watch != NULL)
-    ta_watch_mark_busy (watch);
+    {
+      /* Before the mark: whoever sees the loop busy sees the turn. */
+      ta_inbox_begin_turn (core->inbox);
+      ta_watch_mark_busy (watch);
+    }
 
   return ret;
 }
@@ -364,6 +368,27 @@ ta_runner_core_dup_activity (TaRunnerCore *core)
   ta_mutex_unlock (&core->activity_mutex);
 
   return activity;
+}
+
+/* Any thread: whether the runner thread has published what it runs. */
+gboolean
+ta_runner_core_has_activity (TaRunnerCore *core)
+{
+  gboolean has;
+
+  ta_mutex_lock (&core->activity_mutex);
+  has = core->activity.prefix != NULL;
+  ta_mutex_unlock (&core->activity_mutex);
+
+  return has;
+}
+
+/* Any thread: whether the runner thread is on its way to what its inbox
+ * runs, which it will name (see ta_inbox_in_turn()). */
+gboolean
+ta_runner_core_in_inbox_turn (TaRunnerCore *core)
+{
+  return ta_inbox_in_turn (core->inbox);
 }
 
 /* What the loop is busy with, for messages about a loop that does not

@@ -803,6 +803,31 @@ ta_watch_thread (gpointer data)
           continue;
         }
 
+      /*
+       * A runner names what its thread runs as it gets to it (a task, a
+       * call), after the thread became busy. Busy past the threshold with
+       * nothing named yet, the thread is either in a source that ta-glib
+       * does not dispatch or on its way to what it will name, slowed down
+       * in between (by the scheduler, by valgrind): named now, a task
+       * would be reported as a foreign source. It gets time to name it,
+       * looked at a sixteenth of a threshold at a time: while its inbox
+       * has its turn (from the poll's return until the inbox is done),
+       * up to ten thresholds; otherwise one.
+       */
+      if (watch->core != NULL && !ta_runner_core_has_activity (watch->core))
+        {
+          gint64 grace = watch->threshold > G_MAXINT64 / 10 ? G_MAXINT64 :
+                         watch->threshold * (ta_runner_core_in_inbox_turn (watch->core) ? 10 : 1);
+          gint64 named_by = ta_time_add (since, ta_time_add (watch->threshold, grace));
+
+          if (now < named_by)
+            {
+              ta_monitor_wait_until (&watch->monitor,
+                                     MIN (named_by, ta_time_add (now, MAX (watch->threshold / 16, 1000))));
+              continue;
+            }
+        }
+
       /* A stall, going on. */
       {
         TaRunnerCore *core = watch->core != NULL ? ta_runner_core_ref (watch->core) : NULL;
