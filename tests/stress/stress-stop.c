@@ -28,13 +28,12 @@ typedef struct
 {
   TaRunner  *runner;
   TaQueue   *queue;      /* nobody pushes: tasks wait on it until cancelled */
-  GMutex     mutex;
-  GCond      cond;
-  GPtrArray *tasks;      /* guarded by mutex: every task spawned */
-  guint      n_share;    /* what each spawner spawns at most */
-  guint      n_ready;    /* guarded by mutex: spawners that did */
-  gboolean   stopping;   /* guarded by mutex: the stop begins */
-  guint      n_late;     /* guarded by mutex: spawned after that */
+  TaMonitor  monitor;    /* guards the fields below */
+  GPtrArray *tasks;      /* every task spawned */
+  guint      n_share;    /* what each spawner spawns at most (immutable) */
+  guint      n_ready;    /* spawners that spawned three quarters of it */
+  gboolean   stopping;   /* the stop begins */
+  guint      n_late;     /* tasks spawned after that */
   gint       n_ran;      /* atomic: tasks whose function ran */
   gint       n_finished; /* atomic: ... and whose work then ended */
   gint       n_refused;  /* atomic: spawners refused once the stop began */
@@ -46,11 +45,11 @@ static void
 cycle_add (Cycle  *cycle,
            TaTask *task)
 {
-  g_mutex_lock (&cycle->mutex);
+  ta_monitor_lock (&cycle->monitor);
   g_ptr_array_add (cycle->tasks, task);
   if (cycle->stopping)
     cycle->n_late++;
-  g_mutex_unlock (&cycle->mutex);
+  ta_monitor_unlock (&cycle->monitor);
 }
 
 static void
@@ -164,12 +163,12 @@ spawner_thread (gpointer data)
 
       if (n + 1 == cycle->n_share / 4 * 3)
         {
-          g_mutex_lock (&cycle->mutex);
+          ta_monitor_lock (&cycle->monitor);
           cycle->n_ready++;
-          g_cond_broadcast (&cycle->cond);
+          ta_monitor_broadcast (&cycle->monitor);
           while (!cycle->stopping)
-            g_cond_wait (&cycle->cond, &cycle->mutex);
-          g_mutex_unlock (&cycle->mutex);
+            ta_monitor_wait_until (&cycle->monitor, -1);
+          ta_monitor_unlock (&cycle->monitor);
         }
     }
 
@@ -225,8 +224,7 @@ run_cycle (guint n_in_flight)
 
   cycle.runner = ta_runner_new ("stress-stop");
   cycle.queue = ta_queue_new_full (0, NULL);
-  g_mutex_init (&cycle.mutex);
-  g_cond_init (&cycle.cond);
+  ta_monitor_init (&cycle.monitor);
   cycle.tasks = g_ptr_array_new_with_free_func (g_object_unref);
   g_assert_true (ta_runner_start (cycle.runner, &error));
   g_assert_no_error (error);
@@ -260,12 +258,12 @@ run_cycle (guint n_in_flight)
   cycle.n_share = MAX (4, (n_in_flight - n_load) / N_SPAWNERS);
   for (guint i = 0; i < N_SPAWNERS; i++)
     spawners[i] = g_thread_new ("spawner", spawner_thread, &cycle);
-  g_mutex_lock (&cycle.mutex);
+  ta_monitor_lock (&cycle.monitor);
   while (cycle.n_ready < N_SPAWNERS)
-    g_cond_wait (&cycle.cond, &cycle.mutex);
+    ta_monitor_wait_until (&cycle.monitor, -1);
   cycle.stopping = TRUE;
-  g_cond_broadcast (&cycle.cond);
-  g_mutex_unlock (&cycle.mutex);
+  ta_monitor_broadcast (&cycle.monitor);
+  ta_monitor_unlock (&cycle.monitor);
 
   /* With the default exit timeout, while the spawners go on: the stop must
    * get through the storm without abandoning anything. */
@@ -310,8 +308,7 @@ run_cycle (guint n_in_flight)
   total_late += cycle.n_late;
 
   g_ptr_array_unref (cycle.tasks);
-  g_mutex_clear (&cycle.mutex);
-  g_cond_clear (&cycle.cond);
+  ta_monitor_clear (&cycle.monitor);
   g_object_unref (cycle.runner);
   g_object_unref (cycle.queue);
 
