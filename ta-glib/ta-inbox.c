@@ -25,6 +25,7 @@ struct _TaInbox
   TaWorkItem   *head;      /* guarded by mutex */
   TaWorkItem   *tail;      /* guarded by mutex */
   gboolean      closed;    /* guarded by mutex */
+  gint64        drain_end; /* guarded by mutex: see ta_inbox_close() */
   gint          n_items;   /* atomic; written under mutex */
   TaWorkItem   *examined;  /* guarded by mutex: the last item offered to
                             * claim, or NULL for none */
@@ -56,12 +57,14 @@ struct _TaInbox
  * a storm of spawns finds tens of thousands of them). */
 static TaWorkItem *
 ta_inbox_pop (TaInbox  *self,
-              gboolean *closed)
+              gboolean *closed,
+              gint64   *drain_end)
 {
   TaWorkItem *item;
 
   ta_mutex_lock (&self->mutex);
   *closed = self->closed;
+  *drain_end = self->drain_end;
   item = self->head;
   if (self->claim != NULL && self->examined == NULL && !self->closed)
     item = NULL;
@@ -150,16 +153,23 @@ ta_inbox_source_dispatch (GSource     *source,
 {
   TaInboxSource *s = (TaInboxSource *) source;
   gboolean closed = FALSE;
+  gint64 drain_end = -1;
 
   /* One item at a time: whatever is still queued when an item blocks the
    * thread stays in the inbox, where an abandoning stop can fail it. A
    * batch at a time while running, so that other sources get their turn;
    * all of it once closed, the stop waiting for nothing else (see
-   * ta_inbox_pop()). */
-  for (guint i = 0; i < TA_INBOX_BATCH || closed; i++)
+   * ta_inbox_pop()), unless the stop's drain deadline passes: its source
+   * then gets its turn. */
+  for (guint i = 0; ; i++)
     {
-      TaWorkItem *item = ta_inbox_pop (s->inbox, &closed);
+      TaWorkItem *item;
 
+      if (i > 0 && i % TA_INBOX_BATCH == 0 &&
+          (!closed || (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
+        break;
+
+      item = ta_inbox_pop (s->inbox, &closed, &drain_end);
       if (item == NULL)
         break;
 
@@ -186,6 +196,7 @@ ta_inbox_new (GMainContext *context)
 
   g_mutex_init (&self->mutex);
   self->closed = TRUE;
+  self->drain_end = -1;
   self->context = g_main_context_ref (context);
   self->wakeup_fd = ta_context_wakeup_fd (context);
   self->source = g_source_new (&ta_inbox_source_funcs, sizeof (TaInboxSource));
@@ -510,16 +521,20 @@ ta_inbox_get_source (TaInbox *self)
 /*
  * ta_inbox_close:
  * @last_item: (nullable): an item appended as the very last one
+ * @drain_end: monotonic time until which a dispatch may run what is
+ *   queued without a break, or -1 for no limit
  *
  * Refuses further pushes. Appending @last_item in the same step lets the
  * runner know that everything before it has been seen.
  */
 void
 ta_inbox_close (TaInbox    *self,
-                TaWorkItem *last_item)
+                TaWorkItem *last_item,
+                gint64      drain_end)
 {
   ta_mutex_lock (&self->mutex);
   self->closed = TRUE;
+  self->drain_end = drain_end;
   if (last_item != NULL)
     ta_inbox_append_locked (self, last_item);
   ta_mutex_unlock (&self->mutex);

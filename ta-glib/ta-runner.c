@@ -1878,7 +1878,7 @@ ta_runner_stop_detached (TaRunner *self)
   ta_monitor_lock (&core->monitor);
   core->detached = TRUE;
   ta_monitor_unlock (&core->monitor);
-  ta_inbox_close (core->inbox, &shutdown->item);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 
   ta_monitor_lock (&core->monitor);
   thread = g_steal_pointer (&self->thread);
@@ -2026,7 +2026,7 @@ ta_runner_stop_internal (TaRunner  *self,
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
   ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
-  ta_inbox_close (core->inbox, &shutdown->item);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 
   ta_monitor_lock (&core->monitor);
   while (core->thread_alive)
