@@ -25,6 +25,7 @@ struct _TaInbox
   TaWorkItem   *head;      /* guarded by mutex */
   TaWorkItem   *tail;      /* guarded by mutex */
   gboolean      closed;    /* guarded by mutex */
+  gint64        drain_end; /* guarded by mutex: see ta_inbox_close() */
   gint          n_items;   /* atomic; written under mutex */
   TaWorkItem   *examined;  /* guarded by mutex: the last item offered to
                             * claim, or NULL for none */
@@ -44,20 +45,29 @@ struct _TaInbox
   gint64        looked_at; /* runner thread: when poll() last ran */
   gint          kicker_cpu;/* atomic: where the last kick from another
                             * thread came from, or -1 */
+  gint          in_turn;   /* atomic, written by the runner thread: see
+                            * ta_inbox_begin_turn() */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
 /* With a prepare function, only what was prepared: the rest waits for
  * the next iteration's prepare, which costs less than running it
- * unprepared. */
+ * unprepared. Not once the inbox is closed: the stop waits for the whole
+ * of it, and an iteration per batch costs more than preparing (GLib's
+ * prepare and check visit every source of the context, and a stop under
+ * a storm of spawns finds tens of thousands of them). */
 static TaWorkItem *
-ta_inbox_pop (TaInbox *self)
+ta_inbox_pop (TaInbox  *self,
+              gboolean *closed,
+              gint64   *drain_end)
 {
   TaWorkItem *item;
 
   ta_mutex_lock (&self->mutex);
+  *closed = self->closed;
+  *drain_end = self->drain_end;
   item = self->head;
-  if (self->claim != NULL && self->examined == NULL)
+  if (self->claim != NULL && self->examined == NULL && !self->closed)
     item = NULL;
   if (item != NULL)
     {
@@ -118,7 +128,12 @@ ta_inbox_source_check (GSource *source)
   TaInboxSource *s = (TaInboxSource *) source;
 
   if (g_atomic_int_get (&s->inbox->n_items) == 0)
-    return FALSE;
+    {
+      /* Nothing to dispatch: the turn is over. */
+      if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+        g_atomic_int_set (&s->inbox->in_turn, FALSE);
+      return FALSE;
+    }
 
   ta_inbox_prepare_items (s->inbox);
   return TRUE;
@@ -138,18 +153,32 @@ ta_inbox_source_dispatch (GSource     *source,
                           gpointer     user_data)
 {
   TaInboxSource *s = (TaInboxSource *) source;
+  gboolean closed = FALSE;
+  gint64 drain_end = -1;
 
   /* One item at a time: whatever is still queued when an item blocks the
-   * thread stays in the inbox, where an abandoning stop can fail it. */
-  for (guint i = 0; i < TA_INBOX_BATCH; i++)
+   * thread stays in the inbox, where an abandoning stop can fail it. A
+   * batch at a time while running, so that other sources get their turn;
+   * all of it once closed, the stop waiting for nothing else (see
+   * ta_inbox_pop()), unless the stop's drain deadline passes: its source
+   * then gets its turn. */
+  for (guint i = 0; ; i++)
     {
-      TaWorkItem *item = ta_inbox_pop (s->inbox);
+      TaWorkItem *item;
 
+      if (i > 0 && i % TA_INBOX_BATCH == 0 &&
+          (!closed || (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
+        break;
+
+      item = ta_inbox_pop (s->inbox, &closed, &drain_end);
       if (item == NULL)
         break;
 
       item->func (item, TRUE);
     }
+
+  if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+    g_atomic_int_set (&s->inbox->in_turn, FALSE);
 
   return G_SOURCE_CONTINUE;
 }
@@ -169,6 +198,7 @@ ta_inbox_new (GMainContext *context)
   g_mutex_init (&self->mutex);
   self->closed = TRUE;
   self->kicker_cpu = -1;
+  self->drain_end = -1;
   self->context = g_main_context_ref (context);
   self->wakeup_fd = ta_context_wakeup_fd (context);
   self->source = g_source_new (&ta_inbox_source_funcs, sizeof (TaInboxSource));
@@ -382,6 +412,12 @@ ta_inbox_poll (TaInbox  *self,
   gint64 budget_ns;
 
   polling_inbox = self;
+
+  /* A turn that the inbox did not get (a source of a higher priority was
+   * dispatched instead) ends here. */
+  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
+    g_atomic_int_set (&self->in_turn, FALSE);
+
   if (timeout == 0)
     {
       /* The iteration the kicker asked for is under way anyway. */
@@ -464,6 +500,28 @@ ta_inbox_poll (TaInbox  *self,
   return ret;
 }
 
+/*
+ * ta_inbox_begin_turn:
+ *
+ * Runner thread, as its poll returns: from now until the inbox has run
+ * what it holds (or found nothing to run), the thread is on its way to
+ * ta-glib's own work, which names whatever it runs for the stall
+ * watchdog; sources of a higher priority than the inbox's may come
+ * first. Only marked while a watchdog looks.
+ */
+void
+ta_inbox_begin_turn (TaInbox *self)
+{
+  g_atomic_int_set (&self->in_turn, TRUE);
+}
+
+/* Any thread: see ta_inbox_begin_turn(). */
+gboolean
+ta_inbox_in_turn (TaInbox *self)
+{
+  return g_atomic_int_get (&self->in_turn);
+}
+
 GSource *
 ta_inbox_get_source (TaInbox *self)
 {
@@ -473,16 +531,20 @@ ta_inbox_get_source (TaInbox *self)
 /*
  * ta_inbox_close:
  * @last_item: (nullable): an item appended as the very last one
+ * @drain_end: monotonic time until which a dispatch may run what is
+ *   queued without a break, or -1 for no limit
  *
  * Refuses further pushes. Appending @last_item in the same step lets the
  * runner know that everything before it has been seen.
  */
 void
 ta_inbox_close (TaInbox    *self,
-                TaWorkItem *last_item)
+                TaWorkItem *last_item,
+                gint64      drain_end)
 {
   ta_mutex_lock (&self->mutex);
   self->closed = TRUE;
+  self->drain_end = drain_end;
   if (last_item != NULL)
     ta_inbox_append_locked (self, last_item);
   ta_mutex_unlock (&self->mutex);
