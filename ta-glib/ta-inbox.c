@@ -210,6 +210,10 @@ ta_inbox_poll (TaInbox  *self,
   gint ret;
   gint64 budget_ns;
 
+  /* A turn that the inbox did not get (a source of a higher priority was
+   * dispatched instead) ends here. */
+  ta_post_source_end_turn (self->source);
+
   polling_inbox = self;
   if (timeout == 0)
     {
@@ -293,6 +297,28 @@ ta_inbox_poll (TaInbox  *self,
   return ret;
 }
 
+/*
+ * ta_inbox_begin_turn:
+ *
+ * Runner thread, as its poll returns: from now until the inbox has run
+ * what it holds (or found nothing to run), the thread is on its way to
+ * ta-glib's own work, which names whatever it runs for the stall
+ * watchdog; sources of a higher priority than the inbox's may come
+ * first. Only marked while a watchdog looks.
+ */
+void
+ta_inbox_begin_turn (TaInbox *self)
+{
+  ta_post_source_begin_turn (self->source);
+}
+
+/* Any thread: see ta_inbox_begin_turn(). */
+gboolean
+ta_inbox_in_turn (TaInbox *self)
+{
+  return ta_post_source_in_turn (self->source);
+}
+
 GSource *
 ta_inbox_get_source (TaInbox *self)
 {
@@ -302,15 +328,18 @@ ta_inbox_get_source (TaInbox *self)
 /*
  * ta_inbox_close:
  * @last_item: (nullable): an item appended as the very last one
+ * @drain_end: monotonic time until which a dispatch may run what is
+ *   queued without a break, or -1 for no limit
  *
  * Refuses further pushes. Appending @last_item in the same step lets the
  * runner know that everything before it has been seen.
  */
 void
 ta_inbox_close (TaInbox    *self,
-                TaWorkItem *last_item)
+                TaWorkItem *last_item,
+                gint64      drain_end)
 {
-  ta_work_queue_close (self->queue, last_item);
+  ta_work_queue_close (self->queue, last_item, drain_end);
   g_main_context_wakeup (self->context);
 }
 

@@ -48,6 +48,9 @@ void          ta_post_source_set_prepare (TaPostSource        *self,
 TaWorkQueue  *ta_post_source_get_queue   (TaPostSource        *self);
 void          ta_post_source_post        (TaPostSource        *self,
                                           TaWorkItem          *item);
+void          ta_post_source_begin_turn  (TaPostSource        *self);
+void          ta_post_source_end_turn    (TaPostSource        *self);
+gboolean      ta_post_source_in_turn     (TaPostSource        *self);
 
 /*
  * The caller must keep @context alive for the duration of the call; @item

@@ -23,6 +23,10 @@ struct _TaPostSource
 
   /* The context's thread only: taken off the queue, not run yet */
   TaWorkItem        *batch;
+
+  /* Atomic, written by the context's thread: see
+   * ta_post_source_begin_turn() */
+  gint               in_turn;
 };
 
 /*
@@ -34,6 +38,36 @@ struct _TaPostSource
  */
 static GMutex post_sources_lock;  /* a ta_mutex: TSan sees it */
 static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
+
+/*
+ * ta_post_source_begin_turn:
+ *
+ * The context's thread, as its poll returns: from now until the source
+ * has run what it holds (or found nothing to run), the thread is on its
+ * way to the source's work. A runner's watchdog waits for the work to be
+ * named meanwhile (see ta_inbox_begin_turn()).
+ */
+void
+ta_post_source_begin_turn (TaPostSource *self)
+{
+  g_atomic_int_set (&self->in_turn, TRUE);
+}
+
+/* The context's thread: the turn is over, or was never had (a source of
+ * a higher priority was dispatched instead). */
+void
+ta_post_source_end_turn (TaPostSource *self)
+{
+  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
+    g_atomic_int_set (&self->in_turn, FALSE);
+}
+
+/* Any thread: see ta_post_source_begin_turn(). */
+gboolean
+ta_post_source_in_turn (TaPostSource *self)
+{
+  return g_atomic_int_get (&self->in_turn);
+}
 
 /* Offers the next batch to the queue's claim function, and prepares what
  * it claimed: work that is cheaper done outside the dispatch. */
@@ -59,7 +93,11 @@ ta_post_source_check (GSource *source)
   if (self->batch != NULL)
     return TRUE;
   if (!ta_work_queue_has_items (&self->queue))
-    return FALSE;
+    {
+      /* Nothing to dispatch: the turn is over. */
+      ta_post_source_end_turn (self);
+      return FALSE;
+    }
 
   if (self->prepare != NULL)
     ta_post_source_prepare_items (self);
@@ -81,6 +119,8 @@ ta_post_source_dispatch (GSource     *source,
                          gpointer     user_data)
 {
   TaPostSource *self = (TaPostSource *) source;
+  TaWorkQueueState state = TA_WORK_QUEUE_OPEN;
+  gint64 drain_end = -1;
 
   ta_tsan_acquire (self);
 
@@ -104,16 +144,27 @@ ta_post_source_dispatch (GSource     *source,
     }
 
   /* One item at a time: whatever is still queued when an item blocks the
-   * thread stays in the queue, where an abandoning stop can fail it. */
-  for (guint i = 0; i < TA_POST_BATCH; i++)
+   * thread stays in the queue, where an abandoning stop can fail it. A
+   * batch at a time while open, so that other sources get their turn; all
+   * of it once closed, the stop waiting for nothing else (see
+   * ta_work_queue_pop()), unless the stop's drain deadline passes: its
+   * source then gets its turn. */
+  for (guint i = 0; ; i++)
     {
-      TaWorkQueueState state;
-      TaWorkItem *item = ta_work_queue_pop (&self->queue, &state);
+      TaWorkItem *item;
 
+      if (i > 0 && i % TA_POST_BATCH == 0 &&
+          (state == TA_WORK_QUEUE_OPEN ||
+           (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
+        break;
+
+      item = ta_work_queue_pop (&self->queue, &state, &drain_end);
       if (item == NULL)
         break;
       item->func (item, TRUE);
     }
+
+  ta_post_source_end_turn (self);
 
   return G_SOURCE_CONTINUE;
 }

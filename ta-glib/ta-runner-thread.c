@@ -368,7 +368,7 @@ ta_runner_core_shut_down (TaRunnerCore *core,
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
   ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
-  ta_inbox_close (core->inbox, &shutdown->item);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 }
 
 /*

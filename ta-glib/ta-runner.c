@@ -1121,15 +1121,12 @@ ta_runner_set_stall_threshold (TaRunner *self,
     return;
 
   if (threshold_us > 0)
-    watchdog = g_object_new (TA_TYPE_WATCHDOG,
-                             "context", self->core->context,
-                             "report-context", self->owner_context,
-                             "threshold", threshold_us,
-                             NULL);
+    watchdog = ta_watchdog_new_for_runner (self->core, self->owner_context, threshold_us);
 
   ta_monitor_lock (&self->core->monitor);
   old = self->watchdog;
   self->watchdog = watchdog;
+  ta_runner_core_set_watch_locked (self->core, watchdog != NULL ? ta_watchdog_ref_watch (watchdog) : NULL);
   ta_monitor_unlock (&self->core->monitor);
 
   if (old != NULL)

@@ -77,6 +77,7 @@ typedef struct
   TaWorkItem          *head;
   TaWorkItem          *tail;
   TaWorkQueueState     state;
+  gint64               drain_end;  /* closed: see ta_work_queue_close() */
   TaWorkItem          *examined;   /* the last item offered to claim */
   guint                n_examined; /* items from head to it */
   /* Atomic, written under mutex */
@@ -99,7 +100,8 @@ gboolean    ta_work_queue_push      (TaWorkQueue         *self,
 gboolean    ta_work_queue_post      (TaWorkQueue         *self,
                                      TaWorkItem          *item);
 TaWorkItem *ta_work_queue_pop       (TaWorkQueue         *self,
-                                     TaWorkQueueState    *state);
+                                     TaWorkQueueState    *state,
+                                     gint64              *drain_end);
 TaWorkItem *ta_work_queue_take      (TaWorkQueue         *self,
                                      guint                max);
 guint       ta_work_queue_claim     (TaWorkQueue         *self,
@@ -107,7 +109,8 @@ guint       ta_work_queue_claim     (TaWorkQueue         *self,
                                      guint                max);
 void        ta_work_queue_open      (TaWorkQueue         *self);
 void        ta_work_queue_close     (TaWorkQueue         *self,
-                                     TaWorkItem          *last_item);
+                                     TaWorkItem          *last_item,
+                                     gint64               drain_end);
 TaWorkItem *ta_work_queue_kill      (TaWorkQueue         *self);
 TaWorkQueueState ta_work_queue_get_state (TaWorkQueue    *self);
 TaWorkItem *ta_work_queue_steal_all (TaWorkQueue         *self);

@@ -38,6 +38,7 @@ ta_work_queue_init (TaWorkQueue         *self,
   memset (self, 0, sizeof *self);
   g_mutex_init (&self->mutex);
   self->state = state;
+  self->drain_end = -1;
   self->wake = wake;
   self->wake_data = wake_data;
 }
@@ -138,22 +139,28 @@ ta_work_queue_post (TaWorkQueue *self,
 /*
  * ta_work_queue_pop:
  * @state: (out): the queue's state when the item was taken
+ * @drain_end: (out): the drain's deadline given when it was closed
  *
  * Takes the first item, or returns %NULL. With a claim function, only an
- * item that was offered to it: the rest waits for the next
- * ta_work_queue_claim(), which costs less than running it unclaimed. The
- * drainer only.
+ * item that was offered to it while the queue is open: the rest waits for
+ * the next ta_work_queue_claim(), which costs less than running it
+ * unclaimed. Not once it is closed: a stop waits for the whole of it, and
+ * a main-loop iteration per batch costs more than the claims (GLib's
+ * prepare and check visit every source of the context, and a stop under a
+ * storm of spawns finds tens of thousands of them). The drainer only.
  */
 TaWorkItem *
 ta_work_queue_pop (TaWorkQueue      *self,
-                   TaWorkQueueState *state)
+                   TaWorkQueueState *state,
+                   gint64           *drain_end)
 {
   TaWorkItem *item;
 
   ta_mutex_lock (&self->mutex);
   *state = self->state;
+  *drain_end = self->drain_end;
   item = self->head;
-  if (self->claim != NULL && self->examined == NULL)
+  if (self->claim != NULL && self->examined == NULL && self->state == TA_WORK_QUEUE_OPEN)
     item = NULL;
   if (item != NULL)
     {
@@ -262,6 +269,8 @@ ta_work_queue_open (TaWorkQueue *self)
 /*
  * ta_work_queue_close:
  * @last_item: (nullable): an item appended as the very last new work
+ * @drain_end: monotonic time until which the drainer may run what is
+ *   queued without a break, or -1 for no limit
  *
  * Refuses new work from now on. Appending @last_item in the same step
  * lets the drainer know that everything before it has been seen. Any
@@ -269,11 +278,13 @@ ta_work_queue_open (TaWorkQueue *self)
  */
 void
 ta_work_queue_close (TaWorkQueue *self,
-                     TaWorkItem  *last_item)
+                     TaWorkItem  *last_item,
+                     gint64       drain_end)
 {
   ta_mutex_lock (&self->mutex);
   if (self->state == TA_WORK_QUEUE_OPEN)
     self->state = TA_WORK_QUEUE_CLOSED;
+  self->drain_end = drain_end;
   if (last_item != NULL)
     ta_work_queue_append_locked (self, last_item);
   ta_mutex_unlock (&self->mutex);

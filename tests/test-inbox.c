@@ -66,7 +66,7 @@ fifo_push (Fifo       *fifo,
 static void
 fifo_close (Fifo *fifo)
 {
-  ta_inbox_close (fifo->inbox, NULL);
+  ta_inbox_close (fifo->inbox, NULL, -1);
 }
 
 static void
@@ -97,7 +97,7 @@ test_inbox_starts_closed_and_refuses_without_consuming (FifoFixture   *f,
 
   ta_inbox_open (inbox);
   g_assert_false (ta_inbox_is_closed (inbox));
-  ta_inbox_close (inbox, NULL);
+  ta_inbox_close (inbox, NULL, -1);
   g_assert_true (ta_inbox_is_closed (inbox));
   ta_inbox_free (inbox);
 
@@ -115,7 +115,7 @@ test_inbox_runs_queued_items_then_last_item_after_close (FifoFixture   *f,
 {
   for (guint i = 0; i < 3; i++)
     g_assert_true (fifo_push (f->fifo, &f->items[i].item));
-  ta_inbox_close (f->fifo->inbox, &f->items[3].item);
+  ta_inbox_close (f->fifo->inbox, &f->items[3].item, -1);
   g_assert_false (ta_inbox_push (f->fifo->inbox, &f->items[4].item));
 
   fifo_run_until (f->context, &f->log, 4);

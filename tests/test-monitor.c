@@ -1,5 +1,5 @@
-/* test-monitor.c: the monitor every blocking wait goes through, and the
- * spinning before it sleeps
+/* test-monitor.c: the monitor every blocking wait goes through (the spin
+ * before it sleeps is in test-spin.c)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -392,89 +392,6 @@ test_monitor_formats_timeouts (void)
     }
 }
 
-/* ---------------------------------------------------------------------- */
-/* Spinning                                                                */
-/* ---------------------------------------------------------------------- */
-
-/* A budget starts at the ceiling, halves after each spin that did not pay
- * down to the floor, and doubles after each that did up to the ceiling. */
-static void
-test_spin_budget_adapts_between_floor_and_ceiling (void)
-{
-  TaSpinBudget budget = { 0 };
-  gint64 previous;
-
-  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MAX_NS);
-
-  do
-    {
-      previous = ta_spin_budget_ns (&budget);
-      ta_spin_budget_feedback (&budget, FALSE);
-      g_assert_cmpint (ta_spin_budget_ns (&budget), ==, MAX (previous / 2, TA_SPIN_MIN_NS));
-    }
-  while (previous > TA_SPIN_MIN_NS);
-  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MIN_NS);
-
-  do
-    {
-      previous = ta_spin_budget_ns (&budget);
-      ta_spin_budget_feedback (&budget, TRUE);
-      g_assert_cmpint (ta_spin_budget_ns (&budget), ==, MIN (previous * 2, TA_SPIN_MAX_NS));
-    }
-  while (previous < TA_SPIN_MAX_NS);
-  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MAX_NS);
-}
-
-/* A short sleep that a longer spin would have avoided raises the budget to
- * twice the sleep; not when sleeper and waker shared a CPU, nor for a
- * sleep longer than any spin. */
-static void
-test_spin_budget_learns_from_short_sleeps (void)
-{
-  TaSpinBudget budget = { TA_SPIN_MIN_NS };
-
-  ta_spin_budget_observe (&budget, 1000, 0, 1);
-  g_assert_cmpint (budget.budget_ns, ==, 2000);
-
-  ta_spin_budget_observe (&budget, 5000, 3, 3);
-  g_assert_cmpint (budget.budget_ns, ==, 2000);
-
-  ta_spin_budget_observe (&budget, TA_SPIN_MAX_NS, 0, 1);
-  g_assert_cmpint (budget.budget_ns, ==, 2000);
-
-  /* Unknown CPUs do not count as shared. */
-  ta_spin_budget_observe (&budget, 3000, -1, -1);
-  g_assert_cmpint (budget.budget_ns, ==, 6000);
-
-  ta_spin_budget_observe (&budget, TA_SPIN_MAX_NS - 1, 0, 1);
-  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MAX_NS);
-
-  /* Never lowered by a short sleep. */
-  ta_spin_budget_observe (&budget, 10, 0, 1);
-  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MAX_NS);
-}
-
-/* A thread that may only run on one CPU never spins: the thread it waits
- * for would need that very CPU. */
-static gpointer
-pinned_thread (gpointer data)
-{
-  cpu_set_t set;
-
-  CPU_ZERO (&set);
-  CPU_SET (MAX (ta_spin_current_cpu (), 0), &set);
-  g_assert_cmpint (sched_setaffinity (0, sizeof set, &set), ==, 0);
-  g_assert_false (ta_spin_allowed ());
-
-  return NULL;
-}
-
-static void
-test_spin_not_allowed_on_one_cpu (void)
-{
-  g_thread_join (g_thread_new ("pinned", pinned_thread, NULL));
-}
-
 /* TA_SPIN=0 turns spinning off for the whole process. */
 static void
 test_spin_disabled_by_environment (void)
@@ -518,10 +435,6 @@ main (int   argc,
                    test_monitor_mutex_excludes_contending_threads);
   g_test_add_func ("/ta/monitor/end-time-from-timeout", test_monitor_end_time_from_timeout);
   g_test_add_func ("/ta/monitor/formats-timeouts", test_monitor_formats_timeouts);
-  g_test_add_func ("/ta/spin/budget-adapts-between-floor-and-ceiling",
-                   test_spin_budget_adapts_between_floor_and_ceiling);
-  g_test_add_func ("/ta/spin/budget-learns-from-short-sleeps", test_spin_budget_learns_from_short_sleeps);
-  g_test_add_func ("/ta/spin/not-allowed-on-one-cpu", test_spin_not_allowed_on_one_cpu);
   g_test_add_func ("/ta/spin/disabled-by-environment", test_spin_disabled_by_environment);
 
   return g_test_run ();

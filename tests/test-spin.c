@@ -39,24 +39,6 @@ test_unpin (cpu_set_t *saved)
   g_assert_cmpint (sched_setaffinity (0, sizeof *saved, saved), ==, 0);
 }
 
-/* A spin that paid off doubles the next one, one that did not halves
- * it, within bounds. */
-static void
-test_spin_budget_adapts (void)
-{
-  TaSpinBudget budget = { 0, };
-
-  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MAX_NS);
-  for (guint i = 0; i < 64; i++)
-    ta_spin_budget_feedback (&budget, FALSE);
-  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MIN_NS);
-  ta_spin_budget_feedback (&budget, TRUE);
-  g_assert_cmpint (budget.budget_ns, ==, 2 * TA_SPIN_MIN_NS);
-  for (guint i = 0; i < 64; i++)
-    ta_spin_budget_feedback (&budget, TRUE);
-  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MAX_NS);
-}
-
 /* Nobody spins for a thread that last acted from the spinner's own CPU:
  * it could not act while the spinner holds that CPU. */
 static void
@@ -125,13 +107,96 @@ test_spin_monitor_records_waker (void)
   test_unpin (&saved);
 }
 
+
+/* A budget starts at the ceiling, halves after each spin that did not pay
+ * down to the floor, and doubles after each that did up to the ceiling. */
+static void
+test_spin_budget_adapts_between_floor_and_ceiling (void)
+{
+  TaSpinBudget budget = { 0 };
+  gint64 previous;
+
+  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MAX_NS);
+
+  do
+    {
+      previous = ta_spin_budget_ns (&budget);
+      ta_spin_budget_feedback (&budget, FALSE);
+      g_assert_cmpint (ta_spin_budget_ns (&budget), ==, MAX (previous / 2, TA_SPIN_MIN_NS));
+    }
+  while (previous > TA_SPIN_MIN_NS);
+  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MIN_NS);
+
+  do
+    {
+      previous = ta_spin_budget_ns (&budget);
+      ta_spin_budget_feedback (&budget, TRUE);
+      g_assert_cmpint (ta_spin_budget_ns (&budget), ==, MIN (previous * 2, TA_SPIN_MAX_NS));
+    }
+  while (previous < TA_SPIN_MAX_NS);
+  g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MAX_NS);
+}
+
+/* A short sleep that a longer spin would have avoided raises the budget to
+ * twice the sleep; not when sleeper and waker shared a CPU, nor for a
+ * sleep longer than any spin. */
+static void
+test_spin_budget_learns_from_short_sleeps (void)
+{
+  TaSpinBudget budget = { TA_SPIN_MIN_NS };
+
+  ta_spin_budget_observe (&budget, 1000, 0, 1);
+  g_assert_cmpint (budget.budget_ns, ==, 2000);
+
+  ta_spin_budget_observe (&budget, 5000, 3, 3);
+  g_assert_cmpint (budget.budget_ns, ==, 2000);
+
+  ta_spin_budget_observe (&budget, TA_SPIN_MAX_NS, 0, 1);
+  g_assert_cmpint (budget.budget_ns, ==, 2000);
+
+  /* Unknown CPUs do not count as shared. */
+  ta_spin_budget_observe (&budget, 3000, -1, -1);
+  g_assert_cmpint (budget.budget_ns, ==, 6000);
+
+  ta_spin_budget_observe (&budget, TA_SPIN_MAX_NS - 1, 0, 1);
+  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MAX_NS);
+
+  /* Never lowered by a short sleep. */
+  ta_spin_budget_observe (&budget, 10, 0, 1);
+  g_assert_cmpint (budget.budget_ns, ==, TA_SPIN_MAX_NS);
+}
+
+/* A thread that may only run on one CPU never spins: the thread it waits
+ * for would need that very CPU. */
+static gpointer
+pinned_thread (gpointer data)
+{
+  cpu_set_t set;
+
+  CPU_ZERO (&set);
+  CPU_SET (MAX (ta_spin_current_cpu (), 0), &set);
+  g_assert_cmpint (sched_setaffinity (0, sizeof set, &set), ==, 0);
+  g_assert_false (ta_spin_allowed ());
+
+  return NULL;
+}
+
+static void
+test_spin_not_allowed_on_one_cpu (void)
+{
+  g_thread_join (g_thread_new ("pinned", pinned_thread, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
-  g_test_add_func ("/ta/spin/budget-adapts", test_spin_budget_adapts);
+  g_test_add_func ("/ta/spin/budget-adapts-between-floor-and-ceiling",
+                   test_spin_budget_adapts_between_floor_and_ceiling);
+  g_test_add_func ("/ta/spin/budget-learns-from-short-sleeps", test_spin_budget_learns_from_short_sleeps);
+  g_test_add_func ("/ta/spin/not-allowed-on-one-cpu", test_spin_not_allowed_on_one_cpu);
   g_test_add_func ("/ta/spin/peer-on-this-cpu", test_spin_peer_on_this_cpu);
   g_test_add_func ("/ta/spin/monitor-records-waker", test_spin_monitor_records_waker);
 

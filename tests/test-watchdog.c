@@ -601,6 +601,107 @@ test_watchdog_abandoned_stack (void)
   test_blocker_clear (&blocker);
 }
 
+/*
+ * Changing the threshold of a running runner replaces its watchdog with
+ * one of the new threshold, which the runner's loop feeds from its next
+ * iteration on: a stall too short for the old threshold is reported by
+ * the new watchdog; the old one is detached. 0 removes the watchdog.
+ */
+static void
+test_watchdog_runner_threshold_replaced (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("replaced");
+  g_autoptr(TaWatchdog) old = NULL;
+  g_autoptr(TaWatchdog) watchdog = NULL;
+  g_autoptr(TaWatchdog) none = NULL;
+  g_autoptr(TaTask) task = NULL;
+  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  TestBlocker blocker;
+  TaStall *live;
+
+  test_blocker_init (&blocker);
+  g_object_set (runner, "stall-threshold", (gint64) G_USEC_PER_SEC * 3600, NULL);
+  g_assert_true (ta_runner_start (runner, NULL));
+  /* The loop iterates with the first watchdog. */
+  g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+  old = ta_runner_dup_watchdog (runner);
+  g_assert_nonnull (old);
+
+  g_object_set (runner, "stall-threshold", (gint64) THRESHOLD_US, NULL);
+  g_assert_cmpint (ta_runner_get_stall_threshold (runner), ==, THRESHOLD_US);
+  watchdog = ta_runner_dup_watchdog (runner);
+  g_assert_true (watchdog != old);
+  g_assert_cmpint (ta_watchdog_get_threshold (watchdog), ==, THRESHOLD_US);
+  g_assert_true (ta_watchdog_is_attached (watchdog));
+  g_assert_false (ta_watchdog_is_attached (old));
+  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
+
+  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
+  test_gate_wait (&blocker.entered);
+  reports_wait (&reports, 1);
+  live = reports.stalls->pdata[0];
+  g_assert_false (ta_stall_is_over (live));
+  g_assert_cmpstr (ta_stall_get_what (live), ==, "task “blocker”");
+  test_gate_open (&blocker.release);
+  reports_wait (&reports, 2);
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, NULL));
+  g_assert_cmpuint (ta_watchdog_get_n_stalls (old), ==, 0);
+
+  g_object_set (runner, "stall-threshold", (gint64) 0, NULL);
+  none = ta_runner_dup_watchdog (runner);
+  g_assert_null (none);
+  g_assert_false (ta_watchdog_is_attached (watchdog));
+  /* The loop goes on without one. */
+  g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+
+  g_assert_true (ta_runner_stop (runner, NULL));
+  g_ptr_array_unref (reports.stalls);
+  test_blocker_clear (&blocker);
+}
+
+/*
+ * The largest threshold there is: deadlines computed from it saturate
+ * instead of overflowing (UndefinedBehaviorSanitizer would stop the test),
+ * and nothing is ever reported.
+ */
+static void
+test_watchdog_runner_threshold_max (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("patient");
+  g_autoptr(TaWatchdog) watchdog = NULL;
+  g_autoptr(TaTask) task = NULL;
+  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  TestBlocker blocker;
+
+  test_blocker_init (&blocker);
+  g_object_set (runner, "stall-threshold", G_MAXINT64, NULL);
+  g_assert_true (ta_runner_start (runner, NULL));
+  g_assert_cmpint (ta_runner_get_stall_threshold (runner), ==, G_MAXINT64);
+  watchdog = ta_runner_dup_watchdog (runner);
+  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
+
+  /* Busy, then idle, then busy: the watchdog thread computes each of its
+   * deadlines. A moment of blocking lets it look at the busy loop; nothing
+   * waits on it. */
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
+  test_gate_wait (&blocker.entered);
+  g_usleep (20 * 1000);
+  test_gate_open (&blocker.release);
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, NULL));
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+
+  g_assert_true (ta_runner_stop (runner, NULL));
+  g_assert_cmpuint (ta_watchdog_get_n_stalls (watchdog), ==, 0);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (reports.stalls->len, ==, 0);
+  g_ptr_array_unref (reports.stalls);
+  test_blocker_clear (&blocker);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -608,6 +709,8 @@ main (int   argc,
   test_init (&argc, &argv);
 
   g_test_add_func ("/ta/watchdog/runner-task-reported-live", test_watchdog_runner_task);
+  g_test_add_func ("/ta/watchdog/runner-threshold-replaced", test_watchdog_runner_threshold_replaced);
+  g_test_add_func ("/ta/watchdog/runner-threshold-max", test_watchdog_runner_threshold_max);
   g_test_add_func ("/ta/watchdog/named-source", test_watchdog_named_source);
   g_test_add_func ("/ta/watchdog/unnamed-source-by-callback", test_watchdog_unnamed_source);
   g_test_add_func ("/ta/watchdog/unnamed-without-interrupt", test_watchdog_without_interrupt);

@@ -102,9 +102,10 @@ test_drain (TaWorkQueue *queue)
 {
   TaWorkItem *item;
   TaWorkQueueState state;
+  gint64 drain_end;
   guint n = 0;
 
-  while ((item = ta_work_queue_pop (queue, &state)) != NULL)
+  while ((item = ta_work_queue_pop (queue, &state, &drain_end)) != NULL)
     {
       item->func (item, TRUE);
       n++;
@@ -189,7 +190,7 @@ test_work_queue_close (void)
   ta_work_queue_open (&queue);
   g_assert_true (ta_work_queue_push (&queue, refused));
   g_assert_true (ta_work_queue_push (&queue, test_item_new (&log, 0, 1)));
-  ta_work_queue_close (&queue, test_item_new (&log, 0, 3));
+  ta_work_queue_close (&queue, test_item_new (&log, 0, 3), -1);
   g_assert_cmpint (ta_work_queue_get_state (&queue), ==, TA_WORK_QUEUE_CLOSED);
 
   refused = test_item_new (&log, 0, 99);
@@ -261,6 +262,7 @@ test_work_queue_claim (void)
   TestLog log;
   gpointer claimed[4];
   TaWorkQueueState state;
+  gint64 drain_end;
   guint n;
 
   test_log_init (&log);
@@ -269,7 +271,7 @@ test_work_queue_claim (void)
 
   for (guint i = 0; i < 6; i++)
     ta_work_queue_push (&queue, test_item_new (&log, 0, i));
-  g_assert_null (ta_work_queue_pop (&queue, &state));
+  g_assert_null (ta_work_queue_pop (&queue, &state, &drain_end));
 
   n = ta_work_queue_claim (&queue, claimed, 4);
   g_assert_cmpuint (n, ==, 2);
