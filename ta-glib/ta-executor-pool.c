@@ -25,9 +25,9 @@ typedef struct
   GMainContext *context;
   GPtrArray    *to_publish;       /* TaWorkItem: publications of tasks
                                    * whose GTask returned */
-  GSource      *job_source;       /* calls the job function */
-  TaTask       *job;              /* the job it calls */
-  TaTaskStart  *job_start;        /* NULL once it did */
+  GSource      *job_source;       /* runs the job's start */
+  TaTask       *job;              /* the job to start, NULL once it did:
+                                   * the queue's reference */
   gint          wakeup_fd;        /* the context's own descriptor */
 } TaWorker;
 
@@ -156,14 +156,15 @@ ta_worker_publish (TaWorker *worker)
   g_ptr_array_set_size (worker->to_publish, 0);
 }
 
-/* The job function runs in a dispatch: its GTask, made before, returns
- * at once instead of through an idle source (see ta_task_begin()). The
- * source is ready while the worker has a job to call; it never changes
- * its ready time, which would wake the context through its eventfd. */
+/* The job's start runs in a dispatch: its GTask, made before, returns
+ * at once instead of through an idle source (see ta_task_begin_full()).
+ * The source is ready while the worker has a job to start; it never
+ * changes its ready time, which would wake the context through its
+ * eventfd. */
 static gboolean
 ta_job_source_check (GSource *source)
 {
-  return ((TaJobSource *) source)->worker->job_start != NULL;
+  return ((TaJobSource *) source)->worker->job != NULL;
 }
 
 static gboolean
@@ -180,10 +181,10 @@ ta_job_source_dispatch (GSource     *source,
                         gpointer     user_data)
 {
   TaWorker *worker = ((TaJobSource *) source)->worker;
-  TaTaskStart *start = g_steal_pointer (&worker->job_start);
+  TaTask *job = g_steal_pointer (&worker->job);
 
-  if (start != NULL)
-    ta_task_call (worker->job, start);
+  if (job != NULL)
+    ta_task_run_item (job, TRUE);
 
   return G_SOURCE_CONTINUE;
 }
@@ -208,30 +209,26 @@ ta_worker_poll (GPollFD *fds,
 {
   TaWorker *worker = g_private_get (&current_worker);
 
-  if (timeout == 0 && worker != NULL && worker->job_start != NULL &&
+  if (timeout == 0 && worker != NULL && worker->job != NULL &&
       (nfds == 0 || (nfds == 1 && fds[0].fd == worker->wakeup_fd)))
     return 0;
 
   return g_poll (fds, nfds, timeout);
 }
 
-/* Starts @task, the queue's reference, and keeps its GTask's context
- * running until the job is done: published here, or failed by a
+/* Starts @task, the queue's reference, the way a runner does: begun
+ * ahead of the dispatch that runs its start item. Then keeps its GTask's
+ * context running until the job is done: published here, or failed by a
  * shutdown. */
 static void
 ta_worker_run_job (TaWorker *worker,
                    TaTask   *task)
 {
-  TaTaskStart start;
-
-  if (ta_task_begin (task, &start))
-    {
-      worker->job = task;
-      worker->job_start = &start;
-      while (worker->job_start != NULL)
-        g_main_context_iteration (worker->context, TRUE);
-      worker->job = NULL;
-    }
+  g_object_ref (task);  /* ours: the start item consumes the queue's */
+  ta_task_prepare_claimed (g_object_ref (task));
+  worker->job = task;
+  while (worker->job != NULL)
+    g_main_context_iteration (worker->context, TRUE);
 
   ta_worker_publish (worker);
   while (!ta_task_is_done (task))
@@ -246,7 +243,7 @@ static gpointer
 ta_worker_thread (gpointer data)
 {
   TaPool *pool = data;  /* the thread's reference */
-  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, NULL, -1 };
+  TaWorker worker = { pool, g_main_context_new (), g_ptr_array_new (), NULL, NULL, -1 };
 
   worker.job_source = g_source_new (&ta_job_source_funcs, sizeof (TaJobSource));
   ((TaJobSource *) worker.job_source)->worker = &worker;

@@ -37,7 +37,7 @@ typedef enum {
   TA_RESULT_VALUE,
 } TaResultKind;
 
-/* A task's start in two halves; see ta_task_begin(). */
+/* A task's start in two halves; see ta_task_begin_full(). */
 typedef struct
 {
   TaScheduler  *scheduler;     /* borrowed: alive while the task runs */
@@ -144,11 +144,6 @@ gboolean ta_task_is_async_result       (GAsyncResult        *result,
                                         gpointer             source_tag);
 gboolean ta_task_finish_async          (TaTask              *self,
                                         GError             **error);
-
-gboolean ta_task_begin (TaTask      *self,
-                        TaTaskStart *start);
-void     ta_task_call  (TaTask      *self,
-                        TaTaskStart *start);
 
 gpointer ta_task_claim_item    (TaWorkItem *item);
 void     ta_task_prepare_claimed (gpointer  claimed);

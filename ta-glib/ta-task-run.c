@@ -328,7 +328,7 @@ ta_task_begin_full (TaTask      *self,
   /* The name first: g_task_set_source_tag() names a nameless GTask after
    * the tag, a copy made only to be replaced. */
   g_task_set_name (start->gtask, self->name);
-  g_task_set_source_tag (start->gtask, ta_task_begin);
+  g_task_set_source_tag (start->gtask, ta_task_begin_full);
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
   g_task_set_check_cancellable (start->gtask, FALSE);
@@ -351,13 +351,6 @@ ta_task_watch_gtask (TaTask *self,
 {
   g_object_set_qdata_full (G_OBJECT (gtask), gtask_quark, self,
                            ta_task_gtask_finalized_cb);
-}
-
-gboolean
-ta_task_begin (TaTask      *self,
-               TaTaskStart *start)
-{
-  return ta_task_begin_full (self, start, FALSE);
 }
 
 /*
@@ -413,7 +406,7 @@ ta_task_prepare_claimed (gpointer claimed)
 }
 
 /* The second half: calls the task function, on the same thread. */
-void
+static void
 ta_task_call (TaTask      *self,
               TaTaskStart *start)
 {
@@ -456,7 +449,7 @@ ta_task_item_func (TaWorkItem *item,
 
       if (start.gtask == NULL)
         {
-          if (ta_task_begin (self, &start))
+          if (ta_task_begin_full (self, &start, FALSE))
             ta_task_call (self, &start);
         }
       else if (g_cancellable_is_cancelled (start.cancellable))
