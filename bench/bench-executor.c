@@ -9,6 +9,9 @@
  *    thread's ta_server_process(), the answer, the client resuming.
  *    Baseline: a request and a reply over two GAsyncQueues between two
  *    plain threads.
+ *
+ * Every case of a phase is warmed up, and their order rotates from run
+ * to run (see bench_measure()).
  */
 
 #include "bench-common.h"
@@ -21,6 +24,15 @@ typedef struct
   guint      target;
   guint      count;      /* main thread only */
 } Collector;
+
+/* What every measurement is given: the caller's main context, the
+ * executor and the server. */
+typedef struct
+{
+  GMainContext *context;
+  TaExecutor   *executor;
+  TaServer     *server;
+} Setup;
 
 static void
 collector_add (Collector *c)
@@ -54,9 +66,10 @@ raw_pool_func (gpointer data,
 }
 
 static double
-raw_pool_per_s (GMainContext *context,
-                guint         n)
+raw_pool_per_s (gpointer data,
+                guint    n)
 {
+  GMainContext *context = ((Setup *) data)->context;
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   GThreadPool *pool = g_thread_pool_new (raw_pool_func, context, 2, TRUE, NULL);
   gint64 start = g_get_monotonic_time ();
@@ -94,9 +107,10 @@ gtask_done_cb (GObject      *source,
 }
 
 static double
-gtask_per_s (GMainContext *context,
-             guint         n)
+gtask_per_s (gpointer data,
+             guint    n)
 {
+  GMainContext *context = ((Setup *) data)->context;
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
 
@@ -141,11 +155,12 @@ job_done_cb (GObject      *source,
 }
 
 static double
-ta_executor_per_s (GMainContext *context,
-                   TaExecutor   *executor,
-                   guint         n)
+ta_executor_per_s (gpointer data,
+                   guint    n)
 {
-  Collector c = { g_main_loop_new (context, FALSE), n, 0 };
+  Setup *setup = data;
+  TaExecutor *executor = setup->executor;
+  Collector c = { g_main_loop_new (setup->context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
 
   for (guint i = 0; i < n; i++)
@@ -182,7 +197,8 @@ raw_client_thread (gpointer data)
 }
 
 static double
-raw_request_us (guint n)
+raw_request_us (gpointer unused,
+                guint    n)
 {
   RawPair p = { g_async_queue_new (), g_async_queue_new (), n };
   GThread *client = g_thread_new ("raw-client", raw_client_thread, &p);
@@ -259,9 +275,10 @@ client_task (GTask        *task,
 }
 
 static double
-ta_request_us (TaServer *server,
-               guint     n)
+ta_request_us (gpointer data,
+               guint    n)
 {
+  TaServer *server = ((Setup *) data)->server;
   g_autoptr(TaTask) task = NULL;
   Client c = { ta_server_create_client (server), n, 0 };
   gint64 start = g_get_monotonic_time ();
@@ -290,10 +307,7 @@ run_all (const BenchOptions *options,
   g_autoptr(TaServer) server = NULL;
   guint n_jobs = bench_count (options, 100000);
   guint n_requests = bench_count (options, 20000);
-  double *raw = g_new (double, options->runs);
-  double *extra = g_new (double, options->runs);
-  double *ta = g_new (double, options->runs);
-  double raw_median, extra_median, ta_median;
+  Setup setup;
 
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
@@ -302,51 +316,51 @@ run_all (const BenchOptions *options,
   g_signal_connect (server, "handle-request", G_CALLBACK (answer_cb), NULL);
   if (!ta_server_start (server, NULL))
     g_error ("could not start the server");
+  setup = (Setup) { context, executor, server };
 
-  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, FALSE));
 
-  raw_pool_per_s (context, n_jobs / 10 + 1);
-  ta_executor_per_s (context, executor, n_jobs / 10 + 1);
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw[r] = raw_pool_per_s (context, n_jobs);
-      extra[r] = gtask_per_s (context, n_jobs);
-      ta[r] = ta_executor_per_s (context, executor, n_jobs);
-    }
-  raw_median = bench_median (raw, options->runs);
-  extra_median = bench_median (extra, options->runs);
-  ta_median = bench_median (ta, options->runs);
-  g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
-           "(median of %u runs)\n", n_jobs, options->runs);
-  bench_report_baseline ("raw GLib: GThreadPool + an idle per result", raw_median / 1e6, "M/s");
-  bench_report ("raw GLib: g_task_run_in_thread", extra_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("ta_executor_run_async", ta_median / 1e6, "M/s", raw_median / 1e6, TRUE);
+  {
+    BenchCase cases[] = {
+      { raw_pool_per_s, &setup },
+      { gtask_per_s, &setup },
+      { ta_executor_per_s, &setup },
+    };
 
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw[r] = raw_request_us (n_requests);
-      ta[r] = ta_request_us (server, n_requests);
-    }
-  raw_median = bench_median (raw, options->runs);
-  ta_median = bench_median (ta, options->runs);
-  g_print ("control inversion: request, process, answer, client resumes "
-           "(median of %u runs of %u requests)\n", options->runs, n_requests);
-  bench_report_baseline ("raw GLib: two GAsyncQueues between two threads", raw_median, "us");
-  bench_report ("TaClient + ta_server_process", ta_median, "us", raw_median, FALSE);
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_jobs);
+    g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
+             "(median of %u runs)\n", n_jobs, options->runs);
+    bench_report_case_baseline ("raw GLib: GThreadPool + an idle per result", &cases[0], 1e-6,
+                                "M/s");
+    bench_report ("raw GLib: g_task_run_in_thread", cases[1].median / 1e6, "M/s",
+                  cases[0].median / 1e6, TRUE);
+    bench_report ("ta_executor_run_async", cases[2].median / 1e6, "M/s",
+                  cases[0].median / 1e6, TRUE);
+  }
+
+  {
+    BenchCase cases[] = {
+      { raw_request_us, NULL },
+      { ta_request_us, &setup },
+    };
+
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_requests);
+    g_print ("control inversion: request, process, answer, client resumes "
+             "(median of %u runs of %u requests)\n", options->runs, n_requests);
+    bench_report_case_baseline ("raw GLib: two GAsyncQueues between two threads", &cases[0], 1,
+                                "us");
+    bench_report ("TaClient + ta_server_process", cases[1].median, "us", cases[0].median, FALSE);
+  }
 
   ta_server_stop (server, NULL);
   ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL);
   g_main_context_pop_thread_default (context);
   bench_set_pinned (FALSE);
-  g_free (raw);
-  g_free (extra);
-  g_free (ta);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  return bench_main (argc, argv, "bench-executor", TA_VERSION_S, run_all);
+  return bench_main (argc, argv, "bench-executor", TA_VERSION_S, run_all, NULL);
 }
