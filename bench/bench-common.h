@@ -108,12 +108,19 @@ bench_median (double *values,
   return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
-/* Threads created after this inherit the affinity: pin before starting
- * the threads under test. */
+/* Pins every thread of the process to CPU 0, or lets every thread run
+ * anywhere. Threads created later inherit the affinity of the thread
+ * that creates them, but threads that already exist must be moved too:
+ * GLib keeps idle thread-pool threads (those of g_task_run_in_thread(),
+ * of every shared GThreadPool) and its GIO worker thread from one phase
+ * to the next, and a baseline run on them would otherwise be measured
+ * unpinned in the pinned phase, or pinned in a later unpinned one. */
 static inline void
 bench_set_pinned (gboolean pinned)
 {
   cpu_set_t set;
+  GDir *tasks;
+  const char *tid;
 
   CPU_ZERO (&set);
   if (pinned)
@@ -122,6 +129,11 @@ bench_set_pinned (gboolean pinned)
     for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
       CPU_SET (cpu, &set);
   sched_setaffinity (0, sizeof set, &set);
+
+  tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  while (tasks != NULL && (tid = g_dir_read_name (tasks)) != NULL)
+    sched_setaffinity ((pid_t) atoi (tid), sizeof set, &set);
+  g_clear_pointer (&tasks, g_dir_close);
 }
 
 /* ---------------------------------------------------------------------- */
