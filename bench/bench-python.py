@@ -238,7 +238,7 @@ def main(argv):
     print(f'ta-glib from Python {sys.version.split()[0]}: medians of {options["runs"]} runs, '
           'µs per operation; ratio = baseline / figure, above 1 is faster')
     print(f'threaded_async: {description}\n')
-    print(f'{"":28} {"mode":9} {"way":36} {"µs":>9} {"ratio":>7}')
+    print(f'{"":28} {"mode":9} {"way":40} {"µs":>9} {"ratio":>7}')
     for mode in ('unpinned', 'pinned'):
         if not options[mode]:
             continue
@@ -255,7 +255,7 @@ def main(argv):
                 ratio = '(base)'
             else:
                 ratio = f'{baseline[job] / value:6.2f}x'
-            print(f'{job:28} {mode:9} {way:36} {value:9.1f} {ratio:>7}')
+            print(f'{job:28} {mode:9} {way:40} {value:9.1f} {ratio:>7}')
     return 0
 
 

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Builds the benchmarks and runs each of them N times (each run measures
+# unpinned, then pinned, then, for bench-runner and bench-queue, beside a
+# busy process on every CPU), then prints the median over the N runs of
+# every figure and of every ratio to its same-run baseline: the tables of
+# docs/performance.md, regenerated with one command.
+#
+#   tools/bench.sh [-n N] [-r RUNS] [-b BUILD_DIR] [-a 'ARGS'] [BENCH...]
+#
+#   -n N          how many times each benchmark runs (default 5)
+#   -r RUNS       --runs= given to each benchmark: each of its figures is
+#                 already a median of RUNS measurements (default 5)
+#   -b BUILD_DIR  the build tree (default _build; set up if missing)
+#   -a 'ARGS'     more arguments for every C benchmark, e.g. '--no-contention'
+#   BENCH         among runner queue executor offload idle python (default:
+#                 all; idle takes about a minute a run)
+#
+# Every run's output is kept in a directory whose path is printed; the
+# machine's facts and load come first in each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+n=5
+runs=5
+build=_build
+extra=
+while getopts "n:r:b:a:h" opt; do
+  case $opt in
+    n) n=$OPTARG ;;
+    r) runs=$OPTARG ;;
+    b) build=$OPTARG ;;
+    a) extra=$OPTARG ;;
+    *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+benches=("$@")
+[ ${#benches[@]} -gt 0 ] || benches=(runner queue executor offload idle python)
+if ! [[ $n =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: -n and -r take a positive number" >&2
+  exit 2
+fi
+
+if [ ! -f "$build/build.ninja" ]; then
+  meson setup "$build" -Dwerror=true >/dev/null
+fi
+meson compile -C "$build" >/dev/null
+
+logs=$(mktemp -d "${TMPDIR:-/tmp}/ta-bench.XXXXXX")
+for bench in "${benches[@]}"; do
+  for ((i = 1; i <= n; i++)); do
+    log="$logs/$bench-$i.log"
+    printf 'bench-%s: run %d of %d\n' "$bench" "$i" "$n" >&2
+    case $bench in
+      python)
+        # shellcheck disable=SC2086
+        PYTHONPATH="$PWD/python${PYTHONPATH:+:$PYTHONPATH}" \
+        GI_TYPELIB_PATH="$build/ta-glib" LD_LIBRARY_PATH="$build/ta-glib" \
+          /usr/bin/python3 bench/bench-python.py --runs="$runs" >"$log" ;;
+      runner|queue|executor|offload|idle)
+        # shellcheck disable=SC2086
+        "$build/bench/bench-$bench" --runs="$runs" $extra >"$log" ;;
+      *)
+        echo "$0: no benchmark '$bench'" >&2
+        exit 2 ;;
+    esac
+  done
+done
+
+printf '\nmedians of %d runs of each benchmark, each run --runs=%d; logs in %s\n' \
+  "$n" "$runs" "$logs"
+/usr/bin/python3 - "$logs" "$n" "${benches[@]}" <<'EOF'
+import re
+import statistics
+import sys
+
+logs, n, benches = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+C_FIGURE = re.compile(r'^  (.+?)\s{2,}(-?[\d.]+) (\S+)(?:\s+([\d.]+)x)?')
+PY_FIGURE = re.compile(r'^(.+? round trip)\s+(unpinned|pinned)\s+(.+?)\s+([\d.]+)\s+'
+                       r'(?:\(base\)|([\d.]+)x)$')
+SKIP = ('machine:', 'load ', 'other ', 'ta-glib from', 'threaded_async:')
+
+
+def median_text(values):
+    return f'{statistics.median(values):.3f}' if values else ''
+
+
+def spread(values):
+    return f'{min(values):.2f}-{max(values):.2f}' if len(values) > 1 else ''
+
+
+for bench in benches:
+    figures = {}        # (mode, phase, label) -> ([values], [ratios], unit)
+    order = []
+    header = []
+    loaded = 0
+    for i in range(1, n + 1):
+        mode = phase = ''
+        with open(f'{logs}/{bench}-{i}.log', encoding='utf-8') as log:
+            lines = log.read().splitlines()
+        if i == 1:
+            header = [line for line in lines[:4] if line.startswith(('machine:', '    '))]
+        loaded += any(line.startswith('other load was present') for line in lines)
+        for line in lines:
+            key = None
+            if line.startswith('== '):
+                mode = line.strip('= ').split(':')[0]
+            elif match := PY_FIGURE.match(line):
+                key = (match[2], match[1], match[3])
+                value, ratio, unit = float(match[4]), match[5], 'us'
+            elif match := C_FIGURE.match(line):
+                key = (mode, phase, match[1].strip())
+                value, ratio, unit = float(match[2]), match[4], match[3]
+            elif line and not line.startswith((' ', '(')) and not line.startswith(SKIP):
+                phase = re.sub(r' \(median of .*\)$', '', line)
+            if key is None:
+                continue
+            if key not in figures:
+                figures[key] = ([], [], unit)
+                order.append(key)
+            figures[key][0].append(value)
+            if ratio is not None:
+                figures[key][1].append(float(ratio))
+
+    print(f'\n### bench-{bench}')
+    for line in header:
+        print(line.strip())
+    print(f'other load was present in {loaded} of {n} runs')
+    last = None
+    for key in order:
+        mode, phase, label = key
+        if (mode, phase) != last:
+            print(f'\n{mode}: {phase}')
+            last = (mode, phase)
+        values, ratios, unit = figures[key]
+        ratio = (f'{statistics.median(ratios):6.2f}x  (runs {spread(ratios)})' if ratios
+                 else '(baseline)')
+        print(f'  {label:52} {median_text(values):>10} {unit:6} {ratio}')
+EOF
