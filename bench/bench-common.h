@@ -357,7 +357,7 @@ bench_machine_begin (const char *name,
            os ? os : "unknown distribution");
   g_print ("load before: %s%s\n", loadavg,
            bench_machine.load_before > BENCH_LOAD_THRESHOLD ?
-           "   <- other load was present: figures are noisy, trust the ratios" : "");
+           "   <- other load was present: compare ratios, not absolute figures" : "");
 
   bench_machine.have_stat = bench_machine_cpu_s (&bench_machine.machine_busy_s, &total);
   bench_machine.own_s = bench_own_cpu_s ();
