@@ -169,7 +169,8 @@ def benches():
     ping_ways = [('asyncio Queues, threadsafe calls', raw_ping_pong),
                  ('ta-glib Ta.Queue', runner_ping_pong(Ta.Runner, Ta.Queue))]
     if module is not None:
-        run_ways.append((f'{name} AsyncRunner', runner_run_noop(module.AsyncRunner)))
+        call = 'run' if hasattr(module.AsyncRunner, 'run') else 'create_task().wait'
+        run_ways.append((f'{name} AsyncRunner.{call}', runner_run_noop(module.AsyncRunner)))
         ping_ways.append((f'{name} Queue',
                           runner_ping_pong(module.AsyncRunner, module.Queue)))
     return [('run(noop) round trip', run_ways, 20000),
@@ -238,7 +239,7 @@ def main(argv):
     print(f'ta-glib from Python {sys.version.split()[0]}: medians of {options["runs"]} runs, '
           'µs per operation; ratio = baseline / figure, above 1 is faster')
     print(f'threaded_async: {description}\n')
-    print(f'{"":28} {"mode":9} {"way":40} {"µs":>9} {"ratio":>7}')
+    print(f'{"":28} {"mode":9} {"way":44} {"µs":>9} {"ratio":>7}')
     for mode in ('unpinned', 'pinned'):
         if not options[mode]:
             continue
@@ -255,7 +256,7 @@ def main(argv):
                 ratio = '(base)'
             else:
                 ratio = f'{baseline[job] / value:6.2f}x'
-            print(f'{job:28} {mode:9} {way:40} {value:9.1f} {ratio:>7}')
+            print(f'{job:28} {mode:9} {way:44} {value:9.1f} {ratio:>7}')
     return 0
 
 
