@@ -5,7 +5,8 @@
  *
  * Every figure is the median of several runs and is printed beside a
  * baseline measured in the same process, in the same phase, so that the
- * ratio holds on a noisy machine. Absolute figures only describe the
+ * ratio holds on a noisy machine; so is the CPU time every case used per
+ * item, which other load moves less than wall time. Absolute figures only describe the
  * machine they came from: each benchmark therefore starts by printing
  * that machine, and ends by saying whether other processes were using it.
  */
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -147,16 +149,32 @@ typedef double (*BenchFunc) (gpointer data,
 
 typedef struct
 {
-  BenchFunc func;
-  gpointer  data;
-  double    median;   /* out */
-  double    low;      /* out: the lowest and the highest run */
-  double    high;
+  const char *label;
+  BenchFunc   func;
+  gpointer    data;
+  double      median;   /* out */
+  double      low;      /* out: the lowest and the highest run */
+  double      high;
+  double      cpu_us;   /* out: median CPU time per item, µs */
 } BenchCase;
 
+/* The CPU time every thread of this process has used so far, in µs.
+ * What a job costs in CPU moves far less with other load than what it
+ * takes in wall time: a thread that waits for a CPU uses none. */
+static inline double
+bench_process_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 /* Measures every case @runs times, @n items a time, and stores the
- * medians. Each case is warmed up first, and the order of the cases
- * rotates from one run to the next, so that no case, the baseline
+ * medians of its figure and of the CPU time the process used per item
+ * (setting up a case, a thread or a pool, counts in it too, spread over
+ * the @n items). Each case is warmed up first, and the order of the
+ * cases rotates from one run to the next, so that no case, the baseline
  * included, always runs right after the same other one: what a case
  * leaves behind (a heap grown by a million objects, another thread's
  * spin, a CPU clocked up or down) then weighs on every case alike. */
@@ -167,6 +185,7 @@ bench_measure (BenchCase *cases,
                guint      n)
 {
   double *values = g_new (double, (gsize) n_cases * runs);
+  double *cpu = g_new (double, (gsize) n_cases * runs);
 
   for (guint k = 0; k < n_cases; k++)
     cases[k].func (cases[k].data, n / 10 + 1);
@@ -174,8 +193,10 @@ bench_measure (BenchCase *cases,
     for (guint i = 0; i < n_cases; i++)
       {
         guint k = (r + i) % n_cases;
+        double start = bench_process_cpu_us ();
 
         values[k * runs + r] = cases[k].func (cases[k].data, n);
+        cpu[k * runs + r] = (bench_process_cpu_us () - start) / n;
       }
   for (guint k = 0; k < n_cases; k++)
     {
@@ -184,8 +205,10 @@ bench_measure (BenchCase *cases,
       cases[k].median = bench_median (v, runs);
       cases[k].low = v[0];
       cases[k].high = v[runs - 1];
+      cases[k].cpu_us = bench_median (cpu + k * runs, runs);
     }
   g_free (values);
+  g_free (cpu);
 }
 
 /* Prints one figure beside its baseline. @higher_is_better decides the
@@ -210,16 +233,35 @@ bench_report_baseline (const char *label,
   g_print ("  %-52s %10.3f %-6s  (baseline)\n", label, value, unit);
 }
 
-/* The same for a measured case, with the spread of its runs: a baseline
- * whose runs spread widely makes every ratio beside it doubtful. */
+/* Prints the cases of a phase measured by bench_measure(), under a title
+ * line the caller printed: each figure (times @unit_scale, in @unit)
+ * beside the first case, the baseline, whose lowest and highest runs are
+ * printed too (a baseline whose runs spread widely makes every ratio
+ * beside it doubtful). Then, under "@name: CPU time per @item", the CPU
+ * time each case used per item, beside the baseline's; there a ratio
+ * above 1 means "cheaper". */
 static inline void
-bench_report_case_baseline (const char      *label,
-                            const BenchCase *c,
-                            double           unit_scale,
-                            const char      *unit)
+bench_report_cases (const char      *name,
+                    const char      *item,
+                    const BenchCase *cases,
+                    guint            n_cases,
+                    guint            runs,
+                    double           unit_scale,
+                    const char      *unit,
+                    gboolean         higher_is_better)
 {
-  g_print ("  %-52s %10.3f %-6s  (baseline; runs %.3f-%.3f)\n", label,
-           c->median * unit_scale, unit, c->low * unit_scale, c->high * unit_scale);
+  g_print ("  %-52s %10.3f %-6s  (baseline; runs %.3f-%.3f)\n", cases[0].label,
+           cases[0].median * unit_scale, unit, cases[0].low * unit_scale,
+           cases[0].high * unit_scale);
+  for (guint k = 1; k < n_cases; k++)
+    bench_report (cases[k].label, cases[k].median * unit_scale, unit,
+                  cases[0].median * unit_scale, higher_is_better);
+
+  g_print ("%s: CPU time per %s, every thread of the process (median of %u runs)\n",
+           name, item, runs);
+  bench_report_baseline (cases[0].label, cases[0].cpu_us, "us");
+  for (guint k = 1; k < n_cases; k++)
+    bench_report (cases[k].label, cases[k].cpu_us, "us", cases[0].cpu_us, FALSE);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * 1. 100,000 trivial blocking jobs on 2 workers, results delivered to the
- *    caller's main loop. Baselines: GThreadPool (2 threads) with an idle
- *    per result, and g_task_run_in_thread().
+ *    caller's main loop, with a handle per job (ta_executor_run_async())
+ *    and without (ta_executor_invoke()). Baselines: GThreadPool (2
+ *    threads) with an idle per result, and g_task_run_in_thread().
  * 2. A control-inversion round trip: a client task's request, the main
  *    thread's ta_server_process(), the answer, the client resuming.
  *    Baseline: a request and a reply over two GAsyncQueues between two
@@ -172,6 +173,43 @@ ta_executor_per_s (gpointer data,
   return n / (start / (double) G_USEC_PER_SEC);
 }
 
+static gpointer
+trivial_invoke_func (GCancellable  *cancellable,
+                     gpointer       data,
+                     GError       **error)
+{
+  return GINT_TO_POINTER (1);
+}
+
+static void
+invoke_done_cb (gpointer      result,
+                const GError *error,
+                gpointer      data)
+{
+  if (error != NULL)
+    g_error ("job failed: %s", error->message);
+  collector_add (data);
+}
+
+static double
+ta_invoke_per_s (gpointer data,
+                 guint    n)
+{
+  Setup *setup = data;
+  Collector c = { g_main_loop_new (setup->context, FALSE), n, 0 };
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++)
+    if (!ta_executor_invoke (setup->executor, trivial_invoke_func, NULL, NULL,
+                             invoke_done_cb, &c, NULL, NULL))
+      g_error ("job refused");
+  g_main_loop_run (c.loop);
+  start = g_get_monotonic_time () - start;
+  g_main_loop_unref (c.loop);
+
+  return n / (start / (double) G_USEC_PER_SEC);
+}
+
 /* ---------------------------------------------------------------------- */
 /* Control inversion round trip                                            */
 /* ---------------------------------------------------------------------- */
@@ -322,34 +360,30 @@ run_all (const BenchOptions *options,
 
   {
     BenchCase cases[] = {
-      { raw_pool_per_s, &setup },
-      { gtask_per_s, &setup },
-      { ta_executor_per_s, &setup },
+      { "raw GLib: GThreadPool + an idle per result", raw_pool_per_s, &setup },
+      { "raw GLib: g_task_run_in_thread", gtask_per_s, &setup },
+      { "ta_executor_run_async", ta_executor_per_s, &setup },
+      { "ta_executor_invoke (no handles)", ta_invoke_per_s, &setup },
     };
 
     bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_jobs);
     g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
              "(median of %u runs)\n", n_jobs, options->runs);
-    bench_report_case_baseline ("raw GLib: GThreadPool + an idle per result", &cases[0], 1e-6,
-                                "M/s");
-    bench_report ("raw GLib: g_task_run_in_thread", cases[1].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
-    bench_report ("ta_executor_run_async", cases[2].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
+    bench_report_cases ("blocking jobs", "job", cases, G_N_ELEMENTS (cases), options->runs,
+                        1e-6, "M/s", TRUE);
   }
 
   {
     BenchCase cases[] = {
-      { raw_request_us, NULL },
-      { ta_request_us, &setup },
+      { "raw GLib: two GAsyncQueues between two threads", raw_request_us, NULL },
+      { "TaClient + ta_server_process", ta_request_us, &setup },
     };
 
     bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_requests);
     g_print ("control inversion: request, process, answer, client resumes "
              "(median of %u runs of %u requests)\n", options->runs, n_requests);
-    bench_report_case_baseline ("raw GLib: two GAsyncQueues between two threads", &cases[0], 1,
-                                "us");
-    bench_report ("TaClient + ta_server_process", cases[1].median, "us", cases[0].median, FALSE);
+    bench_report_cases ("control inversion", "request", cases, G_N_ELEMENTS (cases),
+                        options->runs, 1, "us", FALSE);
   }
 
   ta_server_stop (server, NULL);

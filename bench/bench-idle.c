@@ -4,7 +4,8 @@
  *
  * Spinning before sleeping buys fast hand-offs; it must not cost CPU when
  * nothing happens. Three figures, each beside hand-rolled GLib doing the
- * same in the same run, all from getrusage():
+ * same in the same run, a thread's from getrusage (), the process's
+ * from its CPU clock:
  *
  * 1. An idle runner for 2 s: the CPU time of its thread, as a share of
  *    one CPU. Baseline: a GMainLoop thread. Then the same runner with a
@@ -41,11 +42,7 @@ thread_cpu_s (void)
 static double
 process_cpu_s (void)
 {
-  struct rusage usage;
-
-  getrusage (RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
-         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+  return bench_process_cpu_us () / 1e6;
 }
 
 /* ---------------------------------------------------------------------- */

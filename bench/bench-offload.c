@@ -187,20 +187,20 @@ run_all (const BenchOptions *options,
       guint n = chained ? n_chain : n_batch;
       Way plain = { context, executor, FALSE, with_args, chained };
       Way offload = { context, executor, TRUE, with_args, chained };
+      const char *function = with_args ? "g_file_test (\"/\", G_FILE_TEST_EXISTS)"
+                                       : "g_get_monotonic_time ()";
+      const char *order = chained ? "one at a time" : "all queued at once";
+      g_autofree char *name = g_strdup_printf ("%s, %s", function, order);
       /* The warm-up also caches the offload's call plan. */
       BenchCase cases[] = {
-        { way_us, &plain },
-        { way_us, &offload },
+        { "plain job in C: ta_executor_run_async", way_us, &plain },
+        { "offloaded: ta_executor_call_async", way_us, &offload },
       };
 
       bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n);
-      g_print ("%s, %s (median of %u runs of %u calls)\n",
-               with_args ? "g_file_test (\"/\", G_FILE_TEST_EXISTS)" : "g_get_monotonic_time ()",
-               chained ? "one at a time" : "all queued at once",
-               options->runs, n);
-      bench_report_case_baseline ("plain job in C: ta_executor_run_async", &cases[0], 1, "us");
-      bench_report ("offloaded: ta_executor_call_async", cases[1].median, "us",
-                    cases[0].median, FALSE);
+      g_print ("%s (median of %u runs of %u calls)\n", name, options->runs, n);
+      bench_report_cases (name, "call", cases, G_N_ELEMENTS (cases), options->runs, 1, "us",
+                          FALSE);
     }
 
   ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL);

@@ -19,8 +19,10 @@ is ta-glib under threaded_async's names, so it measures ta-glib again).
 
 Every figure is the median of several runs, unpinned and with every thread
 on CPU 0 ("pinned"), each beside its baseline from the same process; the
-order of the ways rotates from run to run. Only what this run measured is
-printed.
+order of the ways rotates from run to run. Each job is given twice: the
+wall time per operation, then (", CPU time") the CPU time every thread of
+the process used per operation, which moves less with other load. Only
+what this run measured is printed.
 
 Usage: bench-python.py [--runs=N] [--scale=X] [--pinned-only|--unpinned-only]
 Run it against a build tree with
@@ -60,12 +62,14 @@ async def _make_queues():
 
 
 def time_per_op(func, n):
+    """(wall µs, CPU µs of every thread of the process) per call of func."""
     for _ in range(n // 10):
         func()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(n):
         func()
-    return (time.perf_counter() - start) / n * 1e6
+    return ((time.perf_counter() - start) / n * 1e6,
+            (time.process_time() - cpu) / n * 1e6)
 
 
 # --------------------------------------------------------------------------
@@ -178,7 +182,7 @@ def benches():
 
 
 def measure(options, pinned):
-    """Yields (job, way, median µs) for one mode, in this process."""
+    """Yields (job, way, median µs, median CPU µs) for one mode, in this process."""
     if pinned:
         os.sched_setaffinity(0, {0})
     for job, ways, count in benches():
@@ -189,7 +193,8 @@ def measure(options, pinned):
                 k = (run + i) % len(ways)
                 values[k].append(ways[k][1](n))
         for (way, _), v in zip(ways, values):
-            yield job, way, statistics.median(v)
+            yield (job, way, statistics.median(wall for wall, _ in v),
+                   statistics.median(cpu for _, cpu in v))
 
 
 def parse(argv):
@@ -224,8 +229,8 @@ def main(argv):
     options = parse(argv)
     if options['child'] is not None:
         # One mode per process: affinity is inherited by threads.
-        for job, way, value in measure(options, options['child'] == 'pinned'):
-            print(f'{job}\t{way}\t{value}')
+        for job, way, value, cpu in measure(options, options['child'] == 'pinned'):
+            print(f'{job}\t{way}\t{value}\t{cpu}')
         return 0
 
     if os.environ.get(WRAPPED_ENV) is None:
@@ -239,7 +244,7 @@ def main(argv):
     print(f'ta-glib from Python {sys.version.split()[0]}: medians of {options["runs"]} runs, '
           'µs per operation; ratio = baseline / figure, above 1 is faster')
     print(f'threaded_async: {description}\n')
-    print(f'{"":28} {"mode":9} {"way":44} {"µs":>9} {"ratio":>7}')
+    print(f'{"":36} {"mode":9} {"way":44} {"µs":>9} {"ratio":>7}')
     for mode in ('unpinned', 'pinned'):
         if not options[mode]:
             continue
@@ -247,16 +252,17 @@ def main(argv):
             [sys.executable, argv[0], f'--runs={options["runs"]}',
              f'--scale={options["scale"]}', f'--child={mode}'],
             check=True, capture_output=True, text=True)
-        baseline = {}
-        for line in child.stdout.splitlines():
-            job, way, value = line.split('\t')
-            value = float(value)
-            if job not in baseline:
-                baseline[job] = value
-                ratio = '(base)'
-            else:
-                ratio = f'{baseline[job] / value:6.2f}x'
-            print(f'{job:28} {mode:9} {way:44} {value:9.1f} {ratio:>7}')
+        rows = [line.split('\t') for line in child.stdout.splitlines()]
+        for column, suffix in ((2, ''), (3, ', CPU time')):
+            baseline = {}
+            for row in rows:
+                job, way, value = row[0] + suffix, row[1], float(row[column])
+                if job not in baseline:
+                    baseline[job] = value
+                    ratio = '(base)'
+                else:
+                    ratio = f'{baseline[job] / value:6.2f}x'
+                print(f'{job:36} {mode:9} {way:44} {value:9.1f} {ratio:>7}')
     return 0
 
 

@@ -493,16 +493,15 @@ measure_ping_pong (const BenchOptions *options,
 {
   guint n_pings = bench_count (options, 20000);
   BenchCase cases[] = {
-    { raw_ping_pong_us, NULL },
-    { ta_ping_pong_us, runner },
+    { "raw GLib: GAsyncQueue between two threads", raw_ping_pong_us, NULL },
+    { "TaQueue, worker task on the runner", ta_ping_pong_us, runner },
   };
 
   bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_pings);
   g_print ("queue ping-pong: main thread push + blocking pop, async worker echoes "
            "(median of %u runs of %u round trips)\n", options->runs, n_pings);
-  bench_report_case_baseline ("raw GLib: GAsyncQueue between two threads", &cases[0], 1, "us");
-  bench_report ("TaQueue, worker task on the runner", cases[1].median, "us", cases[0].median,
-                FALSE);
+  bench_report_cases ("queue ping-pong", "round trip", cases, G_N_ELEMENTS (cases),
+                      options->runs, 1, "us", FALSE);
 }
 
 static void
@@ -517,35 +516,29 @@ run_all (const BenchOptions *options,
 
   {
     BenchCase cases[] = {
-      { raw_throughput_per_s, NULL },
-      { ta_throughput_per_s, runner },
+      { "raw GLib: GAsyncQueue between two threads", raw_throughput_per_s, NULL },
+      { "TaQueue, async batch consumer on the runner", ta_throughput_per_s, runner },
     };
 
     bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_items);
     g_print ("throughput: %u items to a consumer and back (median of %u runs)\n",
              n_items, options->runs);
-    bench_report_case_baseline ("raw GLib: GAsyncQueue between two threads", &cases[0], 1e-6,
-                                "M/s");
-    bench_report ("TaQueue, async batch consumer on the runner", cases[1].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
+    bench_report_cases ("throughput", "item", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
   }
 
   {
     BenchCase cases[] = {
-      { raw_thread_to_loop_per_s, NULL },
-      { raw_thread_to_thread_per_s, NULL },
-      { ta_thread_to_loop_per_s, runner },
+      { "raw GLib: GAsyncQueue + a wake-up per push", raw_thread_to_loop_per_s, NULL },
+      { "raw GLib: GAsyncQueue thread to thread (no loop)", raw_thread_to_thread_per_s, NULL },
+      { "TaQueue to a batch consumer on the runner", ta_thread_to_loop_per_s, runner },
     };
 
     bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_items);
     g_print ("one way: %u items from a plain thread to a loop thread (median of %u runs)\n",
              n_items, options->runs);
-    bench_report_case_baseline ("raw GLib: GAsyncQueue + a wake-up per push", &cases[0], 1e-6,
-                                "M/s");
-    bench_report ("raw GLib: GAsyncQueue thread to thread (no loop)", cases[1].median / 1e6,
-                  "M/s", cases[0].median / 1e6, TRUE);
-    bench_report ("TaQueue to a batch consumer on the runner", cases[2].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
+    bench_report_cases ("one way", "item", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
   }
 
   runner_stop (runner);

@@ -257,17 +257,16 @@ measure_round_trip (const BenchOptions *options,
 {
   guint n_calls = bench_count (options, 20000);
   BenchCase cases[] = {
-    { raw_round_trip_us, loops->raw },
-    { ta_round_trip_us, loops->runner },
-    { ta_round_trip_us, loops->watched },
+    { "raw GLib: g_main_context_invoke + GMutex/GCond", raw_round_trip_us, loops->raw },
+    { "ta_runner_call", ta_round_trip_us, loops->runner },
+    { "ta_runner_call, watchdog attached", ta_round_trip_us, loops->watched },
   };
 
   bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_calls);
   g_print ("round trip: call a no-op on the loop thread and wait (median of %u runs of %u calls)\n",
            options->runs, n_calls);
-  bench_report_case_baseline ("raw GLib: g_main_context_invoke + GMutex/GCond", &cases[0], 1, "us");
-  bench_report ("ta_runner_call", cases[1].median, "us", cases[0].median, FALSE);
-  bench_report ("ta_runner_call, watchdog attached", cases[2].median, "us", cases[0].median, FALSE);
+  bench_report_cases ("round trip", "call", cases, G_N_ELEMENTS (cases), options->runs, 1, "us",
+                      FALSE);
 }
 
 static void
@@ -283,26 +282,18 @@ run_all (const BenchOptions *options,
 
   {
     BenchCase cases[] = {
-      { raw_invoke_full_per_s, loops.raw },
-      { raw_gtask_per_s, loops.raw },
-      { ta_spawn_per_s, loops.runner },
-      { ta_spawn_per_s, loops.watched },
-      { ta_invoke_per_s, loops.runner },
+      { "raw GLib: g_main_context_invoke_full + counter", raw_invoke_full_per_s, loops.raw },
+      { "raw GLib: one GTask per job", raw_gtask_per_s, loops.raw },
+      { "ta_runner_spawn + ta_task_wait", ta_spawn_per_s, loops.runner },
+      { "ta_runner_spawn + ta_task_wait, watchdog attached", ta_spawn_per_s, loops.watched },
+      { "ta_runner_invoke + counter (no handles)", ta_invoke_per_s, loops.runner },
     };
 
     bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_spawn);
     g_print ("spawn %u trivial jobs and wait for all (median of %u runs)\n",
              n_spawn, options->runs);
-    bench_report_case_baseline ("raw GLib: g_main_context_invoke_full + counter",
-                                &cases[0], 1e-6, "M/s");
-    bench_report ("raw GLib: one GTask per job", cases[1].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
-    bench_report ("ta_runner_spawn + ta_task_wait", cases[2].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
-    bench_report ("ta_runner_spawn + ta_task_wait, watchdog attached", cases[3].median / 1e6,
-                  "M/s", cases[0].median / 1e6, TRUE);
-    bench_report ("ta_runner_invoke + counter (no handles)", cases[4].median / 1e6, "M/s",
-                  cases[0].median / 1e6, TRUE);
+    bench_report_cases ("spawn", "job", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
   }
 
   loops_stop (&loops);

@@ -199,6 +199,21 @@ ta_client_answered_cb (GObject      *source,
   g_task_return_value (task, &value);
 }
 
+/* The request is queued: from now on @task, whose reference this takes,
+ * waits for the answer. */
+static void
+ta_client_wait_answer (GTask *task)
+{
+  TaRequest *request = g_task_get_task_data (task);
+  TaFuture *future;
+
+  /* From now on hold only the answer: the request belongs to the server,
+   * and if it drops it unanswered, its finalization fails our wait. */
+  future = g_object_ref (ta_request_get_future (request));
+  g_task_set_task_data (task, future, g_object_unref);
+  ta_future_wait_async (future, g_task_get_cancellable (task), ta_client_answered_cb, task);
+}
+
 static void
 ta_client_queued_cb (GObject      *source,
                      GAsyncResult *result,
@@ -206,8 +221,6 @@ ta_client_queued_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   TaRequest *request = g_task_get_task_data (task);
-  GCancellable *cancellable;
-  TaFuture *future;
   GError *error = NULL;
 
   if (!ta_queue_push_finish (TA_QUEUE (source), result, &error))
@@ -223,12 +236,7 @@ ta_client_queued_cb (GObject      *source,
       return;
     }
 
-  /* From now on hold only the answer: the request belongs to the server,
-   * and if it drops it unanswered, its finalization fails our wait. */
-  future = g_object_ref (ta_request_get_future (request));
-  g_task_set_task_data (task, future, g_object_unref);
-  cancellable = g_task_get_cancellable (task);
-  ta_future_wait_async (future, cancellable, ta_client_answered_cb, g_steal_pointer (&task));
+  ta_client_wait_answer (g_steal_pointer (&task));
 }
 
 /**
@@ -243,8 +251,9 @@ ta_client_queued_cb (GObject      *source,
  * @user_data: data for @callback
  *
  * Sends a request to the server and waits for the answer without
- * blocking. The request first waits for room in a full request queue,
- * then for the server to handle and answer it; cancelling ends the wait
+ * blocking. The request first waits for room in a full request queue (with
+ * room, it is queued before this returns), then for the server to handle
+ * and answer it; cancelling ends the wait
  * (a request already queued stays there, with its cancellable cancelled
  * for the handler to see).
  *
@@ -261,6 +270,7 @@ ta_client_execute_async (TaClient            *self,
                          gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  TaQueue *queue;
   TaRequest *request;
 
   g_return_if_fail (TA_IS_CLIENT (self));
@@ -273,9 +283,23 @@ ta_client_execute_async (TaClient            *self,
 
   request = ta_request_new_internal (method, parameters, payload, cancellable);
   g_task_set_task_data (task, g_object_ref (request), g_object_unref);
+  queue = ta_server_get_queue (self->server);
+
+  /* With room in the queue, the request is queued at once, without the
+   * push's own completion and an iteration of the caller's loop to report
+   * it. The queue takes a reference of its own, which it drops if there
+   * is no room (or it is closed): then the push that waits takes over,
+   * and reports a closed queue as any other push does. */
+  if (!g_cancellable_is_cancelled (cancellable) &&
+      ta_queue_try_push (queue, g_object_ref (request), NULL))
+    {
+      g_object_unref (request);
+      ta_client_wait_answer (g_steal_pointer (&task));
+      return;
+    }
 
   /* The queue takes the request: freed with it if the push fails. */
-  ta_queue_push_async (ta_server_get_queue (self->server), request, cancellable,
+  ta_queue_push_async (queue, request, cancellable,
                        ta_client_queued_cb, g_steal_pointer (&task));
 }
 

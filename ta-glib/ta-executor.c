@@ -43,6 +43,11 @@
  *                        cancellable, checksum_done_cb, user_data);
  * ```
  *
+ * Many small jobs that need no handle are cheaper through
+ * [method@Ta.Executor.invoke]: a blocking function and a callback that
+ * gets its result in the caller's context, one allocation per job, the
+ * completions of many jobs delivered in one batch.
+ *
  * Each [class@Ta.Runner] has one, [method@Ta.Runner.get_executor], shut
  * down with the runner.
  *
@@ -94,7 +99,10 @@ typedef struct
   char            *name;          /* immutable */
   guint            max_workers;   /* immutable */
   TaRunnerCore    *core;          /* immutable: the jobs' book-keeping */
-  TaQueue         *jobs;          /* immutable: TaTask, queued to start */
+  TaQueue         *jobs;          /* immutable: TaTask, or a tagged
+                                   * TaInvocation, queued to start */
+  GCancellable    *cancellable;   /* immutable: what invocations get,
+                                   * cancelled by a cancelling shutdown */
 
   gint             n_idle;        /* atomic: workers waiting for a job */
 
@@ -123,6 +131,28 @@ typedef struct
   GSource   source;
   TaWorker *worker;
 } TaJobSource;
+
+/*
+ * A job of ta_executor_invoke(): no handle, no GTask, no cancellable of
+ * its own. It travels through the pool's queue like a task, its pointer
+ * tagged (see ta_job_*()), runs on a worker, then is posted back to the
+ * caller's context as one work item among the batch that context drains
+ * at each wake.
+ */
+typedef struct
+{
+  TaWorkItem          item;       /* posted to the caller's context */
+  TaExecutorFunc      func;
+  gpointer            func_data;
+  GDestroyNotify      func_data_destroy;
+  TaExecutorDoneFunc  done;
+  gpointer            done_data;
+  GDestroyNotify      done_data_destroy;
+  GMainContext       *context;    /* strong: the caller's thread-default */
+  gpointer            result;     /* the worker's, then the done's */
+  GError             *error;
+  gboolean            refused;    /* the queue refused it: the caller's */
+} TaInvocation;
 
 static GPrivate current_worker;
 
@@ -166,17 +196,101 @@ ta_pool_unref (TaPool *pool)
   g_ptr_array_unref (pool->threads);
   g_ptr_array_unref (pool->contexts);
   g_object_unref (pool->jobs);
+  g_object_unref (pool->cancellable);
   ta_runner_core_unref (pool->core);
   ta_monitor_clear (&pool->monitor);
   g_free (pool->name);
   g_free (pool);
 }
 
-/* A job that will never start: it fails, and the queue's reference goes. */
+/*
+ * The queue holds two kinds of jobs: TaTask (a GObject) and TaInvocation,
+ * whose pointer has its lowest bit set (both are allocated, so aligned).
+ */
+static inline gpointer
+ta_job_from_invocation (TaInvocation *invocation)
+{
+  return (gpointer) ((guintptr) invocation | 1);
+}
+
+static inline TaInvocation *
+ta_job_get_invocation (gpointer job)
+{
+  return ((guintptr) job & 1) != 0 ? (TaInvocation *) ((guintptr) job & ~(guintptr) 1) : NULL;
+}
+
+/* Hands an invocation's outcome to its caller's context, in that
+ * context's next batch. Any thread. */
+static void
+ta_invocation_post (TaInvocation *invocation)
+{
+  ta_tsan_release (&invocation->item);
+  if (!ta_runner_context_post (invocation->context, &invocation->item))
+    ta_context_post (invocation->context, &invocation->item);
+}
+
+/* A job that will never start: a task fails, and the queue's reference
+ * goes; an invocation completes, cancelled, in its caller's context. */
 static void
 ta_pool_discard_job (gpointer data)
 {
-  ta_task_run_item (data, FALSE);
+  TaInvocation *invocation = ta_job_get_invocation (data);
+
+  if (invocation == NULL)
+    {
+      ta_task_run_item (data, FALSE);
+      return;
+    }
+
+  invocation->error = g_error_new (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                   "Job cancelled before it started: its executor shut down");
+  ta_invocation_post (invocation);
+}
+
+/* The queue's free function: only called for a push it refuses (the
+ * shutdown takes every job out of the queue itself). A refused task
+ * fails, as nobody will see it; a refused invocation goes back to
+ * ta_executor_invoke(), which says so. */
+static void
+ta_pool_refuse_job (gpointer data)
+{
+  TaInvocation *invocation = ta_job_get_invocation (data);
+
+  if (invocation != NULL)
+    invocation->refused = TRUE;
+  else
+    ta_pool_discard_job (data);
+}
+
+/* In the caller's context: calls the done function, then lets go of
+ * both data there, on the thread that gave them. If that context will
+ * never run again (a worker of a pool that exited), only lets go. */
+static void
+ta_invocation_item_func (TaWorkItem *item,
+                         gboolean    run)
+{
+  TaInvocation *invocation = (TaInvocation *) item;
+
+  ta_tsan_acquire (item);
+  if (run)
+    {
+      GMainContext *current = g_main_context_get_thread_default ();
+      gboolean push = (current != NULL ? current : g_main_context_default ()) != invocation->context;
+
+      if (push)
+        g_main_context_push_thread_default (invocation->context);
+      invocation->done (invocation->result, invocation->error, invocation->done_data);
+      if (push)
+        g_main_context_pop_thread_default (invocation->context);
+    }
+
+  if (invocation->func_data_destroy != NULL)
+    invocation->func_data_destroy (invocation->func_data);
+  if (invocation->done_data_destroy != NULL)
+    invocation->done_data_destroy (invocation->done_data);
+  g_clear_error (&invocation->error);
+  g_main_context_unref (invocation->context);
+  g_free (invocation);
 }
 
 /* The core's hook, on a worker thread inside a dispatch: the worker
@@ -307,17 +421,28 @@ ta_worker_thread (gpointer data)
 
   for (;;)
     {
-      TaTask *task;
+      gpointer job;
+      TaInvocation *invocation;
 
       g_atomic_int_inc (&pool->n_idle);
-      task = ta_queue_pop (pool->jobs, TA_TIMEOUT_INFINITE, NULL);
+      job = ta_queue_pop (pool->jobs, TA_TIMEOUT_INFINITE, NULL);
       g_atomic_int_add (&pool->n_idle, -1);
 
       /* Closed and drained: the pool is shutting down. */
-      if (task == NULL)
+      if (job == NULL)
         break;
 
-      ta_worker_run_job (&worker, task);
+      /* An invocation is a plain call: its function needs no iteration
+       * of the worker's context, having no GTask to return on. */
+      invocation = ta_job_get_invocation (job);
+      if (invocation != NULL)
+        {
+          invocation->result = invocation->func (pool->cancellable, invocation->func_data,
+                                                 &invocation->error);
+          ta_invocation_post (invocation);
+        }
+      else
+        ta_worker_run_job (&worker, job);
     }
 
   /* Whatever jobs left behind runs out or goes, on this thread; and what
@@ -511,7 +636,8 @@ ta_executor_new (const char *name,
   pool->max_workers = max_workers > 0 ? max_workers : MAX (1, g_get_num_processors ());
   pool->core = ta_runner_core_new (pool->name);
   pool->core->defer_publish = ta_pool_defer_publish;
-  pool->jobs = ta_queue_new_full (0, ta_pool_discard_job);
+  pool->jobs = ta_queue_new_full (0, ta_pool_refuse_job);
+  pool->cancellable = g_cancellable_new ();
   ta_monitor_init (&pool->monitor);
   pool->threads = g_ptr_array_new ();
   pool->contexts = g_ptr_array_new ();
@@ -670,7 +796,7 @@ ta_executor_spawn (TaExecutor     *self,
   ta_runner_core_add_task (pool->core, task);
 
   /* The queue's reference: a refused push discards the job, which fails
-   * cancelled, as nobody will see it. */
+   * cancelled, as nobody will see it (ta_pool_refuse_job()). */
   if (!ta_queue_push (pool->jobs, g_object_ref (task), 0, NULL))
     {
       g_object_unref (task);
@@ -814,8 +940,8 @@ ta_executor_run_async (TaExecutor          *self,
     }
 
   run = g_task_new (self, cancellable, callback, callback_data);
-  g_task_set_source_tag (run, ta_executor_run_async);
   g_task_set_name (run, "[ta-glib] ta_executor_run_async");
+  g_task_set_source_tag (run, ta_executor_run_async);
   if (task == NULL)
     {
       g_task_return_error (run, error);
@@ -1048,6 +1174,149 @@ ta_executor_call_finish (TaExecutor    *self,
   return values;
 }
 
+/**
+ * ta_executor_invoke:
+ * @self: an executor
+ * @func: (scope notified) (closure func_data) (destroy func_data_destroy):
+ *   the blocking function, run on a worker thread
+ * @func_data: data for @func
+ * @func_data_destroy: (nullable): frees @func_data
+ * @done: (scope notified) (closure done_data) (destroy done_data_destroy):
+ *   called with @func's result once the job is over, in the caller's
+ *   thread-default main context
+ * @done_data: data for @done
+ * @done_data_destroy: (nullable): frees @done_data
+ * @error: return location for a #GError
+ *
+ * Queues a blocking function without a handle: the executor's counterpart
+ * of [method@Ta.Runner.invoke], for many small jobs. @func runs on a
+ * worker thread; what it returns (or the error it sets) is handed to
+ * @done in the thread-default main context of the caller. A job costs one
+ * small allocation: no [class@Ta.Task], [class@Gio.Task] or
+ * [class@Gio.Cancellable] of its own; and the completions of many jobs
+ * reach their context in batches, one wake-up of its thread for as many
+ * completions as arrived meanwhile.
+ *
+ * ```c
+ * static gpointer
+ * checksum_file (GCancellable *cancellable, gpointer path, GError **error)
+ * {
+ *   g_autofree char *contents = NULL;
+ *   gsize length;
+ *
+ *   // Blocking: fine on a worker thread.
+ *   if (!g_file_get_contents (path, &contents, &length, error))
+ *     return NULL;
+ *   return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) contents, length);
+ * }
+ *
+ * static void
+ * checksum_done (gpointer checksum, const GError *error, gpointer self)
+ * {
+ *   // Back on the caller's context; the result is ours.
+ *   if (error == NULL)
+ *     my_view_show_checksum (self, checksum);
+ *   g_free (checksum);
+ * }
+ *
+ * ta_executor_invoke (executor, checksum_file, g_strdup (path), g_free,
+ *                     checksum_done, g_object_ref (view), g_object_unref, NULL);
+ * ```
+ *
+ * Jobs start in the order they were queued, among those of
+ * [method@Ta.Executor.spawn], as workers free up. @func gets the
+ * executor's shutdown cancellable, the same for every such job: a
+ * shutdown with %TA_EXECUTOR_SHUTDOWN_CANCEL cancels it. A job cannot be
+ * cancelled on its own; one that must be carries a cancellable of its own
+ * in @func_data.
+ *
+ * @done is called exactly once for every job accepted, %TRUE returned:
+ * with @func's result and error, or, for a job a shutdown took out of the
+ * queue before it started, with a %NULL result and %G_IO_ERROR_CANCELLED.
+ * It owns the result. A job still running when a shutdown gives up on its
+ * worker completes whenever @func returns. Then @func_data_destroy and
+ * @done_data_destroy run, there too: everything the caller gave is
+ * released on the caller's thread, which a binding such as GJS requires.
+ * The caller's context must therefore be iterated, by a main loop, for the
+ * completions to arrive. The one exception is a context nobody iterates
+ * again, that of a runner that stopped or of an executor's worker that
+ * exited: there the data are released without @done, by the thread that
+ * ends the job or stops the runner, and the result is lost.
+ *
+ * A job refused, %FALSE returned, never runs and never calls @done: both
+ * data are released before this returns.
+ *
+ * From GJS, @func cannot be JavaScript (see [callback@Ta.ExecutorFunc]),
+ * while @done can, for a function a C library provides; GJS then passes
+ * it the error alone, leaving the untyped result out. From Python both
+ * can be, and the override `Executor.invoke()` takes any callable and its
+ * arguments.
+ *
+ * Any thread, including a worker's (@done then runs on that worker's
+ * context, iterated only while the worker runs jobs of
+ * [method@Ta.Executor.spawn]). @func runs on a worker thread; @done and
+ * both destroy notifies in the caller's thread-default main context,
+ * never from within this call.
+ *
+ * Returns: %TRUE if the job was queued, %FALSE with %TA_ERROR_NOT_RUNNING
+ *   if the executor is shut down, or %TA_ERROR_WRONG_THREAD if @func is
+ *   JavaScript
+ */
+gboolean
+ta_executor_invoke (TaExecutor          *self,
+                    TaExecutorFunc       func,
+                    gpointer             func_data,
+                    GDestroyNotify       func_data_destroy,
+                    TaExecutorDoneFunc   done,
+                    gpointer             done_data,
+                    GDestroyNotify       done_data_destroy,
+                    GError             **error)
+{
+  TaInvocation *invocation;
+
+  g_return_val_if_fail (TA_IS_EXECUTOR (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  g_return_val_if_fail (done != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!ta_callback_check_portable (func, "ta_executor_invoke", func_data,
+                                   func_data_destroy, error))
+    {
+      if (done_data_destroy != NULL)
+        done_data_destroy (done_data);
+      return FALSE;
+    }
+
+  invocation = g_new (TaInvocation, 1);
+  invocation->item.next = NULL;
+  invocation->item.func = ta_invocation_item_func;
+  invocation->func = func;
+  invocation->func_data = func_data;
+  invocation->func_data_destroy = func_data_destroy;
+  invocation->done = done;
+  invocation->done_data = done_data;
+  invocation->done_data_destroy = done_data_destroy;
+  invocation->context = g_main_context_ref_thread_default ();
+  invocation->result = NULL;
+  invocation->error = NULL;
+  invocation->refused = FALSE;
+
+  /* A refused push hands the invocation back through
+   * ta_pool_refuse_job(), on this thread, before it returns. */
+  if (!ta_queue_push (self->pool->jobs, ta_job_from_invocation (invocation), 0, NULL))
+    {
+      g_assert (invocation->refused);
+      g_set_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING,
+                   "Executor “%s” is shut down", self->pool->name);
+      ta_invocation_item_func (&invocation->item, FALSE);
+      return FALSE;
+    }
+
+  ta_pool_maybe_grow (self->pool);
+
+  return TRUE;
+}
+
 /* Wakes the workers, blocked in their contexts on jobs just failed. */
 static void
 ta_pool_wake_workers (TaPool *pool)
@@ -1094,7 +1363,11 @@ ta_pool_fail_outstanding (TaPool   *pool,
  * %TA_ERROR_NOT_RUNNING; with %TA_EXECUTOR_SHUTDOWN_DRAIN the queued jobs
  * still run, with %TA_EXECUTOR_SHUTDOWN_CANCEL they fail with
  * %G_IO_ERROR_CANCELLED without running and the running ones are
- * cancelled; then the workers are joined.
+ * cancelled; then the workers are joined. Jobs of
+ * [method@Ta.Executor.invoke] are cancelled together, through the one
+ * cancellable they share; those that never start complete with
+ * %G_IO_ERROR_CANCELLED in their callers' contexts, never within this
+ * call.
  *
  * Workers still busy when the timeout expires are abandoned (C cannot
  * stop a thread): their jobs fail with %G_IO_ERROR_CANCELLED and this
@@ -1146,6 +1419,7 @@ ta_executor_shutdown (TaExecutor          *self,
       while ((job = ta_queue_try_pop (pool->jobs, NULL)) != NULL)
         ta_pool_discard_job (job);
       ta_pool_fail_outstanding (pool, TRUE);
+      g_cancellable_cancel (pool->cancellable);
     }
 
   if (ta_executor_is_worker_thread (self))
@@ -1178,6 +1452,7 @@ ta_executor_shutdown (TaExecutor          *self,
       /* Abandoned: nothing may wait for them any more. */
       while ((job = ta_queue_try_pop (pool->jobs, NULL)) != NULL)
         ta_pool_discard_job (job);
+      g_cancellable_cancel (pool->cancellable);
       ta_pool_fail_outstanding (pool, FALSE);
       for (guint i = 0; i < threads->len; i++)
         g_thread_unref (g_ptr_array_index (threads, i));
@@ -1188,6 +1463,11 @@ ta_executor_shutdown (TaExecutor          *self,
         g_thread_join (g_ptr_array_index (threads, i));
     }
   g_ptr_array_unref (threads);
+
+  /* What no worker will take: with none ever started (a thread that
+   * could not be made). */
+  while ((job = ta_queue_try_pop (pool->jobs, NULL)) != NULL)
+    ta_pool_discard_job (job);
 
   unretrieved = ta_runner_core_take_unretrieved (pool->core, report);
 

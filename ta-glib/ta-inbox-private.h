@@ -67,8 +67,11 @@ gboolean    ta_inbox_push          (TaInbox      *self,
 void        ta_inbox_push_local    (TaInbox      *self,
                                     TaWorkItem   *item);
 void        ta_inbox_close         (TaInbox      *self,
-                                    TaWorkItem   *last_item);
+                                    TaWorkItem   *last_item,
+                                    gint64        drain_end);
 gboolean    ta_inbox_is_closed     (TaInbox      *self);
+void        ta_inbox_begin_turn    (TaInbox      *self);
+gboolean    ta_inbox_in_turn       (TaInbox      *self);
 TaWorkItem *ta_inbox_steal_all     (TaInbox      *self);
 void        ta_work_item_discard_list (TaWorkItem *list);
 GSource    *ta_inbox_get_source    (TaInbox      *self);

@@ -25,6 +25,7 @@ struct _TaInbox
   TaWorkItem   *head;      /* guarded by mutex */
   TaWorkItem   *tail;      /* guarded by mutex */
   gboolean      closed;    /* guarded by mutex */
+  gint64        drain_end; /* guarded by mutex: see ta_inbox_close() */
   gint          n_items;   /* atomic; written under mutex */
   TaWorkItem   *examined;  /* guarded by mutex: the last item offered to
                             * claim, or NULL for none */
@@ -42,21 +43,31 @@ struct _TaInbox
   gint          kicked;    /* atomic: there is news since it last looked */
   gint          kicker_waits; /* atomic: ... from a thread that now waits */
   gint64        looked_at; /* runner thread: when poll() last ran */
-  gint          kicker_cpu;/* atomic: where the last wake-up came from */
+  gint          kicker_cpu;/* atomic: where the last kick from another
+                            * thread came from, or -1 */
+  gint          in_turn;   /* atomic, written by the runner thread: see
+                            * ta_inbox_begin_turn() */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
 /* With a prepare function, only what was prepared: the rest waits for
  * the next iteration's prepare, which costs less than running it
- * unprepared. */
+ * unprepared. Not once the inbox is closed: the stop waits for the whole
+ * of it, and an iteration per batch costs more than preparing (GLib's
+ * prepare and check visit every source of the context, and a stop under
+ * a storm of spawns finds tens of thousands of them). */
 static TaWorkItem *
-ta_inbox_pop (TaInbox *self)
+ta_inbox_pop (TaInbox  *self,
+              gboolean *closed,
+              gint64   *drain_end)
 {
   TaWorkItem *item;
 
   ta_mutex_lock (&self->mutex);
+  *closed = self->closed;
+  *drain_end = self->drain_end;
   item = self->head;
-  if (self->claim != NULL && self->examined == NULL)
+  if (self->claim != NULL && self->examined == NULL && !self->closed)
     item = NULL;
   if (item != NULL)
     {
@@ -117,7 +128,12 @@ ta_inbox_source_check (GSource *source)
   TaInboxSource *s = (TaInboxSource *) source;
 
   if (g_atomic_int_get (&s->inbox->n_items) == 0)
-    return FALSE;
+    {
+      /* Nothing to dispatch: the turn is over. */
+      if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+        g_atomic_int_set (&s->inbox->in_turn, FALSE);
+      return FALSE;
+    }
 
   ta_inbox_prepare_items (s->inbox);
   return TRUE;
@@ -137,18 +153,32 @@ ta_inbox_source_dispatch (GSource     *source,
                           gpointer     user_data)
 {
   TaInboxSource *s = (TaInboxSource *) source;
+  gboolean closed = FALSE;
+  gint64 drain_end = -1;
 
   /* One item at a time: whatever is still queued when an item blocks the
-   * thread stays in the inbox, where an abandoning stop can fail it. */
-  for (guint i = 0; i < TA_INBOX_BATCH; i++)
+   * thread stays in the inbox, where an abandoning stop can fail it. A
+   * batch at a time while running, so that other sources get their turn;
+   * all of it once closed, the stop waiting for nothing else (see
+   * ta_inbox_pop()), unless the stop's drain deadline passes: its source
+   * then gets its turn. */
+  for (guint i = 0; ; i++)
     {
-      TaWorkItem *item = ta_inbox_pop (s->inbox);
+      TaWorkItem *item;
 
+      if (i > 0 && i % TA_INBOX_BATCH == 0 &&
+          (!closed || (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
+        break;
+
+      item = ta_inbox_pop (s->inbox, &closed, &drain_end);
       if (item == NULL)
         break;
 
       item->func (item, TRUE);
     }
+
+  if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
+    g_atomic_int_set (&s->inbox->in_turn, FALSE);
 
   return G_SOURCE_CONTINUE;
 }
@@ -167,6 +197,8 @@ ta_inbox_new (GMainContext *context)
 
   g_mutex_init (&self->mutex);
   self->closed = TRUE;
+  self->kicker_cpu = -1;
+  self->drain_end = -1;
   self->context = g_main_context_ref (context);
   self->wakeup_fd = ta_context_wakeup_fd (context);
   self->source = g_source_new (&ta_inbox_source_funcs, sizeof (TaInboxSource));
@@ -276,6 +308,10 @@ ta_inbox_push_local (TaInbox    *self,
     ta_inbox_kick (self);
 }
 
+/* The inbox the calling thread polls, if it is a runner thread: its own
+ * kicks say nothing about where the threads that wake it run. */
+static _Thread_local TaInbox *polling_inbox;
+
 /*
  * ta_inbox_kick:
  *
@@ -289,12 +325,11 @@ ta_inbox_kick (TaInbox *self)
   /* Paired with ta_inbox_poll(): the runner marks itself parked, then
    * looks for kicks; a kicker marks its kick, then looks whether the
    * runner is parked. One of the two always sees the other. */
+  if (polling_inbox != self)
+    g_atomic_int_set (&self->kicker_cpu, ta_spin_current_cpu ());
   g_atomic_int_set (&self->kicked, 1);
   if (g_atomic_int_get (&self->parked))
-    {
-      g_atomic_int_set (&self->kicker_cpu, ta_spin_current_cpu ());
-      g_main_context_wakeup (self->context);
-    }
+    g_main_context_wakeup (self->context);
 }
 
 /* How old the runner's last poll may be for a poll to be skipped: what
@@ -374,6 +409,14 @@ ta_inbox_poll (TaInbox  *self,
                gint      timeout)
 {
   gint ret;
+  gint64 budget_ns;
+
+  polling_inbox = self;
+
+  /* A turn that the inbox did not get (a source of a higher priority was
+   * dispatched instead) ends here. */
+  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
+    g_atomic_int_set (&self->in_turn, FALSE);
 
   if (timeout == 0)
     {
@@ -383,10 +426,13 @@ ta_inbox_poll (TaInbox  *self,
       return ta_inbox_poll_now (self, fds, nfds);
     }
 
-  if (spin && ta_spin_allowed ())
+  /* The last kick from another thread tells where that thread runs. */
+  ta_spin_budget_set_peer (&self->budget, g_atomic_int_get (&self->kicker_cpu));
+  budget_ns = spin && ta_spin_allowed () ? ta_spin_budget_ns (&self->budget) : 0;
+  if (budget_ns > 0)
     {
       gint64 now = g_get_monotonic_time ();
-      gint64 spin_end = now + ta_spin_budget_ns (&self->budget) / 1000 + 1;
+      gint64 spin_end = now + budget_ns / 1000 + 1;
 
       if (timeout > 0)
         spin_end = MIN (spin_end, now + (gint64) timeout * 1000);
@@ -432,7 +478,6 @@ ta_inbox_poll (TaInbox  *self,
       ta_spin_budget_feedback (&self->budget, FALSE);
     }
 
-  g_atomic_int_set (&self->kicker_cpu, -1);
   g_atomic_int_set (&self->parked, 1);
   if (g_atomic_int_exchange (&self->kicked, 0) || g_atomic_int_get (&self->n_items) > 0)
     {
@@ -455,6 +500,28 @@ ta_inbox_poll (TaInbox  *self,
   return ret;
 }
 
+/*
+ * ta_inbox_begin_turn:
+ *
+ * Runner thread, as its poll returns: from now until the inbox has run
+ * what it holds (or found nothing to run), the thread is on its way to
+ * ta-glib's own work, which names whatever it runs for the stall
+ * watchdog; sources of a higher priority than the inbox's may come
+ * first. Only marked while a watchdog looks.
+ */
+void
+ta_inbox_begin_turn (TaInbox *self)
+{
+  g_atomic_int_set (&self->in_turn, TRUE);
+}
+
+/* Any thread: see ta_inbox_begin_turn(). */
+gboolean
+ta_inbox_in_turn (TaInbox *self)
+{
+  return g_atomic_int_get (&self->in_turn);
+}
+
 GSource *
 ta_inbox_get_source (TaInbox *self)
 {
@@ -464,16 +531,20 @@ ta_inbox_get_source (TaInbox *self)
 /*
  * ta_inbox_close:
  * @last_item: (nullable): an item appended as the very last one
+ * @drain_end: monotonic time until which a dispatch may run what is
+ *   queued without a break, or -1 for no limit
  *
  * Refuses further pushes. Appending @last_item in the same step lets the
  * runner know that everything before it has been seen.
  */
 void
 ta_inbox_close (TaInbox    *self,
-                TaWorkItem *last_item)
+                TaWorkItem *last_item,
+                gint64      drain_end)
 {
   ta_mutex_lock (&self->mutex);
   self->closed = TRUE;
+  self->drain_end = drain_end;
   if (last_item != NULL)
     ta_inbox_append_locked (self, last_item);
   ta_mutex_unlock (&self->mutex);

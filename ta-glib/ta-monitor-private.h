@@ -97,7 +97,7 @@ typedef struct _TaMonitor
   GCond  cond;
   guint  n_sleepers;   /* guarded by mutex */
   gint   seq;          /* atomic, written under mutex: counts broadcasts */
-  gint   waker_cpu;    /* guarded by mutex: where a sleeper was last woken
+  gint   waker_cpu;    /* guarded by mutex: where the last broadcast came
                         * from, or -1 */
   gboolean wake_pending; /* guarded by mutex: sleepers to wake on unlock */
   gint   wakers;       /* atomic: threads waking sleepers after unlocking */

@@ -156,23 +156,26 @@ ta_monitor_wait_until (TaMonitor *self,
                        gint64     end_time)
 {
   gboolean ret = TRUE;
+  gint64 budget_ns;
 
   if (end_time >= 0 && g_get_monotonic_time () >= end_time)
     return FALSE;
 
-  if (ta_spin_allowed ())
+  budget_ns = ta_spin_allowed () ? ta_spin_budget_ns (&wait_budget) : 0;
+  if (budget_ns > 0)
     {
       gint seq = g_atomic_int_get (&self->seq);
       gboolean woken;
 
       ta_monitor_unlock (self);
-      woken = ta_monitor_spin (self, seq, ta_spin_budget_ns (&wait_budget), end_time);
+      woken = ta_monitor_spin (self, seq, budget_ns, end_time);
       ta_monitor_lock (self);
       /* A broadcast between the spin and the lock counts too. */
       woken = woken || g_atomic_int_get (&self->seq) != seq;
       ta_spin_budget_feedback (&wait_budget, woken);
       if (woken)
         {
+          ta_spin_budget_set_peer (&wait_budget, self->waker_cpu);
           ta_monitor_let_guests_finish (self, end_time);
           return TRUE;
         }
@@ -217,13 +220,12 @@ ta_monitor_wait_until (TaMonitor *self,
 void
 ta_monitor_broadcast (TaMonitor *self)
 {
-  /* Spinners watch the counter; only sleepers need the futex. */
+  /* Spinners watch the counter; only sleepers need the futex. Either
+   * learns where the news came from. */
+  self->waker_cpu = ta_spin_current_cpu ();
   g_atomic_int_inc (&self->seq);
   if (self->n_sleepers > 0)
-    {
-      self->waker_cpu = ta_spin_current_cpu ();
-      self->wake_pending = TRUE;
-    }
+    self->wake_pending = TRUE;
 }
 
 /* Called locked, when a broadcast found sleepers: wakes them once the

@@ -18,6 +18,7 @@ typedef struct
   TaWorkItem   *head;       /* guarded by mutex */
   TaWorkItem   *tail;       /* guarded by mutex */
   gint          n_items;    /* atomic, written under mutex */
+  TaWorkItem   *batch;      /* the context's thread: taken, not run yet */
   gboolean      closed;     /* guarded by post_sources_lock: discard posts */
   GMainContext *context;    /* unowned: the source is attached to it */
 } TaPostSource;
@@ -32,24 +33,34 @@ typedef struct
 static GMutex post_sources_lock;  /* a ta_mutex: TSan sees it */
 static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
 
+/* Takes up to @max items off the front, in order, under one lock: the
+ * batch that one wake-up delivers costs one lock, not one per item. */
 static TaWorkItem *
-ta_post_source_pop (TaPostSource *self)
+ta_post_source_take (TaPostSource *self,
+                     guint         max)
 {
-  TaWorkItem *item;
+  TaWorkItem *first;
+  TaWorkItem *last;
+  gint n = 1;
 
   ta_mutex_lock (&self->mutex);
-  item = self->head;
-  if (item != NULL)
+  first = last = self->head;
+  if (first != NULL)
     {
-      self->head = item->next;
+      while (last->next != NULL && (guint) n < max)
+        {
+          last = last->next;
+          n++;
+        }
+      self->head = last->next;
       if (self->head == NULL)
         self->tail = NULL;
-      item->next = NULL;
-      g_atomic_int_add (&self->n_items, -1);
+      last->next = NULL;
+      g_atomic_int_add (&self->n_items, -n);
     }
   ta_mutex_unlock (&self->mutex);
 
-  return item;
+  return first;
 }
 
 static gboolean
@@ -60,14 +71,16 @@ ta_post_source_prepare (GSource *source,
    * lock TSan does not see; the same for check, dispatch and finalize. */
   ta_tsan_acquire (source);
   *timeout = -1;
-  return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
+  return ((TaPostSource *) source)->batch != NULL ||
+         g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
 }
 
 static gboolean
 ta_post_source_check (GSource *source)
 {
   ta_tsan_acquire (source);
-  return g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
+  return ((TaPostSource *) source)->batch != NULL ||
+         g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
 }
 
 static gboolean
@@ -77,13 +90,18 @@ ta_post_source_dispatch (GSource     *source,
 {
   TaPostSource *self = (TaPostSource *) source;
 
+  /* The batch is kept in the source while it runs: an item that iterates
+   * the context again (the source may recurse) runs the rest of it in
+   * order before anything posted later. */
   ta_tsan_acquire (self);
-  for (guint i = 0; i < TA_POST_BATCH; i++)
+  if (self->batch == NULL)
+    self->batch = ta_post_source_take (self, TA_POST_BATCH);
+  while (self->batch != NULL)
     {
-      TaWorkItem *item = ta_post_source_pop (self);
+      TaWorkItem *item = self->batch;
 
-      if (item == NULL)
-        break;
+      self->batch = item->next;
+      item->next = NULL;
       item->func (item, TRUE);
     }
 
@@ -107,6 +125,7 @@ ta_post_source_finalize (GSource *source)
   list = self->head;
   self->head = self->tail = NULL;
   ta_mutex_unlock (&self->mutex);
+  ta_work_item_discard_list (g_steal_pointer (&self->batch));
   ta_work_item_discard_list (list);
 
   g_mutex_clear (&self->mutex);

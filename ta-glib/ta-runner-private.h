@@ -77,6 +77,14 @@ struct _TaRunnerCore
   gint64           exit_timeout;          /* atomic */
   gint             spin;                  /* atomic */
 
+  /* The stall-threshold watchdog's state, which the runner thread's poll
+   * function marks busy and idle (see ta_runner_poll()); NULL for none.
+   * Replaced from any thread: a watch replaced is kept, on
+   * retired_watches, until the runner thread is no longer using it. */
+  struct _TaWatch *watch;                 /* atomic, strong */
+  GSList          *retired_watches;       /* TaWatch, strong; guarded by monitor */
+  gint             has_retired;           /* atomic */
+
   /* Set before the thread starts, then the thread's. */
   TaThreadHookFunc thread_hook;
   gpointer         thread_hook_data;
@@ -107,6 +115,8 @@ TaActivity    ta_runner_core_push_activity    (TaRunnerCore *core,
 void          ta_runner_core_pop_activity     (TaRunnerCore *core,
                                                TaActivity    previous);
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
+gboolean      ta_runner_core_has_activity     (TaRunnerCore *core);
+gboolean      ta_runner_core_in_inbox_turn    (TaRunnerCore *core);
 void          ta_runner_core_add_task         (TaRunnerCore *core,
                                                TaTask       *task);
 void          ta_runner_core_reject_task      (TaRunnerCore *core,

@@ -124,18 +124,69 @@ static void ta_runner_context_forget   (GMainContext *context);
 /* The core                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* Runner thread: drops the watches replaced since it last looked. It
+ * uses none while it does. */
+static void
+ta_runner_core_free_retired_watches (TaRunnerCore *core)
+{
+  GSList *retired;
+
+  ta_monitor_lock (&core->monitor);
+  retired = g_steal_pointer (&core->retired_watches);
+  g_atomic_int_set (&core->has_retired, FALSE);
+  ta_monitor_unlock (&core->monitor);
+
+  g_slist_free_full (retired, (GDestroyNotify) ta_watch_unref);
+}
+
+/* Any thread, with the monitor locked: @watch (transfer full, nullable)
+ * is the one the runner thread marks from its next poll on. */
+static void
+ta_runner_core_set_watch_locked (TaRunnerCore *core,
+                                 TaWatch      *watch)
+{
+  TaWatch *old = __atomic_exchange_n (&core->watch, watch, __ATOMIC_ACQ_REL);
+
+  /* The runner thread may be marking it right now. */
+  if (old != NULL)
+    {
+      core->retired_watches = g_slist_prepend (core->retired_watches, old);
+      g_atomic_int_set (&core->has_retired, TRUE);
+    }
+}
+
 static gint
 ta_runner_poll (GPollFD *ufds,
                 guint    nfds,
                 gint     timeout)
 {
   TaRunnerCore *core = g_private_get (&current_core);
+  TaWatch *watch;
+  gint ret;
 
   /* The runner's idle wait: the one place where its thread sleeps. */
   if (core == NULL)
     return g_poll (ufds, nfds, timeout);
 
-  return ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+  /* The stall watchdog's hooks: busy from one poll to the next. Here
+   * rather than in a source of its own, which would add GLib's per-source
+   * work to every iteration. A watch replaced during the poll is not
+   * marked busy any more; its successor is, at once. */
+  if (G_UNLIKELY (g_atomic_int_get (&core->has_retired)))
+    ta_runner_core_free_retired_watches (core);
+  watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
+  if (watch != NULL)
+    ta_watch_mark_idle (watch);
+  ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+  watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
+  if (watch != NULL)
+    {
+      /* Before the mark: whoever sees the loop busy sees the turn. */
+      ta_inbox_begin_turn (core->inbox);
+      ta_watch_mark_busy (watch);
+    }
+
+  return ret;
 }
 
 TaRunnerCore *
@@ -199,6 +250,8 @@ ta_runner_core_unref (TaRunnerCore *core)
   g_main_context_unref (core->context);
   g_ptr_array_unref (core->running_calls);
   g_ptr_array_unref (core->abandoned_tasks);
+  g_clear_pointer (&core->watch, ta_watch_unref);
+  g_slist_free_full (core->retired_watches, (GDestroyNotify) ta_watch_unref);
   g_mutex_clear (&core->activity_mutex);
   g_mutex_clear (&core->waiters_mutex);
   ta_monitor_clear (&core->monitor);
@@ -315,6 +368,27 @@ ta_runner_core_dup_activity (TaRunnerCore *core)
   ta_mutex_unlock (&core->activity_mutex);
 
   return activity;
+}
+
+/* Any thread: whether the runner thread has published what it runs. */
+gboolean
+ta_runner_core_has_activity (TaRunnerCore *core)
+{
+  gboolean has;
+
+  ta_mutex_lock (&core->activity_mutex);
+  has = core->activity.prefix != NULL;
+  ta_mutex_unlock (&core->activity_mutex);
+
+  return has;
+}
+
+/* Any thread: whether the runner thread is on its way to what its inbox
+ * runs, which it will name (see ta_inbox_in_turn()). */
+gboolean
+ta_runner_core_in_inbox_turn (TaRunnerCore *core)
+{
+  return ta_inbox_in_turn (core->inbox);
 }
 
 /* What the loop is busy with, for messages about a loop that does not
@@ -564,13 +638,18 @@ ta_call_item_func (TaWorkItem *item,
       return;
     }
 
+  /* Starting does not end the caller's wait: only a discarded call wakes
+   * it here. A wake-up now would cost it a sleep more, and its CPU, shared
+   * with the runner, a switch there and back. */
   ta_monitor_lock (&call->monitor);
   start = run && call->state == TA_CALL_QUEUED;
   if (start)
     call->state = TA_CALL_RUNNING;
   else if (call->state == TA_CALL_QUEUED)
-    call->state = TA_CALL_DISCARDED;
-  ta_monitor_broadcast (&call->monitor);
+    {
+      call->state = TA_CALL_DISCARDED;
+      ta_monitor_broadcast (&call->monitor);
+    }
   ta_monitor_unlock (&call->monitor);
 
   if (start && call->func != NULL)
@@ -1804,7 +1883,7 @@ ta_runner_stop_detached (TaRunner *self)
   ta_monitor_lock (&core->monitor);
   core->detached = TRUE;
   ta_monitor_unlock (&core->monitor);
-  ta_inbox_close (core->inbox, &shutdown->item);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 
   ta_monitor_lock (&core->monitor);
   thread = g_steal_pointer (&self->thread);
@@ -1952,7 +2031,7 @@ ta_runner_stop_internal (TaRunner  *self,
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
   ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
-  ta_inbox_close (core->inbox, &shutdown->item);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 
   ta_monitor_lock (&core->monitor);
   while (core->thread_alive)
@@ -2291,15 +2370,12 @@ ta_runner_set_stall_threshold (TaRunner *self,
     return;
 
   if (threshold_us > 0)
-    watchdog = g_object_new (TA_TYPE_WATCHDOG,
-                             "context", self->core->context,
-                             "report-context", self->owner_context,
-                             "threshold", threshold_us,
-                             NULL);
+    watchdog = ta_watchdog_new_for_runner (self->core, self->owner_context, threshold_us);
 
   ta_monitor_lock (&self->core->monitor);
   old = self->watchdog;
   self->watchdog = watchdog;
+  ta_runner_core_set_watch_locked (self->core, watchdog != NULL ? ta_watchdog_ref_watch (watchdog) : NULL);
   ta_monitor_unlock (&self->core->monitor);
 
   if (old != NULL)

@@ -56,6 +56,7 @@
 #include "ta-callback-private.h"
 #include "ta-enums.h"
 #include "ta-error.h"
+#include "ta-marshal.h"
 #include "ta-queue.h"
 #include "ta-server-private.h"
 
@@ -244,8 +245,11 @@ ta_server_class_init (TaServerClass *klass)
                   G_SIGNAL_RUN_LAST,
                   G_STRUCT_OFFSET (TaServerClass, handle_request),
                   g_signal_accumulator_true_handled, NULL,
-                  NULL,
+                  _ta_marshal_BOOLEAN__OBJECT,
                   G_TYPE_BOOLEAN, 1, TA_TYPE_REQUEST);
+  g_signal_set_va_marshaller (signals[HANDLE_REQUEST],
+                              G_TYPE_FROM_CLASS (klass),
+                              _ta_marshal_BOOLEAN__OBJECTv);
 }
 
 static void

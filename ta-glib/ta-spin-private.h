@@ -23,6 +23,12 @@ G_BEGIN_DECLS
  * Nobody spins when it cannot pay: when the calling thread may only run on
  * one CPU (the other side would need that very CPU), under valgrind, or
  * when TA_SPIN=0 is set in the environment.
+ *
+ * Nor when the other side last acted from the CPU the spinner is on: the
+ * two share it (the scheduler put them together, other work keeping the
+ * other CPUs busy), and the spin would only keep the other side from
+ * running. Each wake-up tells the waiter where its waker ran, so this is
+ * learnt again as soon as either thread moves.
  */
 
 #define TA_SPIN_MIN_NS    250
@@ -31,10 +37,13 @@ G_BEGIN_DECLS
 typedef struct
 {
   gint64 budget_ns;   /* 0 until first used */
+  gint   peer_cpu;    /* 1 + the CPU the other side last acted from, or 0 */
 } TaSpinBudget;
 
 gboolean ta_spin_allowed        (void);
 gint64   ta_spin_budget_ns      (TaSpinBudget *budget);
+void     ta_spin_budget_set_peer (TaSpinBudget *budget,
+                                  gint          peer_cpu);
 void     ta_spin_budget_feedback (TaSpinBudget *budget,
                                   gboolean      paid_off);
 void     ta_spin_budget_observe  (TaSpinBudget *budget,

@@ -89,16 +89,6 @@ ta_spin_allowed (void)
   return affinity->several_cpus;
 }
 
-/* How long to spin this time. */
-gint64
-ta_spin_budget_ns (TaSpinBudget *budget)
-{
-  if (budget->budget_ns == 0)
-    budget->budget_ns = TA_SPIN_MAX_NS;
-
-  return budget->budget_ns;
-}
-
 /* The CPU the calling thread runs on, or -1 if unknown. */
 gint
 ta_spin_current_cpu (void)
@@ -108,6 +98,29 @@ ta_spin_current_cpu (void)
 #else
   return -1;
 #endif
+}
+
+/* How long to spin this time: 0 when the other side last acted from this
+ * very CPU, where it could not act while we spin. */
+gint64
+ta_spin_budget_ns (TaSpinBudget *budget)
+{
+  if (budget->budget_ns == 0)
+    budget->budget_ns = TA_SPIN_MAX_NS;
+
+  if (budget->peer_cpu > 0 && budget->peer_cpu - 1 == ta_spin_current_cpu ())
+    return 0;
+
+  return budget->budget_ns;
+}
+
+/* Learns where the other side acted from (-1: unknown), as a wake-up or a
+ * spin that paid off tells. */
+void
+ta_spin_budget_set_peer (TaSpinBudget *budget,
+                         gint          peer_cpu)
+{
+  budget->peer_cpu = peer_cpu >= 0 ? peer_cpu + 1 : 0;
 }
 
 /*
@@ -125,6 +138,7 @@ ta_spin_budget_observe (TaSpinBudget *budget,
                         gint          sleeper_cpu,
                         gint          waker_cpu)
 {
+  ta_spin_budget_set_peer (budget, waker_cpu);
   if (sleeper_cpu >= 0 && sleeper_cpu == waker_cpu)
     return;
 

@@ -776,8 +776,10 @@ ta_task_begin_full (TaTask      *self,
     }
 
   start->gtask = g_task_new (NULL, start->cancellable, ta_task_gtask_done_cb, g_object_ref (self));
-  g_task_set_source_tag (start->gtask, ta_task_begin);
+  /* The name first: g_task_set_source_tag() names a nameless GTask after
+   * the tag, a copy made only to be replaced. */
   g_task_set_name (start->gtask, self->name);
+  g_task_set_source_tag (start->gtask, ta_task_begin);
   g_task_set_task_data (start->gtask, start->user_data, user_data_destroy);
   /* What the function returned is the outcome; see "Results" above. */
   g_task_set_check_cancellable (start->gtask, FALSE);
@@ -1072,6 +1074,12 @@ ta_task_cancel (TaTask *self)
   g_return_if_fail (TA_IS_TASK (self));
 
   g_cancellable_cancel (ta_task_ensure_cancellable (self));
+
+  /* The cancellable was read without the monitor: a finalize on another
+   * thread, after the caller's last unref, must see that read done. The
+   * reference count that orders them is GObject's, which ThreadSanitizer
+   * does not see; the finalize acquires the monitor's mutex. */
+  ta_tsan_release (&self->monitor.mutex);
 }
 
 static gboolean

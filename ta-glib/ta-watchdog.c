@@ -25,8 +25,11 @@
  * is away from the loop between two iterations. The watchdog learns of
  * both moments through a source of its own, of the highest priority,
  * whose prepare and check functions GLib calls around every poll; it is
- * never dispatched. Each hook reads the clock and stores one value: the
- * watched thread never waits on the watchdog.
+ * never dispatched. (A runner's own watchdog, from
+ * [property@Ta.Runner:stall-threshold], has no source: the runner's poll
+ * function marks both moments, at a third of the cost.) Each hook reads
+ * the clock and stores one value: the watched thread never waits on the
+ * watchdog.
  *
  * The watchdog has a thread of its own. It sleeps, with no deadline, while
  * the watched context sleeps in its poll; a dispatch wakes it (only when
@@ -110,7 +113,7 @@ typedef struct
  * What the watched thread, the watchdog thread, the report sources and
  * the TaWatchdog object share. Each holds a reference.
  */
-typedef struct
+struct _TaWatch
 {
   gatomicrefcount ref_count;
   gint64          threshold;         /* immutable, µs */
@@ -139,7 +142,7 @@ typedef struct
   gint64          longest;
   gint64          total;
   GHashTable     *sources;           /* what -> TaSourceStats */
-} TaWatch;
+};
 
 /* The never-dispatched source whose hooks say when the context polls. */
 typedef struct
@@ -153,7 +156,8 @@ struct _TaWatchdog
   GObject        parent_instance;
 
   TaWatch       *watch;              /* strong, immutable after construction */
-  GSource       *source;             /* strong, immutable after construction */
+  GSource       *source;             /* strong, immutable after construction;
+                                      * NULL when a runner's poll feeds it */
   GThread       *thread;             /* guarded by watch->monitor */
   GMainContext  *context;            /* construct-only, strong */
   GMainContext  *report_context;     /* construct-only, strong */
@@ -184,14 +188,23 @@ static guint signals[N_SIGNALS];
 /* The shared state                                                        */
 /* ---------------------------------------------------------------------- */
 
-static TaWatch *
+/* A time plus a duration, both positive: saturates rather than overflows
+ * (a threshold may be G_MAXINT64). */
+static inline gint64
+ta_time_add (gint64 time,
+             gint64 duration)
+{
+  return duration > G_MAXINT64 - time ? G_MAXINT64 : time + duration;
+}
+
+TaWatch *
 ta_watch_ref (TaWatch *watch)
 {
   g_atomic_ref_count_inc (&watch->ref_count);
   return watch;
 }
 
-static void
+void
 ta_watch_unref (TaWatch *watch)
 {
   if (!ta_ref_count_dec (&watch->ref_count))
@@ -227,7 +240,8 @@ ta_gettid (void)
 /* The watched thread's side                                               */
 /* ---------------------------------------------------------------------- */
 
-/* Watched thread: a dispatch that lasted past the threshold has ended. */
+/* Watched thread: a dispatch that lasted past the threshold has ended.
+ * Not recorded once detached: nobody would take it. */
 static void
 ta_watch_end (TaWatch *watch,
               gint64   since,
@@ -236,22 +250,24 @@ ta_watch_end (TaWatch *watch,
   TaEnded ended = { since, duration };
 
   ta_monitor_lock (&watch->monitor);
-  g_array_append_val (watch->ended, ended);
-  ta_monitor_broadcast (&watch->monitor);
+  if (!watch->stopping)
+    {
+      g_array_append_val (watch->ended, ended);
+      ta_monitor_broadcast (&watch->monitor);
+    }
   ta_monitor_unlock (&watch->monitor);
 }
 
-static gboolean
-ta_watch_source_prepare (GSource *source,
-                         gint    *timeout)
+/*
+ * ta_watch_mark_idle:
+ *
+ * Watched thread, as it is about to poll: the busy time, if any, ends.
+ * One atomic exchange unless it lasted past the threshold.
+ */
+void
+ta_watch_mark_idle (TaWatch *watch)
 {
-  TaWatch *watch;
-  gint64 since;
-
-  ta_tsan_acquire (source);
-  watch = ((TaWatchSource *) source)->watch;
-  since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
-  *timeout = -1;
+  gint64 since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
 
   if (since != 0)
     {
@@ -260,6 +276,47 @@ ta_watch_source_prepare (GSource *source,
       if (duration >= watch->threshold)
         ta_watch_end (watch, since, duration);
     }
+}
+
+/*
+ * ta_watch_mark_busy:
+ *
+ * Watched thread, once its poll returned: it is busy from now until it
+ * polls again. Reads the clock and stores it; wakes the watchdog thread
+ * only when that sleeps with no deadline.
+ */
+void
+ta_watch_mark_busy (TaWatch *watch)
+{
+  int tid = ta_gettid ();
+  gint64 now;
+
+  if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
+    {
+      __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
+      __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
+    }
+
+  now = g_get_monotonic_time ();
+  __atomic_store_n (&watch->busy_since, MAX (now, 1), __ATOMIC_SEQ_CST);
+
+  /* Pairs with the watchdog thread's store of watcher_asleep followed by
+   * its load of busy_since: one of the two threads sees the other's. */
+  if (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST))
+    {
+      ta_monitor_lock (&watch->monitor);
+      ta_monitor_broadcast (&watch->monitor);
+      ta_monitor_unlock (&watch->monitor);
+    }
+}
+
+static gboolean
+ta_watch_source_prepare (GSource *source,
+                         gint    *timeout)
+{
+  ta_tsan_acquire (source);
+  ta_watch_mark_idle (((TaWatchSource *) source)->watch);
+  *timeout = -1;
 
   return FALSE;
 }
@@ -285,31 +342,13 @@ static gboolean
 ta_watch_source_check (GSource *source)
 {
   TaWatch *watch;
-  int tid = ta_gettid ();
-  gint64 now;
 
   ta_tsan_acquire (source);
   watch = ((TaWatchSource *) source)->watch;
 
-  if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
-    {
-      __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
-      __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
-    }
   if (G_UNLIKELY (!__atomic_load_n (&watch->looked_for_core, __ATOMIC_RELAXED)))
     ta_watch_find_core (watch, source);
-
-  now = g_get_monotonic_time ();
-  __atomic_store_n (&watch->busy_since, MAX (now, 1), __ATOMIC_SEQ_CST);
-
-  /* Pairs with the watchdog thread's store of watcher_asleep followed by
-   * its load of busy_since: one of the two threads sees the other's. */
-  if (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST))
-    {
-      ta_monitor_lock (&watch->monitor);
-      ta_monitor_broadcast (&watch->monitor);
-      ta_monitor_unlock (&watch->monitor);
-    }
+  ta_watch_mark_busy (watch);
 
   return FALSE;
 }
@@ -753,15 +792,40 @@ ta_watch_thread (gpointer data)
           if (since == 0 || since == watch->reported_since)
             ta_monitor_wait_until (&watch->monitor, -1);
           __atomic_store_n (&watch->watcher_asleep, FALSE, __ATOMIC_RELAXED);
-          armed_until = g_get_monotonic_time () + watch->threshold;
+          armed_until = ta_time_add (g_get_monotonic_time (), watch->threshold);
           continue;
         }
 
       now = g_get_monotonic_time ();
       if (now - since < watch->threshold)
         {
-          ta_monitor_wait_until (&watch->monitor, since + watch->threshold);
+          ta_monitor_wait_until (&watch->monitor, ta_time_add (since, watch->threshold));
           continue;
+        }
+
+      /*
+       * A runner names what its thread runs as it gets to it (a task, a
+       * call), after the thread became busy. Busy past the threshold with
+       * nothing named yet, the thread is either in a source that ta-glib
+       * does not dispatch or on its way to what it will name, slowed down
+       * in between (by the scheduler, by valgrind): named now, a task
+       * would be reported as a foreign source. It gets time to name it,
+       * looked at a sixteenth of a threshold at a time: while its inbox
+       * has its turn (from the poll's return until the inbox is done),
+       * up to ten thresholds; otherwise one.
+       */
+      if (watch->core != NULL && !ta_runner_core_has_activity (watch->core))
+        {
+          gint64 grace = watch->threshold > G_MAXINT64 / 10 ? G_MAXINT64 :
+                         watch->threshold * (ta_runner_core_in_inbox_turn (watch->core) ? 10 : 1);
+          gint64 named_by = ta_time_add (since, ta_time_add (watch->threshold, grace));
+
+          if (now < named_by)
+            {
+              ta_monitor_wait_until (&watch->monitor,
+                                     MIN (named_by, ta_time_add (now, MAX (watch->threshold / 16, 1000))));
+              continue;
+            }
         }
 
       /* A stall, going on. */
@@ -805,6 +869,10 @@ ta_watch_thread (gpointer data)
 /* The object                                                              */
 /* ---------------------------------------------------------------------- */
 
+/* Set around the construction of a runner's own watchdog: see
+ * ta_watchdog_new_for_runner(). */
+static __thread TaRunnerCore *constructing_for_core;
+
 static void
 ta_watchdog_constructed (GObject *object)
 {
@@ -828,14 +896,23 @@ ta_watchdog_constructed (GObject *object)
   watch->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->watch = watch;
 
-  self->source = g_source_new (&ta_watch_source_funcs, sizeof (TaWatchSource));
-  source = (TaWatchSource *) self->source;
-  source->watch = ta_watch_ref (watch);
-  g_source_set_name (self->source, "[ta-glib] watchdog");
-  g_source_set_priority (self->source, G_MININT);
-  /* Published through the context's lock, inside GLib. */
-  ta_tsan_release (self->source);
-  g_source_attach (self->source, self->context);
+  if (constructing_for_core != NULL)
+    {
+      /* The runner's poll function marks busy and idle: no source. */
+      watch->core = ta_runner_core_ref (constructing_for_core);
+      watch->looked_for_core = TRUE;
+    }
+  else
+    {
+      self->source = g_source_new (&ta_watch_source_funcs, sizeof (TaWatchSource));
+      source = (TaWatchSource *) self->source;
+      source->watch = ta_watch_ref (watch);
+      g_source_set_name (self->source, "[ta-glib] watchdog");
+      g_source_set_priority (self->source, G_MININT);
+      /* Published through the context's lock, inside GLib. */
+      ta_tsan_release (self->source);
+      g_source_attach (self->source, self->context);
+    }
 
   watch->report_source = g_source_new (&ta_report_source_funcs, sizeof (TaReportSource));
   ((TaReportSource *) watch->report_source)->watch = ta_watch_ref (watch);
@@ -844,6 +921,41 @@ ta_watchdog_constructed (GObject *object)
   g_source_attach (watch->report_source, self->report_context);
 
   self->thread = g_thread_new ("ta-watchdog", ta_watch_thread, ta_watch_ref (watch));
+}
+
+/*
+ * ta_watchdog_new_for_runner:
+ *
+ * A runner's own watchdog (TaRunner:stall-threshold): it attaches no
+ * source to the runner's context; the runner's poll function feeds it
+ * instead, with ta_watch_mark_idle() and ta_watch_mark_busy() on the
+ * watch that ta_watchdog_ref_watch() returns. It costs the runner thread
+ * two atomic stores and one clock reading per iteration, and nothing of
+ * GLib's per-source work. Any thread.
+ */
+TaWatchdog *
+ta_watchdog_new_for_runner (TaRunnerCore *core,
+                            GMainContext *report_context,
+                            gint64        threshold_us)
+{
+  TaWatchdog *self;
+
+  constructing_for_core = core;
+  self = g_object_new (TA_TYPE_WATCHDOG,
+                       "context", core->context,
+                       "report-context", report_context,
+                       "threshold", threshold_us,
+                       NULL);
+  constructing_for_core = NULL;
+
+  return self;
+}
+
+/* Any thread: the state the watched thread marks. */
+TaWatch *
+ta_watchdog_ref_watch (TaWatchdog *self)
+{
+  return ta_watch_ref (self->watch);
 }
 
 /**
@@ -875,7 +987,8 @@ ta_watchdog_detach (TaWatchdog *self)
   if (thread == NULL)
     return;
 
-  g_source_destroy (self->source);
+  if (self->source != NULL)
+    g_source_destroy (self->source);
   g_thread_join (thread);
 
   ta_monitor_lock (&watch->monitor);
@@ -897,7 +1010,7 @@ ta_watchdog_finalize (GObject *object)
   if (self->watch != NULL)
     {
       ta_watchdog_detach (self);
-      g_source_unref (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
       ta_watch_unref (self->watch);
     }
   g_clear_pointer (&self->context, g_main_context_unref);

@@ -7,26 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-static TaRunner *runner;
-
-static void
-setup_runner (void)
-{
-  runner = ta_runner_new ("event-tests");
-  g_assert_true (ta_runner_start (runner, NULL));
-}
-
-static void
-teardown_runner (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-  g_clear_object (&runner);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Events                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -87,7 +67,7 @@ event_waited_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  g_assert_true (ta_runner_is_runner_thread (runner));
+  g_assert_true (ta_runner_is_runner_thread (runner_fixture_current ()));
   if (!ta_event_wait_finish (TA_EVENT (source), result, &error))
     g_task_return_error (task, error);
   else
@@ -103,22 +83,22 @@ await_event_task (GTask        *task,
 }
 
 static void
-test_event_thread_to_loop (void)
+test_event_thread_to_loop (RunnerFixture *fixture,
+                           gconstpointer  data)
 {
   g_autoptr(TaEvent) event = ta_event_new ();
   g_autoptr(TaTask) task = NULL;
   int global = 0;
 
-  setup_runner ();
   g_object_set_data (G_OBJECT (event), "global", &global);
-  task = ta_runner_spawn (runner, NULL, await_event_task, event, NULL, NULL, NULL);
-  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  task = ta_runner_spawn (fixture->runner, NULL, await_event_task, event, NULL, NULL, NULL);
+  g_assert_true (ta_runner_wait_next_iteration (fixture->runner, TA_TIMEOUT_INFINITE, NULL));
   g_assert_false (ta_task_is_done (task));
   global = 10;
   ta_event_set (event);
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 11);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -128,14 +108,14 @@ set_event_func (gpointer data)
 }
 
 static void
-test_event_loop_to_thread (void)
+test_event_loop_to_thread (RunnerFixture *fixture,
+                           gconstpointer  data)
 {
   g_autoptr(TaEvent) event = ta_event_new ();
 
-  setup_runner ();
-  g_assert_true (ta_runner_call (runner, set_event_func, event, NULL, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_call (fixture->runner, set_event_func, event, NULL, TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_event_wait (event, 500 * 1000, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 typedef struct
@@ -159,22 +139,22 @@ event_async_cb (GObject      *source,
 }
 
 static void
-test_event_wait_async_on_main_context (void)
+test_event_wait_async_on_main_context (RunnerFixture *fixture,
+                                       gconstpointer  data)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TaEvent) event = ta_event_new ();
   AsyncResult ar[3] = { { 0 } };
 
-  setup_runner ();
   g_main_context_push_thread_default (context);
   for (guint i = 0; i < 3; i++)
     ta_event_wait_async (event, NULL, event_async_cb, &ar[i]);
-  g_assert_true (ta_runner_call (runner, set_event_func, event, NULL, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_call (fixture->runner, set_event_func, event, NULL, TA_TIMEOUT_INFINITE, NULL));
   for (guint i = 0; i < 3; i++)
     {
       test_iterate_until (context, &ar[i].done);
       g_assert_true (ar[i].ok);
-      g_assert_true (ar[i].thread == main_thread);
+      g_assert_true (ar[i].thread == test_main_thread);
     }
 
   /* Already set: completes, but not from within the call. */
@@ -184,7 +164,7 @@ test_event_wait_async_on_main_context (void)
   test_iterate_until (context, &ar[0].done);
   g_assert_true (ar[0].ok);
   g_main_context_pop_thread_default (context);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -262,22 +242,22 @@ wait_ignoring_cancellation_task (GTask        *task,
 }
 
 static void
-test_event_completion_after_runner_stopped (void)
+test_event_completion_after_runner_stopped (RunnerFixture *fixture,
+                                            gconstpointer  data)
 {
   g_autoptr(TaEvent) event = ta_event_new ();
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
   /* The stop fails the task at three quarters of the exit timeout and
    * expects the loop to quit within the rest: generous, so that a loaded
    * machine does not make it look stuck. */
-  ta_runner_set_exit_timeout (runner, G_USEC_PER_SEC);
-  task = ta_runner_spawn (runner, "ignores-cancel", wait_ignoring_cancellation_task,
+  ta_runner_set_exit_timeout (fixture->runner, G_USEC_PER_SEC);
+  task = ta_runner_spawn (fixture->runner, "ignores-cancel", wait_ignoring_cancellation_task,
                           event, NULL, NULL, NULL);
-  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_wait_next_iteration (fixture->runner, TA_TIMEOUT_INFINITE, NULL));
   g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING, "*ignores-cancel*");
-  teardown_runner ();
+  runner_fixture_stop (fixture);
   g_test_assert_expected_messages ();
   g_assert_false (ta_task_wait (task, 0, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -502,7 +482,7 @@ future_waited_cb (GObject      *source,
   GError *error = NULL;
   GValue value = G_VALUE_INIT;
 
-  g_assert_true (ta_runner_is_runner_thread (runner));
+  g_assert_true (ta_runner_is_runner_thread (runner_fixture_current ()));
   if (!ta_future_wait_finish (TA_FUTURE (source), result, &error) ||
       !ta_future_get_value (TA_FUTURE (source), &value, &error))
     {
@@ -522,36 +502,36 @@ await_future_task (GTask        *task,
 }
 
 static void
-test_future_thread_to_loop_result (void)
+test_future_thread_to_loop_result (RunnerFixture *fixture,
+                                   gconstpointer  data)
 {
   g_autoptr(TaFuture) future = ta_future_new ();
   g_autoptr(TaTask) task = NULL;
   GValue *value = int_value (1);
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, await_future_task, future, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, await_future_task, future, NULL, NULL, NULL);
   g_assert_true (ta_future_set_value (future, value, NULL));
   g_assert_true (ta_task_wait (task, 500 * 1000, NULL));
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 1);
   free_value (value);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_future_thread_to_loop_error (void)
+test_future_thread_to_loop_error (RunnerFixture *fixture,
+                                  gconstpointer  data)
 {
   g_autoptr(TaFuture) future = ta_future_new ();
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   GError original = { G_IO_ERROR, G_IO_ERROR_INVALID_DATA, (char *) "ValueError" };
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, await_future_task, future, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, await_future_task, future, NULL, NULL, NULL);
   g_assert_true (ta_future_set_error (future, &original));
   g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
   g_assert_cmpstr (error->message, ==, "ValueError");
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -570,24 +550,24 @@ set_future_error_func (gpointer data)
 }
 
 static void
-test_future_loop_to_thread (void)
+test_future_loop_to_thread (RunnerFixture *fixture,
+                            gconstpointer  data)
 {
   g_autoptr(TaFuture) result = ta_future_new ();
   g_autoptr(TaFuture) failure = ta_future_new ();
   g_autoptr(GError) error = NULL;
   GValue out = G_VALUE_INIT;
 
-  setup_runner ();
-  g_assert_true (ta_runner_call (runner, set_future_result_func, result, NULL, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_call (fixture->runner, set_future_result_func, result, NULL, TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_future_wait (result, TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_future_get_value (result, &out, NULL));
   g_assert_cmpint (g_value_get_int (&out), ==, 1);
   g_value_unset (&out);
 
-  g_assert_true (ta_runner_invoke (runner, set_future_error_func, failure, NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, set_future_error_func, failure, NULL, NULL));
   g_assert_false (ta_future_wait (failure, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 typedef struct
@@ -715,27 +695,26 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/event/thread-to-thread", test_event_thread_to_thread);
   g_test_add_func ("/ta/event/wakes-blocked-thread", test_event_wakes_blocked_thread);
   g_test_add_func ("/ta/event/timeout", test_event_timeout);
-  g_test_add_func ("/ta/event/thread-to-loop", test_event_thread_to_loop);
-  g_test_add_func ("/ta/event/loop-to-thread", test_event_loop_to_thread);
-  g_test_add_func ("/ta/event/wait-async-on-main-context", test_event_wait_async_on_main_context);
+  runner_test_add ("/ta/event/thread-to-loop", test_event_thread_to_loop);
+  runner_test_add ("/ta/event/loop-to-thread", test_event_loop_to_thread);
+  runner_test_add ("/ta/event/wait-async-on-main-context", test_event_wait_async_on_main_context);
   g_test_add_func ("/ta/event/wait-async-cancel", test_event_wait_async_cancel);
   g_test_add_func ("/ta/event/freed-with-pending-waiter", test_event_freed_with_pending_waiter);
-  g_test_add_func ("/ta/event/completion-after-runner-stopped", test_event_completion_after_runner_stopped);
+  runner_test_add ("/ta/event/completion-after-runner-stopped", test_event_completion_after_runner_stopped);
   g_test_add_func ("/ta/future/thread-to-thread-result", test_future_thread_to_thread_result);
   g_test_add_func ("/ta/future/thread-to-thread-error", test_future_thread_to_thread_error);
   g_test_add_func ("/ta/future/pointer-ownership", test_future_pointer_ownership);
   g_test_add_func ("/ta/future/set-twice", test_future_set_twice);
   g_test_add_func ("/ta/future/refuses-unsendable-values", test_future_refuses_unsendable_values);
   g_test_add_func ("/ta/future/timeout", test_future_timeout);
-  g_test_add_func ("/ta/future/thread-to-loop-result", test_future_thread_to_loop_result);
-  g_test_add_func ("/ta/future/thread-to-loop-error", test_future_thread_to_loop_error);
-  g_test_add_func ("/ta/future/loop-to-thread", test_future_loop_to_thread);
+  runner_test_add ("/ta/future/thread-to-loop-result", test_future_thread_to_loop_result);
+  runner_test_add ("/ta/future/thread-to-loop-error", test_future_thread_to_loop_error);
+  runner_test_add ("/ta/future/loop-to-thread", test_future_loop_to_thread);
   g_test_add_func ("/ta/future/wakes-every-waiter-once", test_future_wakes_every_waiter_once);
   g_test_add_func ("/ta/future/wait-async-cancel", test_future_wait_async_cancel);
   g_test_add_func ("/ta/event/unref-while-waiting", test_event_unref_while_waiting);

@@ -11,8 +11,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Jobs                                                                    */
 /* ---------------------------------------------------------------------- */
@@ -131,7 +129,7 @@ test_executor_run (void)
   job = ta_executor_run (executor, "where", where_job, &wj, NULL, TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ta_task_propagate_int (job, NULL), ==, 42);
-  g_assert_true (wj.ran_on != main_thread);
+  g_assert_true (wj.ran_on != test_main_thread);
   g_assert_true (wj.was_worker);
   g_assert_cmpuint (ta_executor_get_n_workers (executor), ==, 1);
 
@@ -175,7 +173,7 @@ run_async_cb (GObject      *source,
   AsyncFlag *flag = user_data;
   g_autoptr(TaTask) job = ta_executor_run_finish (TA_EXECUTOR (source), result, &flag->error);
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   if (job != NULL)
     g_object_set_data (G_OBJECT (source), "answer",
                        GINT_TO_POINTER (ta_task_propagate_int (job, NULL)));
@@ -228,7 +226,7 @@ run_seen_cb (GObject      *source,
   g_autoptr(GObject) result_source = g_async_result_get_source_object (result);
   g_autoptr(TaTask) job = NULL;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   seen->source = source;
   g_assert_true (result_source == source);
   seen->user_data_ok = g_async_result_get_user_data (result) == seen;
@@ -543,44 +541,27 @@ test_executor_cancel_running (void)
   gated_clear (&g);
 }
 
-static gint n_results_freed;
-
-static void
-result_free (gpointer data)
-{
-  g_atomic_int_inc (&n_results_freed);
-  g_free (data);
-}
-
-static void
-pointer_job (GTask        *task,
-             GCancellable *cancellable,
-             gpointer      user_data)
-{
-  g_task_return_pointer (task, g_strdup ("result"), result_free);
-}
-
 static void
 test_executor_results_freed (void)
 {
   g_autoptr(TaExecutor) executor = ta_executor_new (NULL, 2);
 
-  n_results_freed = 0;
+  test_n_results_freed = 0;
   {
     /* Nobody takes it: freed with its destroy notify. */
-    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, pointer_job, NULL, NULL,
-                                             TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, test_string_result_task, NULL,
+                                             NULL, TA_TIMEOUT_INFINITE, NULL);
     g_assert_nonnull (job);
   }
   {
-    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, pointer_job, NULL, NULL,
-                                             TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) job = ta_executor_run (executor, NULL, test_string_result_task, NULL,
+                                             NULL, TA_TIMEOUT_INFINITE, NULL);
     g_autofree char *result = ta_task_propagate_pointer (job, NULL);
 
     g_assert_cmpstr (result, ==, "result");
   }
   g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpint (n_results_freed, ==, 1);
+  g_assert_cmpint (test_n_results_freed, ==, 1);
 }
 
 static void
@@ -863,20 +844,6 @@ add_one_func (gpointer user_data)
   (*value)++;
 }
 
-static void
-slept_return_index_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
-}
-
 /* async def long_running_task(index): await sleep(index); return index */
 static void
 long_running_task (GTask        *task,
@@ -884,7 +851,7 @@ long_running_task (GTask        *task,
                    gpointer      user_data)
 {
   ta_sleep_async (GPOINTER_TO_INT (user_data) * 5 * 1000, cancellable,
-                  slept_return_index_cb, g_object_ref (task));
+                  test_slept_return_task_data_cb, g_object_ref (task));
 }
 
 typedef struct
@@ -1037,8 +1004,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/executor/run", test_executor_run);
   g_test_add_func ("/ta/executor/bounded", test_executor_bounded);

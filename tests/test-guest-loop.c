@@ -164,27 +164,6 @@ guest_clear (Guest *g)
   test_gate_clear (&g->guest_set);
 }
 
-static TaRunner *
-start_runner (const char *name)
-{
-  TaRunner *runner = ta_runner_new (name);
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_start (runner, &error));
-  g_assert_no_error (error);
-
-  return runner;
-}
-
-static void
-stop_runner_ok (TaRunner *runner)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-}
-
 /* Lets the runner go through its queue a few times: enough for a wrongly
  * scheduled iteration to show. */
 static void
@@ -193,6 +172,41 @@ let_runner_iterate (TaRunner *runner)
   for (guint i = 0; i < 3; i++)
     g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
 }
+
+/* The guest iterated @n times, and no more while its runner went through
+ * its queue a few times after that. */
+static void
+guest_assert_iterated (Guest *g,
+                       guint  n)
+{
+  g_assert_true (test_gate_wait_count (&g->iterated, n, TEST_HANG_US));
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, n);
+}
+
+/* A guest of a started runner, for one test (the Guest is the fixture).
+ * The runner's stop, by the test or after it, must succeed. */
+static void
+guest_fixture_setup (Guest         *g,
+                     gconstpointer  data)
+{
+  guest_init (g, test_runner_new_started ("guest-test"));
+}
+
+static void
+guest_fixture_teardown (Guest         *g,
+                        gconstpointer  data)
+{
+  TaRunner *runner = g->runner;
+
+  if (ta_runner_is_running (runner))
+    test_runner_stop_ok (runner);
+  guest_clear (g);
+  g_object_unref (runner);
+}
+
+#define guest_test_add(path, func) \
+  g_test_add ((path), Guest, NULL, guest_fixture_setup, (func), guest_fixture_teardown)
 
 static TaGuestLoop *
 guest_loop_new_ok (Guest *g,
@@ -211,184 +225,168 @@ guest_loop_new_ok (Guest *g,
   return guest;
 }
 
+/* A new pipe whose reading end (non-blocking) the guest watches. */
 static void
-test_guest_loop_first_iteration (void)
+guest_watch_new_pipe (Guest *g,
+                      int    fds[2])
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-first");
-  g_autoptr(TaGuestLoop) guest = NULL;
-  Guest g;
+  g_assert_no_errno (pipe (fds));
+  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
+  g->read_fd = fds[0];
+}
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
+/* A guest whose first iteration runs a nested loop while its descriptor
+ * is readable (or hung up): returns once that iteration is over. */
+static TaGuestLoop *
+guest_start_nested (Guest    *g,
+                    int       fds[2],
+                    gboolean  hang_up)
+{
+  TaGuestLoop *guest;
+
+  guest_watch_new_pipe (g, fds);
+  g->nest_write_fd = fds[1];
+  g->nest_hang_up = hang_up;
+  guest = guest_loop_new_ok (g, fds[0]);
+  test_gate_wait (&g->iterated);
+
+  /* The nested loop slept until its timeout: a readable descriptor
+   * would have kept it going round (some wake-ups of the context may
+   * still end an iteration or two early). */
+  g_assert_cmpuint (g->n_nested, <=, 5);
+
+  return guest;
+}
+
+/* Stops the guest's runner: the guest loop goes with it. */
+static void
+guest_stop (Guest *g)
+{
+  test_runner_stop_ok (g->runner);
+  test_gate_wait (&g->destroyed);
+}
+
+static void
+test_guest_loop_first_iteration (Guest         *g,
+                                 gconstpointer  data)
+{
+  g_autoptr(TaGuestLoop) guest = NULL;
+
+  guest = guest_loop_new_ok (g, -1);
   g_assert_cmpstr (ta_guest_loop_get_name (guest), ==, "scripted");
   g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, -1);
   g_assert_false (ta_guest_loop_is_destroyed (guest));
 
   /* One iteration, on the runner thread, and none after it answered
    * "only when woken". */
-  test_gate_wait (&g.iterated);
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
-  g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
+  test_gate_wait (&g->iterated);
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
+  g_assert_cmpint (g_atomic_int_get (&g->n_wrong_thread), ==, 0);
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
+  guest_stop (g);
   g_assert_true (ta_guest_loop_is_destroyed (guest));
-  g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
-  guest_clear (&g);
+  g_assert_cmpint (g_atomic_int_get (&g->n_wrong_thread), ==, 0);
 }
 
 static void
-test_guest_loop_fd_readable (void)
+test_guest_loop_fd_readable (Guest         *g,
+                             gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-fd");
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
-  Guest g;
 
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  guest_init (&g, runner);
-  g.read_fd = fds[0];
-  guest = guest_loop_new_ok (&g, fds[0]);
+  guest_watch_new_pipe (g, fds);
+  guest = guest_loop_new_ok (g, fds[0]);
   g_assert_cmpint (ta_guest_loop_get_fd (guest), ==, fds[0]);
-  test_gate_wait (&g.iterated);
+  test_gate_wait (&g->iterated);
   /* The first iteration is not for the descriptor, and says so. */
-  g_assert_false (g.fd_ready[0]);
+  g_assert_false (g->fd_ready[0]);
 
   /* Each time the descriptor becomes readable, one more iteration (which
    * drains it), told that it is. */
   for (guint i = 2; i <= 4; i++)
     {
       g_assert_cmpint (write (fds[1], "x", 1), ==, 1);
-      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
-      g_assert_true (g.fd_ready[i - 1]);
+      g_assert_true (test_gate_wait_count (&g->iterated, i, TEST_HANG_US));
+      g_assert_true (g->fd_ready[i - 1]);
     }
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 4);
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 4);
 
   /* Woken with nothing to read, it is told the descriptor is idle. */
   ta_guest_loop_wake (guest);
-  g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
-  g_assert_false (g.fd_ready[4]);
+  g_assert_true (test_gate_wait_count (&g->iterated, 5, TEST_HANG_US));
+  g_assert_false (g->fd_ready[4]);
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
+  guest_stop (g);
   close (fds[0]);
   close (fds[1]);
-  guest_clear (&g);
 }
 
 /*
  * A loop nested in an iteration (a synchronous call that runs the
  * runner's context) neither re-enters the guest nor spins on its
- * readable descriptor; the descriptor is watched again afterwards.
+ * readable descriptor; the descriptor is watched again afterwards. The
+ * same when the descriptor hangs up during the nested loop (data).
  */
 static void
-test_guest_loop_nested_loop (void)
+test_guest_loop_nested_loop (Guest         *g,
+                             gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-nested");
+  gboolean hang_up = GPOINTER_TO_INT (data);
   g_autoptr(TaGuestLoop) guest = NULL;
   int fds[2];
-  Guest g;
 
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  guest_init (&g, runner);
-  g.read_fd = fds[0];
-  g.nest_write_fd = fds[1];
-  guest = guest_loop_new_ok (&g, fds[0]);
-  test_gate_wait (&g.iterated);
-
-  /* The nested loop slept until its timeout: a readable descriptor
-   * would have kept it going round (some wake-ups of the context may
-   * still end an iteration or two early). */
-  g_assert_cmpuint (g.n_nested, <=, 5);
+  guest = guest_start_nested (g, fds, hang_up);
 
   /* The byte written in the first iteration, after it drained the
    * descriptor, is still there: once that iteration is over, it asks for
-   * the next one. */
-  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  g_assert_cmpint (g.n_reentered, ==, 0);
-  g_assert_cmpint (g.n_wrong_thread, ==, 0);
+   * the next one. Hung up, the descriptor keeps asking for iterations
+   * until the stop destroys the guest loop. */
+  if (!hang_up)
+    g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
+  guest_stop (g);
+  g_assert_cmpint (g->n_reentered, ==, 0);
+  g_assert_cmpint (g->n_wrong_thread, ==, 0);
 
   close (fds[0]);
-  close (fds[1]);
-  guest_clear (&g);
-}
-
-/* The same, when the descriptor hangs up during the nested loop. */
-static void
-test_guest_loop_nested_loop_hang_up (void)
-{
-  g_autoptr(TaRunner) runner = start_runner ("guest-nested-hup");
-  g_autoptr(TaGuestLoop) guest = NULL;
-  int fds[2];
-  Guest g;
-
-  g_assert_no_errno (pipe (fds));
-  g_assert_true (g_unix_set_fd_nonblocking (fds[0], TRUE, NULL));
-
-  guest_init (&g, runner);
-  g.read_fd = fds[0];
-  g.nest_write_fd = fds[1];
-  g.nest_hang_up = TRUE;
-  guest = guest_loop_new_ok (&g, fds[0]);
-  test_gate_wait (&g.iterated);
-  g_assert_cmpuint (g.n_nested, <=, 5);
-
-  /* Hung up, the descriptor keeps asking for iterations until the stop
-   * destroys the guest loop. */
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  g_assert_cmpint (g.n_reentered, ==, 0);
-
-  close (fds[0]);
-  guest_clear (&g);
+  if (!hang_up)
+    close (fds[1]);
 }
 
 static void
-test_guest_loop_wake_from_thread (void)
+test_guest_loop_wake_from_thread (Guest         *g,
+                                  gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake");
   g_autoptr(TaGuestLoop) guest = NULL;
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
 
   for (guint i = 2; i <= 50; i++)
     {
       ta_guest_loop_wake (guest);
-      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+      g_assert_true (test_gate_wait_count (&g->iterated, i, TEST_HANG_US));
     }
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  guest_clear (&g);
+  guest_stop (g);
 }
 
 /* The binding's way to run a guest iteration and wait for its answer. */
 static void
-test_guest_loop_wake_and_wait (void)
+test_guest_loop_wake_and_wait (Guest         *g,
+                               gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-and-wait");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaEvent) answered = ta_event_new ();
   g_autoptr(TaEvent) never = ta_event_new ();
   g_autoptr(GError) error = NULL;
-  Guest g;
 
   /* Resolved to the runner's default: a missing wake fails, not hangs. */
-  ta_runner_set_default_call_timeout (runner, TEST_HANG_US);
-  guest_init (&g, runner);
-  g.to_signal = answered;
-  guest = guest_loop_new_ok (&g, -1);
+  ta_runner_set_default_call_timeout (g->runner, TEST_HANG_US);
+  g->to_signal = answered;
+  guest = guest_loop_new_ok (g, -1);
   g_assert_true (ta_event_wait (answered, TEST_HANG_US, NULL));
 
   /* Each call brings an iteration, and returns once it answered: only
@@ -398,18 +396,16 @@ test_guest_loop_wake_and_wait (void)
       ta_event_clear (answered);
       g_assert_true (ta_guest_loop_wake_and_wait (guest, answered, TA_TIMEOUT_DEFAULT, &error));
       g_assert_no_error (error);
-      g_assert_true (test_gate_wait_count (&g.iterated, i, TEST_HANG_US));
+      g_assert_true (test_gate_wait_count (&g->iterated, i, TEST_HANG_US));
     }
 
   /* An answer that never comes: the wait times out, the wake was made. */
   g_assert_false (ta_guest_loop_wake_and_wait (guest, never, 10 * 1000, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
   g_clear_error (&error);
-  g_assert_true (test_gate_wait_count (&g.iterated, 21, TEST_HANG_US));
+  g_assert_true (test_gate_wait_count (&g->iterated, 21, TEST_HANG_US));
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  guest_clear (&g);
+  guest_stop (g);
 }
 
 static void
@@ -425,79 +421,67 @@ wait_on_runner_func (gpointer user_data)
 
 /* On the runner thread the iteration could never run: refused at once. */
 static void
-test_guest_loop_wake_and_wait_on_runner_thread (void)
+test_guest_loop_wake_and_wait_on_runner_thread (Guest         *g,
+                                                gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wait-on-runner");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
-  g_assert_true (ta_runner_call (runner, wait_on_runner_func, guest, NULL,
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
+  g_assert_true (ta_runner_call (g->runner, wait_on_runner_func, guest, NULL,
                                  TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  guest_clear (&g);
+  guest_stop (g);
 }
 
 /* A queue wakes a guest loop once it holds an item or is closed. */
 static void
-test_guest_loop_queue_wakes (void)
+test_guest_loop_queue_wakes (Guest         *g,
+                             gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
 
   /* Empty: no wake until the push; asked twice, woken once. */
   ta_queue_wake_when_ready (queue, guest);
   ta_queue_wake_when_ready (queue, guest);
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
   g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
-  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
+  guest_assert_iterated (g, 2);
 
   /* Holding an item: woken at once. */
   ta_queue_wake_when_ready (queue, guest);
-  g_assert_true (test_gate_wait_count (&g.iterated, 3, TEST_HANG_US));
+  g_assert_true (test_gate_wait_count (&g->iterated, 3, TEST_HANG_US));
   g_assert_cmpint (GPOINTER_TO_INT (ta_queue_try_pop (queue, NULL)), ==, 1);
 
   /* Empty again: the close wakes, and once closed, at once. */
   ta_queue_wake_when_ready (queue, guest);
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 3);
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 3);
   ta_queue_close (queue);
-  g_assert_true (test_gate_wait_count (&g.iterated, 4, TEST_HANG_US));
+  g_assert_true (test_gate_wait_count (&g->iterated, 4, TEST_HANG_US));
   ta_queue_wake_when_ready (queue, guest);
-  g_assert_true (test_gate_wait_count (&g.iterated, 5, TEST_HANG_US));
+  g_assert_true (test_gate_wait_count (&g->iterated, 5, TEST_HANG_US));
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  guest_clear (&g);
+  guest_stop (g);
 }
 
 /* A guest loop waiting for a queue is released with the queue. */
 static void
-test_guest_loop_queue_outlived (void)
+test_guest_loop_queue_outlived (Guest         *g,
+                                gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue-gone");
   TaGuestLoop *guest;
   TaQueue *queue = ta_queue_new (0);
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
   ta_queue_wake_when_ready (queue, guest);
   g_object_add_weak_pointer (G_OBJECT (guest), (gpointer *) &guest);
   g_object_unref (guest);
@@ -505,9 +489,7 @@ test_guest_loop_queue_outlived (void)
   g_object_unref (queue);
   g_assert_null (guest);
 
-  stop_runner_ok (runner);
-  test_gate_wait (&g.destroyed);
-  guest_clear (&g);
+  guest_stop (g);
 }
 
 /* Guest loops destroyed while they wait for a queue are let go at the
@@ -516,8 +498,8 @@ test_guest_loop_queue_outlived (void)
 static void
 test_guest_loop_queue_drops_destroyed (void)
 {
-  TaRunner *gone_runner = start_runner ("guest-queue-stopped");
-  g_autoptr(TaRunner) runner = start_runner ("guest-queue-live");
+  TaRunner *gone_runner = test_runner_new_started ("guest-queue-stopped");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-queue-live");
   g_autoptr(TaGuestLoop) live = NULL;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, NULL);
   TaGuestLoop *gone_a, *gone_b;
@@ -534,7 +516,7 @@ test_guest_loop_queue_drops_destroyed (void)
   g_object_add_weak_pointer (G_OBJECT (gone_a), (gpointer *) &gone_a);
   g_object_add_weak_pointer (G_OBJECT (gone_b), (gpointer *) &gone_b);
   g_object_unref (gone_b);
-  stop_runner_ok (gone_runner);
+  test_runner_stop_ok (gone_runner);
   g_object_unref (gone_runner);
   g_assert_cmpuint (test_gate_get_count (&g_a.destroyed), ==, 1);
   g_assert_cmpuint (test_gate_get_count (&g_b.destroyed), ==, 1);
@@ -554,7 +536,7 @@ test_guest_loop_queue_drops_destroyed (void)
   g_assert_true (ta_queue_push (queue, GINT_TO_POINTER (1), 0, NULL));
   g_assert_true (test_gate_wait_count (&g_live.iterated, 2, TEST_HANG_US));
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   test_gate_wait (&g_live.destroyed);
   guest_clear (&g_live);
   guest_clear (&g_b);
@@ -568,119 +550,89 @@ wake_func (gpointer user_data)
 }
 
 static void
-test_guest_loop_wake_on_runner_thread (void)
+test_guest_loop_wake_on_runner_thread (Guest         *g,
+                                       gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-inside");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
 
   /* Woken from another source's callback on the runner thread: the
    * iteration follows without any descriptor activity. */
-  g_assert_true (ta_runner_call (runner, wake_func, guest, NULL, TA_TIMEOUT_INFINITE, &error));
+  g_assert_true (ta_runner_call (g->runner, wake_func, guest, NULL, TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
-  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
+  g_assert_true (test_gate_wait_count (&g->iterated, 2, TEST_HANG_US));
 
-  stop_runner_ok (runner);
-  guest_clear (&g);
+  test_runner_stop_ok (g->runner);
 }
 
-static void
-test_guest_loop_wake_during_iteration (void)
+/* How a guest answers decides how often it iterates on its own: it does
+ * that many iterations, then stays quiet. */
+typedef struct
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-wake-during");
+  gboolean wake_self;
+  gint     n_ready_now;
+  gint64   deadline_delay;
+  guint    n_iterations;
+} GuestAnswers;
+
+/* The first iteration asked for another one and answered "never": the
+ * wake must not be lost. */
+static const GuestAnswers wake_during_iteration = { .wake_self = TRUE, .n_iterations = 2 };
+
+/* "Right away" ten times: eleven iterations on its own, then quiet. */
+static const GuestAnswers ready_now = { .n_ready_now = 10, .n_iterations = 11 };
+
+/* The second iteration comes from the time the first one returned. */
+static const GuestAnswers deadline = { .deadline_delay = 5000, .n_iterations = 2 };
+
+static void
+test_guest_loop_iterates_as_answered (Guest         *g,
+                                      gconstpointer  data)
+{
+  const GuestAnswers *answers = data;
   g_autoptr(TaGuestLoop) guest = NULL;
-  Guest g;
 
-  guest_init (&g, runner);
-  g.wake_self = TRUE;
-  guest = guest_loop_new_ok (&g, -1);
+  g->wake_self = answers->wake_self;
+  g->n_ready_now = answers->n_ready_now;
+  g->deadline_delay = answers->deadline_delay;
+  guest = guest_loop_new_ok (g, -1);
 
-  /* The first iteration asked for another one and answered "never": the
-   * wake must not be lost. */
-  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
+  guest_assert_iterated (g, answers->n_iterations);
 
-  stop_runner_ok (runner);
-  guest_clear (&g);
+  test_runner_stop_ok (g->runner);
 }
 
 static void
-test_guest_loop_ready_now (void)
+test_guest_loop_destroy (Guest         *g,
+                         gconstpointer  data)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-ready-now");
-  g_autoptr(TaGuestLoop) guest = NULL;
-  Guest g;
-
-  guest_init (&g, runner);
-  g.n_ready_now = 10;
-  guest = guest_loop_new_ok (&g, -1);
-
-  /* "Right away" ten times: eleven iterations on its own, then quiet. */
-  g_assert_true (test_gate_wait_count (&g.iterated, 11, TEST_HANG_US));
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 11);
-
-  stop_runner_ok (runner);
-  guest_clear (&g);
-}
-
-static void
-test_guest_loop_deadline (void)
-{
-  g_autoptr(TaRunner) runner = start_runner ("guest-deadline");
-  g_autoptr(TaGuestLoop) guest = NULL;
-  Guest g;
-
-  guest_init (&g, runner);
-  g.deadline_delay = 5000;
-  guest = guest_loop_new_ok (&g, -1);
-
-  /* The second iteration comes from the time the first one returned. */
-  g_assert_true (test_gate_wait_count (&g.iterated, 2, TEST_HANG_US));
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 2);
-
-  stop_runner_ok (runner);
-  guest_clear (&g);
-}
-
-static void
-test_guest_loop_destroy (void)
-{
-  g_autoptr(TaRunner) runner = start_runner ("guest-destroy");
   TaGuestLoop *guest;
-  Guest g;
 
-  guest_init (&g, runner);
-  guest = guest_loop_new_ok (&g, -1);
-  test_gate_wait (&g.iterated);
+  guest = guest_loop_new_ok (g, -1);
+  test_gate_wait (&g->iterated);
 
   /* Destroyed from this thread: the data is freed (here, or where the
    * iteration under way ends), and wakes do nothing any more. */
   ta_guest_loop_destroy (guest);
-  test_gate_wait (&g.destroyed);
+  test_gate_wait (&g->destroyed);
   g_assert_true (ta_guest_loop_is_destroyed (guest));
   ta_guest_loop_wake (guest);
   ta_guest_loop_destroy (guest);
-  let_runner_iterate (runner);
-  g_assert_cmpuint (test_gate_get_count (&g.iterated), ==, 1);
-  g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
+  let_runner_iterate (g->runner);
+  g_assert_cmpuint (test_gate_get_count (&g->iterated), ==, 1);
+  g_assert_cmpuint (test_gate_get_count (&g->destroyed), ==, 1);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (g->runner);
   g_object_unref (guest);
-  guest_clear (&g);
 }
 
 static void
 test_guest_loop_outlives_runner (void)
 {
-  TaRunner *runner = start_runner ("guest-outlives");
+  TaRunner *runner = test_runner_new_started ("guest-outlives");
   TaGuestLoop *guest;
   Guest g;
 
@@ -690,7 +642,7 @@ test_guest_loop_outlives_runner (void)
 
   /* The runner's end destroys the guest loop on the runner thread; the
    * handle stays usable, harmlessly, after the runner is gone. */
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpuint (test_gate_get_count (&g.destroyed), ==, 1);
   g_assert_cmpint (g_atomic_int_get (&g.n_wrong_thread), ==, 0);
   g_object_unref (runner);
@@ -720,7 +672,7 @@ test_guest_loop_not_running (void)
 static void
 test_guest_loop_stuck (void)
 {
-  TaRunner *runner = start_runner ("guest-stuck");
+  TaRunner *runner = test_runner_new_started ("guest-stuck");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(GError) error = NULL;
   TestGate thread_exited;
@@ -765,7 +717,7 @@ test_guest_loop_stuck (void)
 static void
 test_guest_loop_wakes_thread_during_iteration (void)
 {
-  TaRunner *runner = start_runner ("guest-wakes");
+  TaRunner *runner = test_runner_new_started ("guest-wakes");
   g_autoptr(TaGuestLoop) guest = NULL;
   g_autoptr(TaFuture) future = ta_future_new ();
   g_autoptr(GError) error = NULL;
@@ -787,7 +739,7 @@ test_guest_loop_wakes_thread_during_iteration (void)
   test_gate_open (&blocker.release);
   test_gate_wait (&g.iterated);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_object_unref (runner);
   guest_clear (&g);
   test_gate_clear (&blocker.entered);
@@ -797,7 +749,7 @@ test_guest_loop_wakes_thread_during_iteration (void)
 static void
 test_guest_loop_null_arguments (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("guest-null");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("guest-null");
 
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*func != NULL*");
   g_assert_null (ta_guest_loop_new (runner, NULL, -1, NULL, NULL, NULL, NULL));
@@ -811,31 +763,35 @@ test_guest_loop_null_arguments (void)
   ta_guest_loop_wake (NULL);
   g_test_assert_expected_messages ();
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
+  test_init (&argc, &argv);
 
-  g_test_add_func ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
-  g_test_add_func ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
-  g_test_add_func ("/ta/guest-loop/nested-loop", test_guest_loop_nested_loop);
-  g_test_add_func ("/ta/guest-loop/nested-loop-hang-up", test_guest_loop_nested_loop_hang_up);
-  g_test_add_func ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
-  g_test_add_func ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
-  g_test_add_func ("/ta/guest-loop/wake-during-iteration", test_guest_loop_wake_during_iteration);
-  g_test_add_func ("/ta/guest-loop/wake-and-wait", test_guest_loop_wake_and_wait);
-  g_test_add_func ("/ta/guest-loop/wake-and-wait-on-runner-thread",
-                   test_guest_loop_wake_and_wait_on_runner_thread);
-  g_test_add_func ("/ta/guest-loop/queue-wakes", test_guest_loop_queue_wakes);
-  g_test_add_func ("/ta/guest-loop/queue-outlived", test_guest_loop_queue_outlived);
+  guest_test_add ("/ta/guest-loop/first-iteration", test_guest_loop_first_iteration);
+  guest_test_add ("/ta/guest-loop/fd-readable", test_guest_loop_fd_readable);
+  g_test_add ("/ta/guest-loop/nested-loop", Guest, GINT_TO_POINTER (FALSE),
+              guest_fixture_setup, test_guest_loop_nested_loop, guest_fixture_teardown);
+  g_test_add ("/ta/guest-loop/nested-loop-hang-up", Guest, GINT_TO_POINTER (TRUE),
+              guest_fixture_setup, test_guest_loop_nested_loop, guest_fixture_teardown);
+  guest_test_add ("/ta/guest-loop/wake-from-thread", test_guest_loop_wake_from_thread);
+  guest_test_add ("/ta/guest-loop/wake-on-runner-thread", test_guest_loop_wake_on_runner_thread);
+  g_test_add ("/ta/guest-loop/wake-during-iteration-is-not-lost", Guest, &wake_during_iteration,
+              guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
+  guest_test_add ("/ta/guest-loop/wake-and-wait", test_guest_loop_wake_and_wait);
+  guest_test_add ("/ta/guest-loop/wake-and-wait-on-runner-thread", test_guest_loop_wake_and_wait_on_runner_thread);
+  guest_test_add ("/ta/guest-loop/queue-wakes", test_guest_loop_queue_wakes);
+  guest_test_add ("/ta/guest-loop/queue-outlived", test_guest_loop_queue_outlived);
   g_test_add_func ("/ta/guest-loop/queue-drops-destroyed", test_guest_loop_queue_drops_destroyed);
-  g_test_add_func ("/ta/guest-loop/ready-now", test_guest_loop_ready_now);
-  g_test_add_func ("/ta/guest-loop/deadline", test_guest_loop_deadline);
-  g_test_add_func ("/ta/guest-loop/destroy", test_guest_loop_destroy);
+  g_test_add ("/ta/guest-loop/ready-now-iterates-again-at-once", Guest, &ready_now,
+              guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
+  g_test_add ("/ta/guest-loop/deadline-iterates-again-once", Guest, &deadline,
+              guest_fixture_setup, test_guest_loop_iterates_as_answered, guest_fixture_teardown);
+  guest_test_add ("/ta/guest-loop/destroy", test_guest_loop_destroy);
   g_test_add_func ("/ta/guest-loop/wakes-thread-during-iteration",
                    test_guest_loop_wakes_thread_during_iteration);
   g_test_add_func ("/ta/guest-loop/outlives-runner", test_guest_loop_outlives_runner);

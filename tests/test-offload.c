@@ -14,7 +14,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
 /* Made before any thread, thread-default on the main thread throughout. */
 static GMainContext *main_context;
 
@@ -37,7 +36,7 @@ call_done_cb (GObject      *source,
 {
   CallResult *r = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   g_assert_false (r->done);
   r->values = ta_executor_call_finish (TA_EXECUTOR (source), result, &r->n_values, &r->error);
   g_assert_true ((r->values == NULL) == (r->error != NULL));
@@ -730,8 +729,7 @@ main (int   argc,
 {
   int ret;
 
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
   main_context = g_main_context_new ();
   g_main_context_push_thread_default (main_context);
 

@@ -7,26 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-static TaRunner *runner;
-
-static void
-setup_runner (void)
-{
-  runner = ta_runner_new ("queue-tests");
-  g_assert_true (ta_runner_start (runner, NULL));
-}
-
-static void
-teardown_runner (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-  g_clear_object (&runner);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Tracked items: delivered exactly once or freed exactly once             */
 /* ---------------------------------------------------------------------- */
@@ -90,6 +70,37 @@ items_check_accounted (void)
       g_error ("item %d: delivered %d times, freed %d times", i, delivered[i], freed[i]);
 }
 
+/*
+ * ItemsFixture: a test of tracked items, each of which must end delivered
+ * or freed exactly once, in a new context that is the thread-default one
+ * for the test's asynchronous calls.
+ */
+typedef struct
+{
+  GMainContext *context;
+} ItemsFixture;
+
+static void
+items_fixture_setup (ItemsFixture  *f,
+                     gconstpointer  data)
+{
+  items_reset ();
+  f->context = g_main_context_new ();
+  g_main_context_push_thread_default (f->context);
+}
+
+static void
+items_fixture_teardown (ItemsFixture  *f,
+                        gconstpointer  data)
+{
+  g_main_context_pop_thread_default (f->context);
+  g_main_context_unref (f->context);
+  items_check_accounted ();
+}
+
+#define items_test_add(path, func) \
+  g_test_add ((path), ItemsFixture, NULL, items_fixture_setup, (func), items_fixture_teardown)
+
 /* ---------------------------------------------------------------------- */
 /* Basics                                                                  */
 /* ---------------------------------------------------------------------- */
@@ -114,12 +125,12 @@ test_queue_thread_to_thread (void)
 }
 
 static void
-test_queue_fifo_and_sizes (void)
+test_queue_fifo_and_sizes (ItemsFixture  *f,
+                           gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (3, item_free);
   g_autoptr(GError) error = NULL;
 
-  items_reset ();
   g_assert_cmpuint (ta_queue_get_max_size (queue), ==, 3);
   g_assert_true (ta_queue_is_empty (queue));
   g_assert_false (ta_queue_is_full (queue));
@@ -138,16 +149,15 @@ test_queue_fifo_and_sizes (void)
     g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, i);
   g_assert_null (ta_queue_try_pop (queue, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_WOULD_BLOCK);
-  items_check_accounted ();
 }
 
 static void
-test_queue_timeouts (void)
+test_queue_timeouts (ItemsFixture  *f,
+                     gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
   g_autoptr(GError) error = NULL;
 
-  items_reset ();
   g_assert_null (ta_queue_pop (queue, 5 * 1000, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
   g_clear_error (&error);
@@ -159,16 +169,15 @@ test_queue_timeouts (void)
   g_assert_cmpint (freed[1], ==, 1);
   g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
   g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, 0);
-  items_check_accounted ();
 }
 
 static void
-test_queue_close_drains (void)
+test_queue_close_drains (ItemsFixture  *f,
+                         gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   g_autoptr(GError) error = NULL;
 
-  items_reset ();
   for (guint i = 0; i < 3; i++)
     g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   ta_queue_close (queue);
@@ -184,22 +193,20 @@ test_queue_close_drains (void)
     g_assert_cmpuint (item_deliver (ta_queue_pop (queue, TA_TIMEOUT_INFINITE, NULL)), ==, i);
   g_assert_null (ta_queue_pop (queue, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
-  items_check_accounted ();
 }
 
 static void
-test_queue_unref_frees_items (void)
+test_queue_unref_frees_items (ItemsFixture  *f,
+                              gconstpointer  data)
 {
   TaQueue *queue = ta_queue_new_full (0, item_free);
 
-  items_reset ();
   for (guint i = 0; i < 5; i++)
     g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   ta_queue_close (queue);
   g_object_unref (queue);
   for (guint i = 0; i < 5; i++)
     g_assert_cmpint (freed[i], ==, 1);
-  items_check_accounted ();
 }
 
 static void
@@ -416,13 +423,13 @@ borrowed_pop_thread (gpointer data)
 }
 
 static void
-test_queue_unref_while_popping (void)
+test_queue_unref_while_popping (ItemsFixture  *f,
+                                gconstpointer  data)
 {
   TaQueue *queue = ta_queue_new_full (0, item_free);
   TaQueue *producer = g_object_ref (queue);
   GThread *thread;
 
-  items_reset ();
   g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *) &queue);
   thread = g_thread_new ("popper", borrowed_pop_thread, queue);
   /* Ours, the producer's and the blocked pop's. */
@@ -434,7 +441,6 @@ test_queue_unref_while_popping (void)
   g_thread_join (thread);
   g_assert_null (queue);
   g_assert_cmpint (delivered[0], ==, 1);
-  items_check_accounted ();
 }
 
 /* The same for a pusher blocked on a full queue, woken by a consumer. */
@@ -449,13 +455,13 @@ borrowed_push_thread (gpointer data)
 }
 
 static void
-test_queue_unref_while_pushing (void)
+test_queue_unref_while_pushing (ItemsFixture  *f,
+                                gconstpointer  data)
 {
   TaQueue *queue = ta_queue_new_full (1, item_free);
   TaQueue *consumer = g_object_ref (queue);
   GThread *thread;
 
-  items_reset ();
   g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *) &queue);
   thread = g_thread_new ("pusher", borrowed_push_thread, queue);
@@ -469,19 +475,17 @@ test_queue_unref_while_pushing (void)
   g_assert_null (queue);
   g_assert_cmpint (delivered[0], ==, 1);
   g_assert_cmpint (freed[1], ==, 1);
-  items_check_accounted ();
 }
 
 static void
-test_queue_close_wakes_async_waiters (void)
+test_queue_close_wakes_async_waiters (ItemsFixture  *f,
+                                      gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) full = ta_queue_new_full (1, item_free);
   g_autoptr(TaQueue) empty = ta_queue_new_full (1, item_free);
   AsyncOp push = { 0 }, pop = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   g_assert_true (ta_queue_push (full, item_new (), 0, NULL));
   ta_queue_push_async (full, item_new (), NULL, async_push_cb, &push);
   ta_queue_pop_async (empty, NULL, async_pop_cb, &pop);
@@ -497,15 +501,14 @@ test_queue_close_wakes_async_waiters (void)
   g_assert_cmpint (freed[1], ==, 1);
   g_assert_false (pop.ok);
   g_assert_error (pop.error, TA_ERROR, TA_ERROR_CLOSED);
-  g_assert_true (push.thread == main_thread);
-  g_assert_true (pop.thread == main_thread);
+  g_assert_true (push.thread == test_main_thread);
+  g_assert_true (pop.thread == test_main_thread);
   g_clear_error (&push.error);
   g_clear_error (&pop.error);
 
   item_deliver (ta_queue_pop (full, 0, NULL));
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
+
 static void
 test_queue_construct_properties (void)
 {
@@ -526,13 +529,13 @@ test_queue_construct_properties (void)
 }
 
 static void
-test_queue_push_front (void)
+test_queue_push_front (ItemsFixture  *f,
+                       gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (2, item_free);
   g_autoptr(GError) error = NULL;
   Item *first;
 
-  items_reset ();
   g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
   g_assert_true (ta_queue_try_push (queue, item_new (), NULL));
 
@@ -552,7 +555,6 @@ test_queue_push_front (void)
     g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, i);
   g_assert_null (ta_queue_try_pop (queue, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_CLOSED);
-  items_check_accounted ();
 }
 
 static void
@@ -596,14 +598,13 @@ test_queue_push_front_to_waiter (void)
 /* ---------------------------------------------------------------------- */
 
 static void
-test_queue_async_handoff (void)
+test_queue_async_handoff (ItemsFixture  *f,
+                          gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   AsyncOp first = { 0 }, second = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   ta_queue_pop_async (queue, NULL, async_pop_cb, &first);
   ta_queue_pop_async (queue, NULL, async_pop_cb, &second);
   g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
@@ -622,20 +623,17 @@ test_queue_async_handoff (void)
   g_assert_false (first.done);
   test_iterate_until (context, &first.done);
   g_assert_cmpuint (item_deliver (first.item), ==, 2);
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static void
-test_queue_cancel_async_pop_keeps_item (void)
+test_queue_cancel_async_pop_keeps_item (ItemsFixture  *f,
+                                        gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   AsyncOp pop = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   ta_queue_pop_async (queue, cancellable, async_pop_cb, &pop);
   g_cancellable_cancel (cancellable);
   test_iterate_until (context, &pop.done);
@@ -655,20 +653,17 @@ test_queue_cancel_async_pop_keeps_item (void)
   test_iterate_until (context, &pop.done);
   g_assert_no_error (pop.error);
   g_assert_cmpuint (item_deliver (pop.item), ==, 0);
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static void
-test_queue_cancel_async_push_frees_item (void)
+test_queue_cancel_async_push_frees_item (ItemsFixture  *f,
+                                         gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   AsyncOp push = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   ta_queue_push_async (queue, item_new (), cancellable, async_push_cb, &push);
   g_cancellable_cancel (cancellable);
@@ -687,19 +682,16 @@ test_queue_cancel_async_push_frees_item (void)
   g_assert_cmpint (freed[2], ==, 1);
 
   item_deliver (ta_queue_pop (queue, 0, NULL));
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static void
-test_queue_async_push_waits_for_room (void)
+test_queue_async_push_waits_for_room (ItemsFixture  *f,
+                                      gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
   AsyncOp push = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   ta_queue_push_async (queue, item_new (), NULL, async_push_cb, &push);
   while (g_main_context_iteration (context, FALSE))
@@ -711,8 +703,6 @@ test_queue_async_push_waits_for_room (void)
   test_iterate_until (context, &push.done);
   g_assert_true (push.ok);
   g_assert_cmpuint (item_deliver (ta_queue_pop (queue, 0, NULL)), ==, 1);
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 typedef struct
@@ -835,12 +825,12 @@ test_queue_wrong_kind (void)
  * the queue frees it (it used to leak).
  */
 static void
-test_queue_refused_push_frees_item (void)
+test_queue_refused_push_frees_item (ItemsFixture  *f,
+                                    gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   GError *error = g_error_new_literal (TA_ERROR, TA_ERROR_FAILED, "set before");
 
-  items_reset ();
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*timeout_us >= TA_TIMEOUT_DEFAULT*");
   g_assert_false (ta_queue_push (queue, item_new (), -5, NULL));
   g_test_assert_expected_messages ();
@@ -859,18 +849,16 @@ test_queue_refused_push_frees_item (void)
   g_assert_cmpint (freed[2], ==, 1);
 
   g_assert_cmpuint (ta_queue_get_length (queue), ==, 0);
-  items_check_accounted ();
 }
 
 static void
-test_queue_pop_batch (void)
+test_queue_pop_batch (ItemsFixture  *f,
+                      gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   BatchOp op = { 0 };
 
-  items_reset ();
-  g_main_context_push_thread_default (context);
   for (guint i = 0; i < 10; i++)
     g_assert_true (ta_queue_push (queue, item_new (), 0, NULL));
   ta_queue_pop_batch_async (queue, 4, NULL, batch_cb, &op);
@@ -903,8 +891,6 @@ test_queue_pop_batch (void)
   g_assert_null (op.batch);
   g_assert_error (op.error, TA_ERROR, TA_ERROR_CLOSED);
   g_clear_error (&op.error);
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 typedef struct
@@ -935,14 +921,12 @@ push_from_thread (TaQueue *queue,
 }
 
 static void
-test_queue_batch_collects_what_arrived (void)
+test_queue_batch_collects_what_arrived (ItemsFixture  *f,
+                                        gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   BatchOp op = { 0 };
-
-  items_reset ();
-  g_main_context_push_thread_default (context);
 
   /* The first push tells the waiting popper; what arrives before it gets
    * to collect goes in the same batch. */
@@ -964,9 +948,6 @@ test_queue_batch_collects_what_arrived (void)
   g_clear_pointer (&op.batch, g_ptr_array_unref);
   g_assert_cmpuint (ta_queue_get_length (queue), ==, 1);
   g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, 7);
-
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static gpointer
@@ -981,14 +962,12 @@ push_two_front_thread (gpointer data)
 /* An item given back goes to a waiting batch popper too, first in its
  * batch; the bound does not stand in its way. */
 static void
-test_queue_batch_gets_item_pushed_front (void)
+test_queue_batch_gets_item_pushed_front (ItemsFixture  *f,
+                                         gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (1, item_free);
   BatchOp op = { 0 };
-
-  items_reset ();
-  g_main_context_push_thread_default (context);
 
   ta_queue_pop_batch_async (queue, 100, NULL, batch_cb, &op);
   ta_queue_push_front (queue, item_new ());
@@ -1008,21 +987,16 @@ test_queue_batch_gets_item_pushed_front (void)
   g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 2);
   g_assert_cmpuint (item_deliver (g_ptr_array_steal_index (op.batch, 0)), ==, 1);
   g_clear_pointer (&op.batch, g_ptr_array_unref);
-
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static void
-test_queue_batch_cancelled_before_collecting (void)
+test_queue_batch_cancelled_before_collecting (ItemsFixture  *f,
+                                              gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   BatchOp op = { 0 };
-
-  items_reset ();
-  g_main_context_push_thread_default (context);
 
   /* Told, then cancelled before it collected: the items never left the
    * queue, and stay there. */
@@ -1036,20 +1010,15 @@ test_queue_batch_cancelled_before_collecting (void)
   g_assert_cmpuint (ta_queue_get_length (queue), ==, 3);
   for (guint i = 0; i < 3; i++)
     g_assert_cmpuint (item_deliver (ta_queue_try_pop (queue, NULL)), ==, i);
-
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 static void
-test_queue_batch_collects_nothing_waits_again (void)
+test_queue_batch_collects_nothing_waits_again (ItemsFixture  *f,
+                                               gconstpointer  data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  GMainContext *context = f->context;
   g_autoptr(TaQueue) queue = ta_queue_new_full (0, item_free);
   BatchOp op = { 0 };
-
-  items_reset ();
-  g_main_context_push_thread_default (context);
 
   /* Someone else takes the item before the popper collects it: the
    * popper waits on, for the next one. */
@@ -1074,9 +1043,6 @@ test_queue_batch_collects_nothing_waits_again (void)
   test_iterate_until (context, &op.done);
   g_assert_cmpuint (op.batch->len, ==, 1);
   g_clear_pointer (&op.batch, g_ptr_array_unref);
-
-  items_check_accounted ();
-  g_main_context_pop_thread_default (context);
 }
 
 /* Items told to a batch popper wait in the queue for it: a popper that
@@ -1267,7 +1233,8 @@ bar_task (GTask        *task,
 }
 
 static void
-test_queue_loop_to_loop (void)
+test_queue_loop_to_loop (RunnerFixture *fixture,
+                         gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new (1);
   g_autoptr(TaTask) foo = NULL;
@@ -1275,14 +1242,13 @@ test_queue_loop_to_loop (void)
   LoopTask *foo_data = g_new0 (LoopTask, 1);
   LoopTask *bar_data = g_new0 (LoopTask, 1);
 
-  setup_runner ();
   foo_data->queue = bar_data->queue = queue;
-  foo = ta_runner_spawn (runner, "foo", foo_task, foo_data, g_free, NULL, NULL);
-  bar = ta_runner_spawn (runner, "bar", bar_task, bar_data, g_free, NULL, NULL);
+  foo = ta_runner_spawn (fixture->runner, "foo", foo_task, foo_data, g_free, NULL, NULL);
+  bar = ta_runner_spawn (fixture->runner, "bar", bar_task, bar_data, g_free, NULL, NULL);
   g_assert_true (ta_task_wait (bar, 1000 * 1000, NULL));
   g_assert_cmpint (ta_task_propagate_int (bar, NULL), ==, 4);
   g_assert_true (ta_task_wait (foo, 1000 * 1000, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 typedef struct
@@ -1335,7 +1301,8 @@ increment_worker (GTask        *task,
 }
 
 static void
-test_queue_cookbook_increment_worker (void)
+test_queue_cookbook_increment_worker (RunnerFixture *fixture,
+                                      gconstpointer  data)
 {
   g_autoptr(TaQueue) in = ta_queue_new (0);
   g_autoptr(TaQueue) out = ta_queue_new (0);
@@ -1343,8 +1310,7 @@ test_queue_cookbook_increment_worker (void)
   g_autoptr(GError) error = NULL;
   Queues queues = { in, out };
 
-  setup_runner ();
-  worker = ta_runner_spawn (runner, "increment_worker", increment_worker, &queues, NULL, NULL, NULL);
+  worker = ta_runner_spawn (fixture->runner, "increment_worker", increment_worker, &queues, NULL, NULL, NULL);
   for (int i = 0; i < 10; i++)
     {
       GValue value = G_VALUE_INIT;
@@ -1360,7 +1326,7 @@ test_queue_cookbook_increment_worker (void)
   ta_task_cancel (worker);
   g_assert_false (ta_task_wait (worker, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1389,14 +1355,14 @@ producer_thread (gpointer data)
 }
 
 static void
-test_queue_backpressure (void)
+test_queue_backpressure (ItemsFixture  *f,
+                         gconstpointer  data)
 {
   g_autoptr(TaQueue) queue = ta_queue_new_full (4, item_free);
   Producer producer = { queue, 1000, 0 };
   GThread *thread;
   guint expected = 0;
 
-  items_reset ();
   thread = g_thread_new ("producer", producer_thread, &producer);
   /* One producer: FIFO order all the way. */
   while (expected < producer.n_items)
@@ -1405,7 +1371,6 @@ test_queue_backpressure (void)
       expected++;
     }
   g_thread_join (thread);
-  items_check_accounted ();
 }
 
 typedef struct
@@ -1519,7 +1484,8 @@ cancelling_consumer_thread (gpointer data)
 }
 
 static void
-test_queue_stress (void)
+test_queue_stress (RunnerFixture *fixture,
+                   gconstpointer  data)
 {
   guint n_producers = 3, n_per_producer = g_test_thorough () ? 50000 : 5000;
   g_autoptr(TaQueue) queue = ta_queue_new_full (16, item_free);
@@ -1531,8 +1497,7 @@ test_queue_stress (void)
   gint total;
 
   items_reset ();
-  setup_runner ();
-  async_consumer = ta_runner_spawn (runner, "consumer", async_consumer_task, &async,
+  async_consumer = ta_runner_spawn (fixture->runner, "consumer", async_consumer_task, &async,
                                     NULL, NULL, NULL);
   for (guint i = 0; i < 2; i++)
     {
@@ -1553,7 +1518,7 @@ test_queue_stress (void)
     g_thread_join (consumer_threads[i]);
   g_thread_join (canceller_thread);
   g_assert_true (ta_task_wait (async_consumer, TA_TIMEOUT_INFINITE, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 
   total = blocking[0].n_popped + blocking[1].n_popped + async.n_popped + canceller.n_popped;
   g_test_message ("blocking %d + %d, async %d, cancelling %d (%u cancelled)",
@@ -1816,14 +1781,14 @@ never_cancelled_pop_task (GTask        *task,
 }
 
 static void
-test_queue_stopped_runner_waits_detached (void)
+test_queue_stopped_runner_waits_detached (ItemsFixture  *f,
+                                          gconstpointer  data)
 {
   g_autoptr(TaRunner) r = ta_runner_new ("stopped-waits");
   g_autoptr(GError) error = NULL;
   g_autoptr(TaTask) task = NULL;
   Abandoned a = { 0 };
 
-  items_reset ();
   a.queue = ta_queue_new_full (0, item_free);
   g_assert_true (ta_runner_start (r, &error));
   task = ta_runner_run (r, "pop", never_cancelled_pop_task, &a, NULL, TA_TIMEOUT_INFINITE, &error);
@@ -1837,50 +1802,48 @@ test_queue_stopped_runner_waits_detached (void)
   g_assert_cmpuint (G_OBJECT (a.queue)->ref_count, ==, 1);
   g_assert_cmpint (a.completed, ==, 0);
   g_clear_object (&a.queue);
-  items_check_accounted ();
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/queue/thread-to-thread", test_queue_thread_to_thread);
-  g_test_add_func ("/ta/queue/fifo-and-sizes", test_queue_fifo_and_sizes);
+  items_test_add ("/ta/queue/fifo-and-sizes", test_queue_fifo_and_sizes);
   g_test_add_func ("/ta/queue/order-model", test_queue_order_model);
-  g_test_add_func ("/ta/queue/timeouts", test_queue_timeouts);
-  g_test_add_func ("/ta/queue/close-drains", test_queue_close_drains);
-  g_test_add_func ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
+  items_test_add ("/ta/queue/timeouts", test_queue_timeouts);
+  items_test_add ("/ta/queue/close-drains", test_queue_close_drains);
+  items_test_add ("/ta/queue/unref-frees-items", test_queue_unref_frees_items);
   g_test_add_func ("/ta/queue/values", test_queue_values);
   g_test_add_func ("/ta/queue/construct-properties", test_queue_construct_properties);
-  g_test_add_func ("/ta/queue/push-front", test_queue_push_front);
+  items_test_add ("/ta/queue/push-front", test_queue_push_front);
   g_test_add_func ("/ta/queue/push-front-to-waiter", test_queue_push_front_to_waiter);
   g_test_add_func ("/ta/queue/wrong-kind", test_queue_wrong_kind);
-  g_test_add_func ("/ta/queue/refused-push-frees-item", test_queue_refused_push_frees_item);
+  items_test_add ("/ta/queue/refused-push-frees-item", test_queue_refused_push_frees_item);
   g_test_add_func ("/ta/queue/close-wakes-blocked-pusher", test_queue_close_wakes_blocked_pusher);
   g_test_add_func ("/ta/queue/close-wakes-blocked-popper", test_queue_close_wakes_blocked_popper);
-  g_test_add_func ("/ta/queue/unref-while-popping", test_queue_unref_while_popping);
-  g_test_add_func ("/ta/queue/unref-while-pushing", test_queue_unref_while_pushing);
-  g_test_add_func ("/ta/queue/close-wakes-async-waiters", test_queue_close_wakes_async_waiters);
-  g_test_add_func ("/ta/queue/async-handoff", test_queue_async_handoff);
-  g_test_add_func ("/ta/queue/cancel-async-pop-keeps-item", test_queue_cancel_async_pop_keeps_item);
-  g_test_add_func ("/ta/queue/cancel-async-push-frees-item", test_queue_cancel_async_push_frees_item);
-  g_test_add_func ("/ta/queue/async-push-waits-for-room", test_queue_async_push_waits_for_room);
-  g_test_add_func ("/ta/queue/pop-batch", test_queue_pop_batch);
-  g_test_add_func ("/ta/queue/batch-collects-what-arrived", test_queue_batch_collects_what_arrived);
-  g_test_add_func ("/ta/queue/batch-gets-item-pushed-front", test_queue_batch_gets_item_pushed_front);
-  g_test_add_func ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
-  g_test_add_func ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
+  items_test_add ("/ta/queue/unref-while-popping", test_queue_unref_while_popping);
+  items_test_add ("/ta/queue/unref-while-pushing", test_queue_unref_while_pushing);
+  items_test_add ("/ta/queue/close-wakes-async-waiters", test_queue_close_wakes_async_waiters);
+  items_test_add ("/ta/queue/async-handoff", test_queue_async_handoff);
+  items_test_add ("/ta/queue/cancel-async-pop-keeps-item", test_queue_cancel_async_pop_keeps_item);
+  items_test_add ("/ta/queue/cancel-async-push-frees-item", test_queue_cancel_async_push_frees_item);
+  items_test_add ("/ta/queue/async-push-waits-for-room", test_queue_async_push_waits_for_room);
+  items_test_add ("/ta/queue/pop-batch", test_queue_pop_batch);
+  items_test_add ("/ta/queue/batch-collects-what-arrived", test_queue_batch_collects_what_arrived);
+  items_test_add ("/ta/queue/batch-gets-item-pushed-front", test_queue_batch_gets_item_pushed_front);
+  items_test_add ("/ta/queue/batch-cancelled-before-collecting", test_queue_batch_cancelled_before_collecting);
+  items_test_add ("/ta/queue/batch-collects-nothing-waits-again", test_queue_batch_collects_nothing_waits_again);
   g_test_add_func ("/ta/queue/batch-waiting-keeps-push-order", test_queue_batch_waiting_keeps_push_order);
   g_test_add_func ("/ta/queue/batch-given-up-hands-on", test_queue_batch_given_up_hands_on);
   g_test_add_func ("/ta/queue/abandoned-runner-waits-detached", test_queue_abandoned_runner_waits_detached);
-  g_test_add_func ("/ta/queue/stopped-runner-waits-detached", test_queue_stopped_runner_waits_detached);
-  g_test_add_func ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
-  g_test_add_func ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
-  g_test_add_func ("/ta/queue/backpressure", test_queue_backpressure);
-  g_test_add_func ("/ta/queue/stress", test_queue_stress);
+  items_test_add ("/ta/queue/stopped-runner-waits-detached", test_queue_stopped_runner_waits_detached);
+  runner_test_add ("/ta/queue/loop-to-loop", test_queue_loop_to_loop);
+  runner_test_add ("/ta/queue/cookbook-increment-worker", test_queue_cookbook_increment_worker);
+  items_test_add ("/ta/queue/backpressure", test_queue_backpressure);
+  runner_test_add ("/ta/queue/many-producers-consumers-deliver-each-item-once", test_queue_stress);
 
   return g_test_run ();
 }

@@ -14,65 +14,15 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                 */
 /* ---------------------------------------------------------------------- */
-
-static TaRunner *
-start_runner (const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  TaRunner *runner = ta_runner_new (name);
-
-  g_assert_true (ta_runner_start (runner, &error));
-  g_assert_no_error (error);
-
-  return runner;
-}
-
-static void
-stop_runner_ok (TaRunner *runner)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-}
-
-typedef struct
-{
-  TestData data;      /* first: test_data_destroy() works on a Blocker */
-  TestGate entered;
-  TestGate release;
-} Blocker;
-
-static void
-blocker_init (Blocker *b)
-{
-  test_gate_init (&b->entered);
-  test_gate_init (&b->release);
-  memset (&b->data, 0, sizeof b->data);
-}
-
-static void
-blocker_clear (Blocker *b)
-{
-  test_gate_clear (&b->entered);
-  test_gate_clear (&b->release);
-}
 
 /* A TaRunnerFunc that blocks the runner thread until released. */
 static void
 block_func (gpointer user_data)
 {
-  Blocker *b = user_data;
-
-  b->data.ran_on = g_thread_self ();
-  g_atomic_int_inc (&b->data.ran);
-  test_gate_open (&b->entered);
-  test_gate_wait (&b->release);
+  test_blocker_block (user_data);
 }
 
 /* A task function that blocks the runner thread until released. */
@@ -92,30 +42,6 @@ record_func (gpointer user_data)
 
   td->ran_on = g_thread_self ();
   g_atomic_int_inc (&td->ran);
-}
-
-static void
-slept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, GPOINTER_TO_INT (g_task_get_task_data (task)));
-}
-
-/* Sleeps for the number of milliseconds in user_data, then returns it. */
-static void
-sleep_task (GTask        *task,
-            GCancellable *cancellable,
-            gpointer      user_data)
-{
-  ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable, slept_cb,
-                  g_object_ref (task));
 }
 
 static void
@@ -145,25 +71,25 @@ test_runner_start_stop (void)
   g_assert_true (ta_runner_is_running (runner));
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_NOT_SHUT_DOWN);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_false (ta_runner_is_running (runner));
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
 
   /* Idempotent. */
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
 }
 
 static void
 test_runner_start_twice (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("twice");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("twice");
   g_autoptr(GError) error = NULL;
 
   g_assert_false (ta_runner_start (runner, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_ALREADY_STARTED);
   g_assert_true (ta_runner_is_running (runner));
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 
   g_clear_error (&error);
   g_assert_false (ta_runner_start (runner, &error));
@@ -177,7 +103,7 @@ test_runner_stop_never_started (void)
   g_autoptr(TaRunner) runner = ta_runner_new (NULL);
 
   g_assert_cmpstr (ta_runner_get_name (runner), ==, "ta-runner");
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
 }
 
@@ -197,14 +123,14 @@ check_thread_func (gpointer user_data)
 static void
 test_runner_thread (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("named-thread");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("named-thread");
   g_autoptr(GError) error = NULL;
 
   g_assert_false (ta_runner_is_runner_thread (runner));
   g_assert_true (ta_runner_call (runner, check_thread_func, runner, NULL,
                                  TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -214,7 +140,7 @@ test_runner_thread (void)
 static void
 test_runner_call (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("call");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("call");
   g_autoptr(GError) error = NULL;
   TestData td = { 0 };
 
@@ -223,9 +149,9 @@ test_runner_call (void)
   g_assert_no_error (error);
   g_assert_cmpint (td.ran, ==, 1);
   g_assert_cmpint (td.destroyed, ==, 1);
-  g_assert_true (td.ran_on != main_thread);
+  g_assert_true (td.ran_on != test_main_thread);
   g_assert_true (td.destroyed_on == td.ran_on);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 typedef struct
@@ -250,7 +176,7 @@ nested_outer_func (gpointer user_data)
 static void
 test_runner_call_inline (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("inline");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("inline");
   g_autoptr(GError) error = NULL;
   Nested n = { runner, { 0 }, FALSE };
 
@@ -258,17 +184,17 @@ test_runner_call_inline (void)
                                  TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
   g_assert_true (n.inner_done_before_return);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 static void
 test_runner_call_timeout_running (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("call-timeout");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("call-timeout");
   g_autoptr(GError) error = NULL;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   g_assert_false (ta_runner_call (runner, block_func, &b, test_data_destroy,
                                   20 * 1000, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
@@ -280,19 +206,19 @@ test_runner_call_timeout_running (void)
   g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
   g_assert_cmpint (b.data.ran, ==, 1);
   g_assert_cmpint (b.data.destroyed, ==, 1);
-  stop_runner_ok (runner);
-  blocker_clear (&b);
+  test_runner_stop_ok (runner);
+  test_blocker_clear (&b);
 }
 
 static void
 test_runner_call_timeout_queued (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("call-queued");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("call-queued");
   g_autoptr(GError) error = NULL;
   TestData late = { 0 };
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   g_assert_true (ta_runner_invoke (runner, block_func, &b, NULL, NULL));
   test_gate_wait (&b.entered);
 
@@ -306,8 +232,8 @@ test_runner_call_timeout_queued (void)
   g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
   g_assert_cmpint (late.ran, ==, 0);
   g_assert_cmpint (late.destroyed, ==, 1);
-  stop_runner_ok (runner);
-  blocker_clear (&b);
+  test_runner_stop_ok (runner);
+  test_blocker_clear (&b);
 }
 
 typedef struct
@@ -335,7 +261,7 @@ order_func (gpointer user_data)
 static void
 test_runner_invoke_order (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("order");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("order");
   Order order;
   OrderItem *items = g_new0 (OrderItem, 1000);
 
@@ -353,7 +279,7 @@ test_runner_invoke_order (void)
   for (guint i = 0; i < 1000; i++)
     g_assert_cmpuint (g_array_index (order.seen, guint, i), ==, i);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_array_unref (order.seen);
   g_mutex_clear (&order.mutex);
   g_free (items);
@@ -378,7 +304,7 @@ invoke_from_runner_func (gpointer user_data)
 static void
 test_runner_invoke_never_inline (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("invoke");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("invoke");
   InvokeFromRunner ifr = { runner, { 0 }, FALSE };
 
   g_assert_true (ta_runner_call (runner, invoke_from_runner_func, &ifr, NULL,
@@ -386,7 +312,7 @@ test_runner_invoke_never_inline (void)
   g_assert_false (ifr.ran_inline);
   g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
   g_assert_cmpint (ifr.invoked.ran, ==, 1);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 static void
@@ -433,7 +359,7 @@ test_runner_work_when_not_running (void)
 
   check_not_running (runner, "not been started");
   g_assert_true (ta_runner_start (runner, NULL));
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   check_not_running (runner, "stopped");
 }
 
@@ -444,7 +370,7 @@ test_runner_work_when_not_running (void)
 static void
 test_runner_next_iteration (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("iteration");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("iteration");
   g_autoptr(GError) error = NULL;
 
   for (guint i = 0; i < 100; i++)
@@ -452,19 +378,19 @@ test_runner_next_iteration (void)
       g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_DEFAULT, &error));
       g_assert_no_error (error);
     }
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 static void
 check_next_iteration_times_out (gint64 default_timeout,
                                 gint64 timeout)
 {
-  g_autoptr(TaRunner) runner = start_runner ("busy");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("busy");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   ta_runner_set_default_call_timeout (runner, default_timeout);
   task = ta_runner_spawn (runner, "blocker", blocking_task, &b, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -477,8 +403,8 @@ check_next_iteration_times_out (gint64 default_timeout,
 
   test_gate_open (&b.release);
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
-  stop_runner_ok (runner);
-  blocker_clear (&b);
+  test_runner_stop_ok (runner);
+  test_blocker_clear (&b);
 }
 
 static void
@@ -530,12 +456,12 @@ wait_idle_on_runner (gpointer user_data)
 static void
 test_runner_wait_idle (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("idle");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("idle");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   IdleOnRunner w = { runner, NULL, TRUE };
   gint left = 50;
-  Blocker b;
+  TestBlocker b;
 
   /* Idle already. */
   g_assert_true (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
@@ -548,7 +474,7 @@ test_runner_wait_idle (void)
   g_assert_cmpint (g_atomic_int_get (&left), ==, 0);
 
   /* A loop stuck in a task times out, and says what it waited for. */
-  blocker_init (&b);
+  test_blocker_init (&b);
   task = ta_runner_spawn (runner, "blocker", blocking_task, &b, NULL, NULL, &error);
   g_assert_no_error (error);
   test_gate_wait (&b.entered);
@@ -569,10 +495,10 @@ test_runner_wait_idle (void)
   g_assert_error (w.error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
   g_clear_error (&w.error);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_false (ta_runner_wait_idle (runner, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, TA_ERROR, TA_ERROR_NOT_RUNNING);
-  blocker_clear (&b);
+  test_blocker_clear (&b);
 }
 
 /* Busy for a while, then lets go on its own. */
@@ -581,7 +507,7 @@ busy_for_a_while_task (GTask        *task,
                        GCancellable *cancellable,
                        gpointer      user_data)
 {
-  Blocker *b = user_data;
+  TestBlocker *b = user_data;
 
   test_gate_open (&b->entered);
   /* Bounded: nobody opens this gate; the wait only keeps the loop busy
@@ -593,12 +519,12 @@ busy_for_a_while_task (GTask        *task,
 static void
 test_runner_next_iteration_infinite (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("infinite");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("infinite");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   ta_runner_set_default_call_timeout (runner, 10 * 1000);
   task = ta_runner_spawn (runner, NULL, busy_for_a_while_task, &b, NULL, NULL, &error);
   test_gate_wait (&b.entered);
@@ -608,8 +534,8 @@ test_runner_next_iteration_infinite (void)
   /* The loop got past the busy task function. */
   g_assert_cmpuint (test_gate_get_count (&b.release), ==, 0);
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
-  stop_runner_ok (runner);
-  blocker_clear (&b);
+  test_runner_stop_ok (runner);
+  test_blocker_clear (&b);
 }
 
 typedef struct
@@ -637,7 +563,7 @@ misuse_from_runner_func (gpointer user_data)
 static void
 test_runner_misuse_from_runner_thread (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("misuse");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("misuse");
   FromRunner fr = { runner, NULL, NULL, NULL };
 
   g_assert_true (ta_runner_call (runner, misuse_from_runner_func, &fr, NULL,
@@ -649,7 +575,7 @@ test_runner_misuse_from_runner_thread (void)
   g_clear_error (&fr.iteration_error);
   g_clear_error (&fr.stop_error);
   g_clear_error (&fr.run_error);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -668,11 +594,8 @@ parent_slept_cb (GObject      *source,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
+  if (test_task_slept (task, result))
     g_task_return_boolean (task, TRUE);
 }
 
@@ -685,7 +608,7 @@ parent_task (GTask        *task,
   Parent *parent = user_data;
   g_autoptr(GError) error = NULL;
 
-  parent->child = ta_runner_spawn (parent->runner, "child", sleep_task,
+  parent->child = ta_runner_spawn (parent->runner, "child", test_sleep_task,
                                    GINT_TO_POINTER (60 * 1000), NULL, NULL, &error);
   g_assert_no_error (error);
   ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, parent_slept_cb, g_object_ref (task));
@@ -694,7 +617,7 @@ parent_task (GTask        *task,
 static void
 test_runner_stop_cancels_outstanding (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("cancel-all");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("cancel-all");
   g_autoptr(TaTask) sleeper = NULL;
   g_autoptr(TaTask) parent = NULL;
   g_autoptr(TaTask) child = NULL;
@@ -702,7 +625,7 @@ test_runner_stop_cancels_outstanding (void)
   g_autoptr(GCancellable) user_cancellable = g_cancellable_new ();
   Parent p = { runner, NULL };
 
-  sleeper = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (60 * 1000),
+  sleeper = ta_runner_spawn (runner, "sleeper", test_sleep_task, GINT_TO_POINTER (60 * 1000),
                              NULL, user_cancellable, &error);
   g_assert_no_error (error);
   parent = ta_runner_spawn (runner, "parent", parent_task, &p, NULL,
@@ -712,7 +635,7 @@ test_runner_stop_cancels_outstanding (void)
   child = g_steal_pointer (&p.child);
   g_assert_nonnull (child);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
 
   g_assert_true (ta_task_is_done (sleeper));
@@ -754,7 +677,7 @@ uncooperative_task (GTask        *task,
 static void
 test_runner_stop_fails_uncooperative (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("uncooperative");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("uncooperative");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -770,7 +693,7 @@ test_runner_stop_fails_uncooperative (void)
   /* The loop is responsive, so this is an orderly stop; the task that
    * ignored its cancellation is named. */
   g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING, "*cancelled*stubborn*");
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_test_assert_expected_messages ();
   g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
   g_assert_false (ta_task_wait (task, 0, &error));
@@ -787,7 +710,7 @@ test_runner_stop_fails_uncooperative (void)
 static void
 test_runner_stop_warning_aggregates_names (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("aggregates");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("aggregates");
   TestData td[6] = { { 0 } };
 
   /* The stop fails the task at three quarters of the exit timeout and
@@ -807,7 +730,7 @@ test_runner_stop_warning_aggregates_names (void)
 
   g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING,
                          "*after being cancelled: “ignorer” × 5, “loner”. They were failed*");
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_test_assert_expected_messages ();
   for (guint i = 0; i < G_N_ELEMENTS (td); i++)
     g_assert_cmpint (td[i].destroyed, ==, 1);
@@ -816,7 +739,7 @@ test_runner_stop_warning_aggregates_names (void)
 static void
 test_runner_unretrieved_errors (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("errors");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("errors");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) errors = NULL;
   g_autoptr(TaTask) retrieved = NULL;
@@ -837,7 +760,7 @@ test_runner_unretrieved_errors (void)
   g_clear_error (&error);
 
   /* ...and a cancellation is not a failure. */
-  cancelled = ta_runner_spawn (runner, "cancelled", sleep_task, GINT_TO_POINTER (60 * 1000),
+  cancelled = ta_runner_spawn (runner, "cancelled", test_sleep_task, GINT_TO_POINTER (60 * 1000),
                                NULL, NULL, NULL);
   ta_task_cancel (cancelled);
 
@@ -861,14 +784,14 @@ test_runner_unretrieved_errors (void)
 
   /* Reported once. */
   g_clear_error (&error);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 /* The cookbook's error handling: failures raced by the stop itself. */
 static void
 test_runner_unretrieved_errors_immediate_stop (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("immediate");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("immediate");
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) errors = NULL;
 
@@ -909,7 +832,7 @@ stopper_thread (gpointer data)
 static void
 test_runner_racing_stops_agree (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("racing-stops");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("racing-stops");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   Stopper first = { runner, TRUE, NULL };
@@ -917,9 +840,9 @@ test_runner_racing_stops_agree (void)
   gint64 end_time;
   GThread *thread;
   gboolean ok;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   test_gate_init (&thread_exited);
   g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
                                  TA_TIMEOUT_INFINITE, NULL));
@@ -953,22 +876,22 @@ test_runner_racing_stops_agree (void)
   test_gate_open (&b.release);
   test_gate_wait (&thread_exited);
   test_gate_clear (&thread_exited);
-  blocker_clear (&b);
+  test_blocker_clear (&b);
 }
 
 static void
 test_runner_stuck_loop_abandoned (void)
 {
-  TaRunner *runner = start_runner ("stuck");
+  TaRunner *runner = test_runner_new_started ("stuck");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(TaTask) queued = NULL;
   g_autoptr(GError) error = NULL;
   TestGate thread_exited;
   TestData queued_data = { 0 };
   gint64 start;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   test_gate_init (&thread_exited);
   g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
                                  TA_TIMEOUT_INFINITE, NULL));
@@ -1011,7 +934,7 @@ test_runner_stuck_loop_abandoned (void)
   test_gate_wait (&thread_exited);
 
   test_gate_clear (&thread_exited);
-  blocker_clear (&b);
+  test_blocker_clear (&b);
 }
 
 static void
@@ -1030,16 +953,16 @@ release_after_gate (gpointer user_data)
 static void
 test_runner_stuck_loop_abandons_begun_tasks (void)
 {
-  TaRunner *runner = start_runner ("stuck-begun");
+  TaRunner *runner = test_runner_new_started ("stuck-begun");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(TaTask) queued = NULL;
   g_autoptr(GError) error = NULL;
   TestGate thread_exited;
   TestGate gates[2];
   TestData queued_data = { 0 };
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   test_gate_init (&thread_exited);
   test_gate_init (&gates[0]);
   test_gate_init (&gates[1]);
@@ -1077,15 +1000,15 @@ test_runner_stuck_loop_abandons_begun_tasks (void)
   test_gate_clear (&gates[0]);
   test_gate_clear (&gates[1]);
   test_gate_clear (&thread_exited);
-  blocker_clear (&b);
+  test_blocker_clear (&b);
 }
 
 typedef struct
 {
-  TaRunner *runner;
-  Blocker  *blocker;
-  GError   *error;
-  gboolean  ok;
+  TaRunner    *runner;
+  TestBlocker *blocker;
+  GError      *error;
+  gboolean     ok;
 } StuckCall;
 
 static gpointer
@@ -1101,14 +1024,14 @@ stuck_call_thread (gpointer user_data)
 static void
 test_runner_stuck_call_abandoned (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("stuck-call");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("stuck-call");
   TestGate thread_exited;
   StuckCall sc = { runner, NULL, NULL, TRUE };
   g_autoptr(GError) error = NULL;
   GThread *caller;
-  Blocker b;
+  TestBlocker b;
 
-  blocker_init (&b);
+  test_blocker_init (&b);
   test_gate_init (&thread_exited);
   g_assert_true (ta_runner_call (runner, test_watch_thread_exit, &thread_exited, NULL,
                                  TA_TIMEOUT_INFINITE, NULL));
@@ -1130,17 +1053,17 @@ test_runner_stuck_call_abandoned (void)
   test_gate_open (&b.release);
   test_gate_wait (&thread_exited);
   test_gate_clear (&thread_exited);
-  blocker_clear (&b);
+  test_blocker_clear (&b);
 }
 
 static void
 test_runner_finalize_running (void)
 {
-  TaRunner *runner = start_runner ("finalize");
+  TaRunner *runner = test_runner_new_started ("finalize");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  task = ta_runner_spawn (runner, NULL, sleep_task, GINT_TO_POINTER (60 * 1000),
+  task = ta_runner_spawn (runner, NULL, test_sleep_task, GINT_TO_POINTER (60 * 1000),
                           NULL, NULL, &error);
   g_assert_no_error (error);
   g_object_add_weak_pointer (G_OBJECT (runner), (gpointer *) &runner);
@@ -1182,7 +1105,7 @@ test_runner_last_ref_on_runner_thread (void)
 {
   LastRef lr;
   TestGate thread_exited;
-  TaRunner *runner = start_runner ("last-ref");
+  TaRunner *runner = test_runner_new_started ("last-ref");
 
   test_gate_init (&lr.finalized);
   test_gate_init (&thread_exited);
@@ -1194,7 +1117,7 @@ test_runner_last_ref_on_runner_thread (void)
   /* Hand our reference to the runner thread, which drops it there. */
   g_assert_true (ta_runner_invoke (runner, drop_last_ref_func, &lr, NULL, NULL));
   test_gate_wait (&lr.finalized);
-  g_assert_true (lr.finalized_on != main_thread);
+  g_assert_true (lr.finalized_on != test_main_thread);
   test_gate_wait (&thread_exited);
 
   test_gate_clear (&lr.finalized);
@@ -1206,9 +1129,9 @@ test_runner_last_ref_on_runner_thread (void)
  * timeout, so nobody waits on the stuck loop forever. */
 typedef struct
 {
-  TaRunner *runner;
-  TestGate  go;
-  Blocker   blocker;
+  TaRunner   *runner;
+  TestGate    go;
+  TestBlocker blocker;
 } DropRef;
 
 static void
@@ -1229,9 +1152,9 @@ test_runner_detached_stop_watchdog (void)
   TestGate thread_exited;
   DropRef dr;
 
-  dr.runner = start_runner ("detached");
+  dr.runner = test_runner_new_started ("detached");
   test_gate_init (&dr.go);
-  blocker_init (&dr.blocker);
+  test_blocker_init (&dr.blocker);
   test_gate_init (&thread_exited);
   g_assert_true (ta_runner_call (dr.runner, test_watch_thread_exit, &thread_exited, NULL,
                                  TA_TIMEOUT_INFINITE, NULL));
@@ -1253,15 +1176,15 @@ test_runner_detached_stop_watchdog (void)
   test_gate_wait (&thread_exited);
   test_gate_clear (&thread_exited);
   test_gate_clear (&dr.go);
-  blocker_clear (&dr.blocker);
+  test_blocker_clear (&dr.blocker);
 }
 
 /* A nested dispatch inside a task function does not hide the task from
  * the report of a loop that does not respond. */
 typedef struct
 {
-  Blocker   blocker;
-  TaRunner *runner;
+  TestBlocker blocker;
+  TaRunner   *runner;
 } Nesting;
 
 static void
@@ -1281,12 +1204,12 @@ nested_then_block_task (GTask        *task,
 static void
 test_runner_stuck_report_after_nested_call (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("nested");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("nested");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   Nesting n;
 
-  blocker_init (&n.blocker);
+  test_blocker_init (&n.blocker);
   n.runner = runner;
   task = ta_runner_spawn (runner, "outer-task", nested_then_block_task, &n, NULL, NULL, &error);
   g_assert_no_error (error);
@@ -1296,15 +1219,15 @@ test_runner_stuck_report_after_nested_call (void)
   g_assert_nonnull (strstr (error->message, "outer-task"));
   test_gate_open (&n.blocker.release);
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
-  stop_runner_ok (runner);
-  blocker_clear (&n.blocker);
+  test_runner_stop_ok (runner);
+  test_blocker_clear (&n.blocker);
 }
 
 /* Timeouts too long to represent as end times never expire. */
 static void
 test_runner_huge_timeouts (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("huge");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("huge");
   g_autoptr(GError) error = NULL;
 
   ta_runner_set_exit_timeout (runner, G_MAXINT64);
@@ -1312,7 +1235,7 @@ test_runner_huge_timeouts (void)
   g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_DEFAULT, &error));
   g_assert_true (ta_runner_wait_next_iteration (runner, G_MAXINT64, &error));
   g_assert_no_error (error);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1326,7 +1249,7 @@ count_notify_cb (GObject    *object,
 {
   guint *count = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   (*count)++;
 }
 
@@ -1419,7 +1342,7 @@ test_runner_notify_on_owner_context (void)
   GThread *stopper;
 
   g_main_context_push_thread_default (context);
-  runner = start_runner ("owner");
+  runner = test_runner_new_started ("owner");
   g_signal_connect (runner, "notify::running", G_CALLBACK (count_notify_cb), &n_running);
   g_signal_connect (runner, "notify::shutdown-type", G_CALLBACK (count_notify_cb), &n_shutdown);
 
@@ -1516,7 +1439,7 @@ test_runner_thread_hook (void)
   g_assert_no_error (error);
   g_assert_true (log.entered_on == runner_thread);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 
   /* Both calls and the destroy notify are done once stop returns. */
   ta_mutex_lock (&log.mutex);
@@ -1558,7 +1481,7 @@ test_runner_thread_hook_never_started (void)
 static void
 test_runner_thread_hook_after_start (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("hook-late");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("hook-late");
   HookLog log = { 0 };
 
   g_mutex_init (&log.mutex);
@@ -1569,7 +1492,7 @@ test_runner_thread_hook_after_start (void)
   g_test_assert_expected_messages ();
   g_assert_cmpuint (log.n_destroy, ==, 1);
 
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
   g_assert_cmpuint (log.n_enter + log.n_leave, ==, 0);
   g_mutex_clear (&log.mutex);
 }
@@ -1612,14 +1535,14 @@ make_spinning_eager (TaRunner *runner)
 static void
 test_runner_long_wait_does_not_spin (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("long-wait");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("long-wait");
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   double cpu;
   gint64 waited;
 
   make_spinning_eager (runner);
-  task = ta_runner_spawn (runner, "sleeper", sleep_task, GINT_TO_POINTER (IDLE_SPAN_MS),
+  task = ta_runner_spawn (runner, "sleeper", test_sleep_task, GINT_TO_POINTER (IDLE_SPAN_MS),
                           NULL, NULL, &error);
   g_assert_no_error (error);
 
@@ -1634,13 +1557,13 @@ test_runner_long_wait_does_not_spin (void)
    * by sleep costs next to nothing. The bound is generous on purpose. */
   g_test_message ("waited %" G_GINT64_FORMAT " us using %.0f us of CPU", waited, cpu * 1e6);
   g_assert_cmpfloat (cpu * 1e6, <, waited / 4.0);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 static void
 test_runner_idle_does_not_spin (void)
 {
-  g_autoptr(TaRunner) runner = start_runner ("idle");
+  g_autoptr(TaRunner) runner = test_runner_new_started ("idle");
   double before = 0, after = 0;
   gint64 idle;
 
@@ -1657,7 +1580,7 @@ test_runner_idle_does_not_spin (void)
   g_test_message ("idle for %" G_GINT64_FORMAT " us using %.0f us of CPU", idle,
                   (after - before) * 1e6);
   g_assert_cmpfloat ((after - before) * 1e6, <, idle / 4.0);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 static void
@@ -1681,7 +1604,7 @@ test_runner_spin_property (void)
   g_object_set (runner, "spin", TRUE, NULL);
   g_assert_cmpuint (notified, ==, 2);
   make_spinning_eager (runner);
-  stop_runner_ok (runner);
+  test_runner_stop_ok (runner);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1808,8 +1731,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/runner/start-stop", test_runner_start_stop);
   g_test_add_func ("/ta/runner/start-twice", test_runner_start_twice);

@@ -7,8 +7,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* A test server: answers "increment" at once (sync) or keeps the requests */
 /* ---------------------------------------------------------------------- */
@@ -33,7 +31,7 @@ test_server_handle_request (TaServer  *server,
   const char *method = ta_request_get_method (request);
 
   /* The handler runs on the thread that called process(). */
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
 
   if (g_str_equal (method, "unknown"))
     return FALSE;
@@ -346,35 +344,14 @@ test_server_process_long_running (void)
 }
 
 static void
-slept_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, 1);
-}
-
-static void
-sleep_task (GTask        *task,
-            GCancellable *cancellable,
-            gpointer      user_data)
-{
-  ta_sleep_async (60 * G_USEC_PER_SEC, cancellable, slept_cb, g_object_ref (task));
-}
-
-static void
 test_server_shutdown_during_task (void)
 {
   TestServer *server = start_server (FALSE, 10);
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  task = ta_server_spawn (TA_SERVER (server), "sleeper", sleep_task, NULL, NULL,
+  task = ta_server_spawn (TA_SERVER (server), "sleeper", test_sleep_task,
+                          GINT_TO_POINTER (60 * 1000), NULL,
                           TA_TIMEOUT_INFINITE, NULL);
   stop_server (server);
   g_assert_false (ta_task_wait (task, 0, &error));
@@ -545,7 +522,7 @@ signal_handler (TaServer  *server,
 {
   guint *count = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   (*count)++;
   return ta_request_return_variant (request, g_variant_new_int32 (42));
 }
@@ -712,12 +689,82 @@ test_server_execute_after_stop (void)
   g_object_unref (server);
 }
 
+static void
+executed_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  AsyncFlag *flag = user_data;
+  g_auto(GValue) answer = G_VALUE_INIT;
+
+  if (ta_client_execute_finish (TA_CLIENT (source), result, &answer, &flag->error))
+    g_assert_cmpint (g_variant_get_int32 (g_value_get_variant (&answer)), ==, 8);
+  flag->done = TRUE;
+}
+
+/* With room in the queue a request is queued before the call returns,
+ * and its answer still comes through the caller's loop, never from
+ * within the call. */
+static void
+test_server_execute_queues_at_once (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  TestServer *server = start_server (FALSE, 1);
+  g_autoptr(TaClient) client = ta_server_create_client (TA_SERVER (server));
+  AsyncFlag first = { FALSE, NULL }, second = { FALSE, NULL };
+
+  g_main_context_push_thread_default (context);
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 7), NULL, NULL,
+                           executed_cb, &first);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  /* The queue is full: this one waits for room. */
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 7), NULL, NULL,
+                           executed_cb, &second);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  g_assert_false (first.done);
+
+  g_assert_true (process_ok (server));
+  test_iterate_until (context, &first.done);
+  g_assert_no_error (first.error);
+  /* The first one's place went to the one waiting. */
+  g_assert_false (second.done);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 1);
+  g_assert_true (process_ok (server));
+  test_iterate_until (context, &second.done);
+  g_assert_no_error (second.error);
+
+  g_main_context_pop_thread_default (context);
+  stop_server (server);
+}
+
+/* A request made with a cancelled cancellable is never queued. */
+static void
+test_server_execute_cancelled (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  TestServer *server = start_server (FALSE, 10);
+  g_autoptr(TaClient) client = ta_server_create_client (TA_SERVER (server));
+  AsyncFlag flag = { FALSE, NULL };
+
+  g_cancellable_cancel (cancellable);
+  g_main_context_push_thread_default (context);
+  ta_client_execute_async (client, "increment", g_variant_new ("(i)", 1), NULL, cancellable,
+                           executed_cb, &flag);
+  g_assert_false (flag.done);
+  test_iterate_until (context, &flag.done);
+  g_assert_error (flag.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&flag.error);
+  g_assert_cmpuint (ta_server_get_n_pending (TA_SERVER (server)), ==, 0);
+  g_main_context_pop_thread_default (context);
+  stop_server (server);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/server/plain-task", test_server_plain_task);
   g_test_add_func ("/ta/server/process-request", test_server_process_request);
@@ -737,6 +784,8 @@ main (int   argc,
   g_test_add_func ("/ta/server/payload", test_server_payload);
   g_test_add_func ("/ta/server/misuse", test_server_misuse);
   g_test_add_func ("/ta/server/execute-after-stop", test_server_execute_after_stop);
+  g_test_add_func ("/ta/server/execute-queues-at-once", test_server_execute_queues_at_once);
+  g_test_add_func ("/ta/server/execute-cancelled", test_server_execute_cancelled);
 
   return g_test_run ();
 }

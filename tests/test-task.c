@@ -9,29 +9,6 @@
 
 #include "test-common.h"
 
-static GThread *main_thread;
-static TaRunner *runner;
-
-static void
-setup_runner (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  runner = ta_runner_new ("task-tests");
-  g_assert_true (ta_runner_start (runner, &error));
-  g_assert_no_error (error);
-}
-
-static void
-teardown_runner (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (ta_runner_stop (runner, &error));
-  g_assert_no_error (error);
-  g_clear_object (&runner);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Task functions                                                          */
 /* ---------------------------------------------------------------------- */
@@ -42,12 +19,10 @@ slept_return_int_cb (GObject      *source,
                      gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  g_assert_true (g_main_context_get_thread_default () == ta_runner_get_context (runner));
-  if (!ta_sleep_finish (result, &error))
-    g_task_return_error (task, error);
-  else
+  g_assert_true (g_main_context_get_thread_default () ==
+                 ta_runner_get_context (runner_fixture_current ()));
+  if (test_task_slept (task, result))
     g_task_return_int (task, 10);
 }
 
@@ -57,7 +32,7 @@ foo_task (GTask        *task,
           GCancellable *cancellable,
           gpointer      user_data)
 {
-  g_assert_true (ta_runner_is_runner_thread (runner));
+  g_assert_true (ta_runner_is_runner_thread (runner_fixture_current ()));
   ta_sleep_async ((gint64) GPOINTER_TO_INT (user_data) * 1000, cancellable,
                   slept_return_int_cb, g_object_ref (task));
 }
@@ -91,13 +66,13 @@ noop_task (GTask        *task,
 /* ---------------------------------------------------------------------- */
 
 static void
-test_task_run_returns_value (void)
+test_task_run_returns_value (RunnerFixture *fixture,
+                             gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, "foo", foo_task, GINT_TO_POINTER (10), NULL,
+  task = ta_runner_run (fixture->runner, "foo", foo_task, GINT_TO_POINTER (10), NULL,
                         TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   g_assert_nonnull (task);
@@ -105,36 +80,36 @@ test_task_run_returns_value (void)
   g_assert_cmpint (ta_task_propagate_int (task, &error), ==, 10);
   g_assert_no_error (error);
   g_assert_cmpstr (ta_task_get_name (task), ==, "foo");
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_run_timeout (void)
+test_task_run_timeout (RunnerFixture *fixture,
+                       gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, "slow", foo_task, GINT_TO_POINTER (60 * 1000), NULL,
+  task = ta_runner_run (fixture->runner, "slow", foo_task, GINT_TO_POINTER (60 * 1000), NULL,
                         10 * 1000, &error);
   g_assert_null (task);
   g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
   g_assert_nonnull (strstr (error->message, "slow"));
   /* The abandoned task was cancelled: stop has nothing to wait for. */
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_names (void)
+test_task_names (RunnerFixture *fixture,
+                 gconstpointer  data)
 {
   g_autoptr(TaTask) named = NULL;
   g_autoptr(TaTask) anonymous = NULL;
   g_autofree char *name = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
 
-  setup_runner ();
-  named = ta_runner_spawn (runner, "named", noop_task, NULL, NULL, NULL, NULL);
-  anonymous = ta_runner_spawn (runner, NULL, noop_task, NULL, NULL, NULL, NULL);
+  named = ta_runner_spawn (fixture->runner, "named", noop_task, NULL, NULL, NULL, NULL);
+  anonymous = ta_runner_spawn (fixture->runner, NULL, noop_task, NULL, NULL, NULL, NULL);
   g_assert_cmpstr (ta_task_get_name (named), ==, "named");
   g_assert_true (g_str_has_prefix (ta_task_get_name (anonymous), "task-"));
   g_object_get (named, "name", &name, "cancellable", &cancellable, NULL);
@@ -142,7 +117,7 @@ test_task_names (void)
   g_assert_true (cancellable == ta_task_get_cancellable (named));
   g_assert_true (ta_task_wait (named, TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_task_wait (anonymous, TA_TIMEOUT_INFINITE, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* A parent that spawns a child and awaits it on the runner. */
@@ -155,7 +130,7 @@ child_done_cb (GObject      *source,
   TaTask *child = TA_TASK (source);
   GError *error = NULL;
 
-  g_assert_true (ta_runner_is_runner_thread (runner));
+  g_assert_true (ta_runner_is_runner_thread (runner_fixture_current ()));
   if (!ta_task_wait_finish (child, result, &error))
     g_task_return_error (task, error);
   else
@@ -170,8 +145,8 @@ parent_task (GTask        *task,
   g_autoptr(TaTask) child = NULL;
   GError *error = NULL;
 
-  child = ta_runner_spawn (runner, "child", foo_task, GINT_TO_POINTER (5), NULL,
-                           cancellable, &error);
+  child = ta_runner_spawn (runner_fixture_current (), "child", foo_task, GINT_TO_POINTER (5),
+                           NULL, cancellable, &error);
   if (child == NULL)
     {
       g_task_return_error (task, error);
@@ -181,17 +156,17 @@ parent_task (GTask        *task,
 }
 
 static void
-test_task_chain (void)
+test_task_chain (RunnerFixture *fixture,
+                 gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, "parent", parent_task, NULL, NULL,
+  task = ta_runner_run (fixture->runner, "parent", parent_task, NULL, NULL,
                         TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 11);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* Completed later, by whoever calls release_task() on the runner. */
@@ -217,32 +192,32 @@ release_held_task (gpointer user_data)
 }
 
 static void
-test_task_done (void)
+test_task_done (RunnerFixture *fixture,
+                gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   TestGate started;
 
-  setup_runner ();
   test_gate_init (&started);
-  task = ta_runner_spawn (runner, NULL, held_task_func, &started, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, held_task_func, &started, NULL, NULL, NULL);
   test_gate_wait (&started);
   g_assert_false (ta_task_is_done (task));
-  g_assert_true (ta_runner_call (runner, release_held_task, GINT_TO_POINTER (3), NULL,
+  g_assert_true (ta_runner_call (fixture->runner, release_held_task, GINT_TO_POINTER (3), NULL,
                                  TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
   g_assert_true (ta_task_is_done (task));
   test_gate_clear (&started);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_repeated_timeouts (void)
+test_task_repeated_timeouts (RunnerFixture *fixture,
+                             gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, "patient", held_task_func, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, "patient", held_task_func, NULL, NULL, NULL, NULL);
   for (guint i = 0; i < 2; i++)
     {
       g_assert_false (ta_task_wait (task, 5 * 1000, &error));
@@ -251,7 +226,7 @@ test_task_repeated_timeouts (void)
       g_clear_error (&error);
       g_assert_false (ta_task_is_done (task));
     }
-  g_assert_true (ta_runner_invoke (runner, release_held_task, GINT_TO_POINTER (7), NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, release_held_task, GINT_TO_POINTER (7), NULL, NULL));
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 7);
@@ -260,18 +235,18 @@ test_task_repeated_timeouts (void)
   g_assert_true (ta_task_wait (task, 0, &error));
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_DEFAULT, &error));
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 7);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_error (void)
+test_task_error (RunnerFixture *fixture,
+                 gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) copy = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, error_task, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, error_task, NULL, NULL, NULL, NULL);
   g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_cmpstr (error->message, ==, "foo is missing");
@@ -287,38 +262,38 @@ test_task_error (void)
   g_assert_error (copy, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 
   /* Retrieved: stop reports nothing. */
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_returns_cancelled (void)
+test_task_returns_cancelled (RunnerFixture *fixture,
+                             gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, return_cancelled_task, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, return_cancelled_task, NULL, NULL, NULL, NULL);
   g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_cancel (void)
+test_task_cancel (RunnerFixture *fixture,
+                  gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, "sleepy", foo_task, GINT_TO_POINTER (3600 * 1000),
+  task = ta_runner_spawn (fixture->runner, "sleepy", foo_task, GINT_TO_POINTER (3600 * 1000),
                           NULL, NULL, NULL);
-  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_true (ta_runner_wait_next_iteration (fixture->runner, TA_TIMEOUT_INFINITE, NULL));
   ta_task_cancel (task);
   g_assert_false (ta_task_wait (task, TEST_HANG_US, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* Cancelling again, or after it is done, does nothing. */
   ta_task_cancel (task);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -342,20 +317,20 @@ record_task (GTask        *task,
 }
 
 static void
-test_task_cancel_before_start (void)
+test_task_cancel_before_start (RunnerFixture *fixture,
+                               gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   TestGate gates[2];
   TestData td = { 0 };
 
-  setup_runner ();
   test_gate_init (&gates[0]);
   test_gate_init (&gates[1]);
-  g_assert_true (ta_runner_invoke (runner, block_until_released, gates, NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, block_until_released, gates, NULL, NULL));
   test_gate_wait (&gates[0]);
 
-  task = ta_runner_spawn (runner, NULL, record_task, &td, test_data_destroy, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, record_task, &td, test_data_destroy, NULL, NULL);
   ta_task_cancel (task);
   test_gate_open (&gates[1]);
 
@@ -365,7 +340,7 @@ test_task_cancel_before_start (void)
   g_assert_cmpint (td.destroyed, ==, 1);
   test_gate_clear (&gates[0]);
   test_gate_clear (&gates[1]);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* Cancels the task its user data points to. */
@@ -385,7 +360,8 @@ cancel_other_task (GTask        *task,
  * runs them; one cancelled after that still never runs.
  */
 static void
-test_task_cancel_after_prepare (void)
+test_task_cancel_after_prepare (RunnerFixture *fixture,
+                                gconstpointer  data)
 {
   g_autoptr(TaTask) canceller = NULL;
   g_autoptr(TaTask) victim = NULL;
@@ -395,15 +371,14 @@ test_task_cancel_after_prepare (void)
   TestData td = { 0 };
   TestData after_td = { 0 };
 
-  setup_runner ();
   test_gate_init (&gates[0]);
   test_gate_init (&gates[1]);
-  g_assert_true (ta_runner_invoke (runner, block_until_released, gates, NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, block_until_released, gates, NULL, NULL));
   test_gate_wait (&gates[0]);
 
-  canceller = ta_runner_spawn (runner, NULL, cancel_other_task, &victim, NULL, NULL, NULL);
-  victim = ta_runner_spawn (runner, "victim", record_task, &td, test_data_destroy, NULL, NULL);
-  after = ta_runner_spawn (runner, NULL, record_task, &after_td, test_data_destroy, NULL, NULL);
+  canceller = ta_runner_spawn (fixture->runner, NULL, cancel_other_task, &victim, NULL, NULL, NULL);
+  victim = ta_runner_spawn (fixture->runner, "victim", record_task, &td, test_data_destroy, NULL, NULL);
+  after = ta_runner_spawn (fixture->runner, NULL, record_task, &after_td, test_data_destroy, NULL, NULL);
   test_gate_open (&gates[1]);
 
   g_assert_true (ta_task_wait (canceller, TA_TIMEOUT_INFINITE, &error));
@@ -417,7 +392,7 @@ test_task_cancel_after_prepare (void)
   test_gate_clear (&gates[0]);
   test_gate_clear (&gates[1]);
   g_clear_object (&after);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 
   /* Its data went with its GTask, on the runner thread. */
   g_assert_cmpint (td.destroyed, ==, 1);
@@ -425,33 +400,33 @@ test_task_cancel_after_prepare (void)
 }
 
 static void
-test_task_user_cancellable (void)
+test_task_user_cancellable (RunnerFixture *fixture,
+                            gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (3600 * 1000),
+  task = ta_runner_spawn (fixture->runner, NULL, foo_task, GINT_TO_POINTER (3600 * 1000),
                           NULL, cancellable, NULL);
   g_assert_true (ta_task_get_cancellable (task) != cancellable);
   g_cancellable_cancel (cancellable);
   g_assert_false (ta_task_wait (task, TEST_HANG_US, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_true (g_cancellable_is_cancelled (ta_task_get_cancellable (task)));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_wait_after_shutdown (void)
+test_task_wait_after_shutdown (RunnerFixture *fixture,
+                               gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (10 * 1000),
+  task = ta_runner_spawn (fixture->runner, NULL, foo_task, GINT_TO_POINTER (10 * 1000),
                           NULL, NULL, NULL);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
   g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
@@ -478,18 +453,18 @@ async_wait_cb (GObject      *source,
 }
 
 static void
-test_task_wait_async (void)
+test_task_wait_async (RunnerFixture *fixture,
+                      gconstpointer  data)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TaTask) task = NULL;
   AsyncWait aw = { FALSE, FALSE, NULL, NULL };
 
-  setup_runner ();
   g_main_context_push_thread_default (context);
-  task = ta_runner_spawn (runner, NULL, foo_task, GINT_TO_POINTER (5), NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, foo_task, GINT_TO_POINTER (5), NULL, NULL, NULL);
   ta_task_wait_async (task, NULL, async_wait_cb, &aw);
   test_iterate_until (context, &aw.done);
-  g_assert_true (aw.thread == main_thread);
+  g_assert_true (aw.thread == test_main_thread);
   g_assert_true (aw.ok);
   g_assert_no_error (aw.error);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 10);
@@ -501,19 +476,19 @@ test_task_wait_async (void)
   test_iterate_until (context, &aw.done);
   g_assert_true (aw.ok);
   g_main_context_pop_thread_default (context);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_wait_async_error (void)
+test_task_wait_async_error (RunnerFixture *fixture,
+                            gconstpointer  data)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TaTask) task = NULL;
   AsyncWait aw = { FALSE, FALSE, NULL, NULL };
 
-  setup_runner ();
   g_main_context_push_thread_default (context);
-  task = ta_runner_spawn (runner, NULL, error_task, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, error_task, NULL, NULL, NULL, NULL);
   ta_task_wait_async (task, NULL, async_wait_cb, &aw);
   test_iterate_until (context, &aw.done);
   g_assert_false (aw.ok);
@@ -521,20 +496,20 @@ test_task_wait_async_error (void)
   g_clear_error (&aw.error);
   g_main_context_pop_thread_default (context);
   /* The error reached somebody: stop reports nothing. */
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_wait_async_cancel (void)
+test_task_wait_async_cancel (RunnerFixture *fixture,
+                             gconstpointer  data)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autoptr(TaTask) task = NULL;
   AsyncWait aw = { FALSE, FALSE, NULL, NULL };
 
-  setup_runner ();
   g_main_context_push_thread_default (context);
-  task = ta_runner_spawn (runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
   ta_task_wait_async (task, cancellable, async_wait_cb, &aw);
   g_cancellable_cancel (cancellable);
   test_iterate_until (context, &aw.done);
@@ -544,10 +519,10 @@ test_task_wait_async_cancel (void)
 
   /* Only the wait was cancelled, not the task. */
   g_assert_false (ta_task_is_done (task));
-  g_assert_true (ta_runner_invoke (runner, release_held_task, GINT_TO_POINTER (1), NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, release_held_task, GINT_TO_POINTER (1), NULL, NULL));
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
   g_main_context_pop_thread_default (context);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 typedef struct
@@ -568,79 +543,64 @@ wait_on_runner_task (GTask        *task,
 }
 
 static void
-test_task_wait_on_runner_thread (void)
+test_task_wait_on_runner_thread (RunnerFixture *fixture,
+                                 gconstpointer  data)
 {
   g_autoptr(TaTask) other = NULL;
   g_autoptr(TaTask) task = NULL;
   DeadlockCheck dc = { NULL, NULL };
 
-  setup_runner ();
-  other = ta_runner_spawn (runner, NULL, noop_task, NULL, NULL, NULL, NULL);
+  other = ta_runner_spawn (fixture->runner, NULL, noop_task, NULL, NULL, NULL, NULL);
   dc.other = other;
-  task = ta_runner_run (runner, NULL, wait_on_runner_task, &dc, NULL,
+  task = ta_runner_run (fixture->runner, NULL, wait_on_runner_task, &dc, NULL,
                         TA_TIMEOUT_INFINITE, NULL);
   g_assert_nonnull (task);
   g_assert_error (dc.error, TA_ERROR, TA_ERROR_WOULD_DEADLOCK);
   g_clear_error (&dc.error);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
-/* Results and their ownership. */
-static gint n_results_freed;
+/* Results and their ownership: test_string_result_task(). */
 
 static void
-result_free (gpointer data)
+test_task_pointer_result (RunnerFixture *fixture,
+                          gconstpointer  data)
 {
-  g_atomic_int_inc (&n_results_freed);
-  g_free (data);
-}
-
-static void
-pointer_task (GTask        *task,
-              GCancellable *cancellable,
-              gpointer      user_data)
-{
-  g_task_return_pointer (task, g_strdup ("result"), result_free);
-}
-
-static void
-test_task_pointer_result (void)
-{
-  setup_runner ();
-  n_results_freed = 0;
+  test_n_results_freed = 0;
 
   /* Taken: the caller owns it. */
   {
-    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL,
-                                            TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                                            NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
     g_autofree char *result = ta_task_propagate_pointer (task, NULL);
 
     g_assert_cmpstr (result, ==, "result");
   }
-  g_assert_cmpint (n_results_freed, ==, 0);
+  g_assert_cmpint (test_n_results_freed, ==, 0);
 
   /* Not taken: freed once, with its destroy notify. */
   {
-    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL,
-                                            TA_TIMEOUT_INFINITE, NULL);
+    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                                            NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
     g_assert_nonnull (task);
   }
   /* The runner may still hold the GTask for the rest of the dispatch
    * that completed it; it is freed where the last reference goes. */
-  g_assert_true (ta_runner_wait_next_iteration (runner, TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpint (n_results_freed, ==, 1);
+  g_assert_true (ta_runner_wait_next_iteration (fixture->runner, TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpint (test_n_results_freed, ==, 1);
 
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_pointer_taken_twice (void)
+test_task_pointer_taken_twice (RunnerFixture *fixture,
+                               gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autofree char *result = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                        NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
   result = ta_task_propagate_pointer (task, NULL);
   g_assert_cmpstr (result, ==, "result");
 
@@ -651,7 +611,7 @@ test_task_pointer_taken_twice (void)
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*already taken*");
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, -1);
   g_test_assert_expected_messages ();
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -668,13 +628,13 @@ variant_task (GTask        *task,
 }
 
 static void
-test_task_value_result (void)
+test_task_value_result (RunnerFixture *fixture,
+                        gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, NULL, variant_task, NULL, NULL, TA_TIMEOUT_INFINITE, &error);
+  task = ta_runner_run (fixture->runner, NULL, variant_task, NULL, NULL, TA_TIMEOUT_INFINITE, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < 3; i++)
     {
@@ -687,24 +647,25 @@ test_task_value_result (void)
       g_assert_cmpint (answer, ==, 42);
       g_value_unset (&value);
     }
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_value_of_wrong_kind (void)
+test_task_value_of_wrong_kind (RunnerFixture *fixture,
+                               gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   GValue value = G_VALUE_INIT;
 
-  setup_runner ();
-  task = ta_runner_run (runner, NULL, pointer_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  task = ta_runner_run (fixture->runner, NULL, test_string_result_task,
+                        NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
   /* GTask itself objects, and the caller gets an error, not a silent FALSE. */
   g_test_expect_message ("GLib-GIO", G_LOG_LEVEL_CRITICAL, "*value_free*");
   g_assert_false (ta_task_propagate_value (task, &value, &error));
   g_test_assert_expected_messages ();
   g_assert_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -716,20 +677,20 @@ boolean_task (GTask        *task,
 }
 
 static void
-test_task_boolean_result (void)
+test_task_boolean_result (RunnerFixture *fixture,
+                          gconstpointer  data)
 {
   g_autoptr(TaTask) yes = NULL;
   g_autoptr(TaTask) no = NULL;
 
-  setup_runner ();
-  yes = ta_runner_run (runner, NULL, boolean_task, GINT_TO_POINTER (TRUE), NULL,
+  yes = ta_runner_run (fixture->runner, NULL, boolean_task, GINT_TO_POINTER (TRUE), NULL,
                        TA_TIMEOUT_INFINITE, NULL);
-  no = ta_runner_run (runner, NULL, boolean_task, GINT_TO_POINTER (FALSE), NULL,
+  no = ta_runner_run (fixture->runner, NULL, boolean_task, GINT_TO_POINTER (FALSE), NULL,
                       TA_TIMEOUT_INFINITE, NULL);
   g_assert_true (ta_task_propagate_boolean (yes, NULL));
   g_assert_true (ta_task_propagate_boolean (yes, NULL));
   g_assert_false (ta_task_propagate_boolean (no, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
@@ -741,35 +702,35 @@ dropping_task (GTask        *task,
 }
 
 static void
-test_task_dropped_without_return (void)
+test_task_dropped_without_return (RunnerFixture *fixture,
+                                  gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*dropper*dropped without returning*");
-  task = ta_runner_spawn (runner, "dropper", dropping_task, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, "dropper", dropping_task, NULL, NULL, NULL, NULL);
   g_assert_false (ta_task_wait (task, TA_TIMEOUT_INFINITE, &error));
   g_test_assert_expected_messages ();
   g_assert_error (error, TA_ERROR, TA_ERROR_ABANDONED);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_propagate_before_done (void)
+test_task_propagate_before_done (RunnerFixture *fixture,
+                                 gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
 
-  setup_runner ();
-  task = ta_runner_spawn (runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
+  task = ta_runner_spawn (fixture->runner, NULL, held_task_func, NULL, NULL, NULL, NULL);
   g_test_expect_message ("Ta", G_LOG_LEVEL_CRITICAL, "*before it was done*");
   g_assert_cmpint (ta_task_propagate_int (task, &error), ==, -1);
   g_test_assert_expected_messages ();
   g_assert_error (error, TA_ERROR, TA_ERROR_FAILED);
-  g_assert_true (ta_runner_invoke (runner, release_held_task, NULL, NULL, NULL));
+  g_assert_true (ta_runner_invoke (fixture->runner, release_held_task, NULL, NULL, NULL));
   g_assert_true (ta_task_wait (task, TA_TIMEOUT_INFINITE, NULL));
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /* A task completed from a plain thread: GTask routes it back. */
@@ -792,29 +753,29 @@ handoff_task (GTask        *task,
 }
 
 static void
-test_task_return_from_thread (void)
+test_task_return_from_thread (RunnerFixture *fixture,
+                              gconstpointer  data)
 {
   g_autoptr(TaTask) task = NULL;
 
-  setup_runner ();
-  task = ta_runner_run (runner, NULL, handoff_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
+  task = ta_runner_run (fixture->runner, NULL, handoff_task, NULL, NULL, TA_TIMEOUT_INFINITE, NULL);
   g_assert_nonnull (task);
   g_assert_cmpint (ta_task_propagate_int (task, NULL), ==, 99);
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 static void
-test_task_data_freed (void)
+test_task_data_freed (RunnerFixture *fixture,
+                      gconstpointer  data)
 {
   TestData td = { 0 };
 
-  setup_runner ();
   {
-    g_autoptr(TaTask) task = ta_runner_run (runner, NULL, record_task, &td,
+    g_autoptr(TaTask) task = ta_runner_run (fixture->runner, NULL, record_task, &td,
                                             test_data_destroy, TA_TIMEOUT_INFINITE, NULL);
     g_assert_nonnull (task);
   }
-  teardown_runner ();
+  runner_fixture_stop (fixture);
   g_assert_cmpint (td.ran, ==, 1);
   g_assert_cmpint (td.destroyed, ==, 1);
 }
@@ -841,8 +802,8 @@ spawner_thread (gpointer user_data)
   GPtrArray *tasks = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i < sp->n_tasks; i++)
-    g_ptr_array_add (tasks, ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i),
-                                             NULL, NULL, NULL));
+    g_ptr_array_add (tasks, ta_runner_spawn (runner_fixture_current (), NULL, int_task,
+                                             GUINT_TO_POINTER (i), NULL, NULL, NULL));
   for (guint i = 0; i < tasks->len; i++)
     {
       g_assert_true (ta_task_wait (g_ptr_array_index (tasks, i), TA_TIMEOUT_INFINITE, NULL));
@@ -854,14 +815,14 @@ spawner_thread (gpointer user_data)
 }
 
 static void
-test_task_many_threads (void)
+test_task_many_threads (RunnerFixture *fixture,
+                        gconstpointer  data)
 {
   guint n_threads = 4;
   guint n_tasks = g_test_thorough () ? 20000 : 2000;
   Spawner spawners[4];
   GThread *threads[4];
 
-  setup_runner ();
   for (guint t = 0; t < n_threads; t++)
     {
       spawners[t].n_tasks = n_tasks;
@@ -873,7 +834,7 @@ test_task_many_threads (void)
       g_thread_join (threads[t]);
       g_assert_cmpint (spawners[t].sum, ==, (gint) (n_tasks * (n_tasks - 1) / 2));
     }
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 /*
@@ -883,21 +844,21 @@ test_task_many_threads (void)
  * where waits sleep rather than spin).
  */
 static void
-test_task_wait_any_frees_after_wake (void)
+test_task_wait_any_frees_after_wake (RunnerFixture *fixture,
+                                     gconstpointer  data)
 {
   guint n_rounds = g_test_thorough () ? 5000 : 500;
 
-  setup_runner ();
   for (guint i = 0; i < n_rounds; i++)
     {
       g_autoptr(GError) error = NULL;
       TaTask *tasks[2];
       gint index;
 
-      tasks[0] = ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i), NULL, NULL,
+      tasks[0] = ta_runner_spawn (fixture->runner, NULL, int_task, GUINT_TO_POINTER (i), NULL, NULL,
                                   &error);
       g_assert_no_error (error);
-      tasks[1] = ta_runner_spawn (runner, NULL, int_task, GUINT_TO_POINTER (i + 1), NULL,
+      tasks[1] = ta_runner_spawn (fixture->runner, NULL, int_task, GUINT_TO_POINTER (i + 1), NULL,
                                   NULL, &error);
       g_assert_no_error (error);
       /* Either: both may be done by the time the second is looked at. */
@@ -910,44 +871,43 @@ test_task_wait_any_frees_after_wake (void)
       g_object_unref (tasks[0]);
       g_object_unref (tasks[1]);
     }
-  teardown_runner ();
+  runner_fixture_stop (fixture);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
-  g_test_add_func ("/ta/task/run-returns-value", test_task_run_returns_value);
-  g_test_add_func ("/ta/task/run-timeout", test_task_run_timeout);
-  g_test_add_func ("/ta/task/names", test_task_names);
-  g_test_add_func ("/ta/task/chain", test_task_chain);
-  g_test_add_func ("/ta/task/done", test_task_done);
-  g_test_add_func ("/ta/task/repeated-timeouts", test_task_repeated_timeouts);
-  g_test_add_func ("/ta/task/error", test_task_error);
-  g_test_add_func ("/ta/task/returns-cancelled", test_task_returns_cancelled);
-  g_test_add_func ("/ta/task/cancel", test_task_cancel);
-  g_test_add_func ("/ta/task/cancel-before-start", test_task_cancel_before_start);
-  g_test_add_func ("/ta/task/cancel-after-prepare", test_task_cancel_after_prepare);
-  g_test_add_func ("/ta/task/user-cancellable", test_task_user_cancellable);
-  g_test_add_func ("/ta/task/wait-after-shutdown", test_task_wait_after_shutdown);
-  g_test_add_func ("/ta/task/wait-async", test_task_wait_async);
-  g_test_add_func ("/ta/task/wait-async-error", test_task_wait_async_error);
-  g_test_add_func ("/ta/task/wait-async-cancel", test_task_wait_async_cancel);
-  g_test_add_func ("/ta/task/wait-on-runner-thread", test_task_wait_on_runner_thread);
-  g_test_add_func ("/ta/task/pointer-result", test_task_pointer_result);
-  g_test_add_func ("/ta/task/pointer-taken-twice", test_task_pointer_taken_twice);
-  g_test_add_func ("/ta/task/value-result", test_task_value_result);
-  g_test_add_func ("/ta/task/boolean-result", test_task_boolean_result);
-  g_test_add_func ("/ta/task/value-of-wrong-kind", test_task_value_of_wrong_kind);
-  g_test_add_func ("/ta/task/dropped-without-return", test_task_dropped_without_return);
-  g_test_add_func ("/ta/task/propagate-before-done", test_task_propagate_before_done);
-  g_test_add_func ("/ta/task/return-from-thread", test_task_return_from_thread);
-  g_test_add_func ("/ta/task/data-freed", test_task_data_freed);
-  g_test_add_func ("/ta/task/many-threads", test_task_many_threads);
-  g_test_add_func ("/ta/task/wait-any-frees-after-wake", test_task_wait_any_frees_after_wake);
+  runner_test_add ("/ta/task/run-returns-value", test_task_run_returns_value);
+  runner_test_add ("/ta/task/run-times-out-and-cancels-the-task", test_task_run_timeout);
+  runner_test_add ("/ta/task/names-given-or-generated", test_task_names);
+  runner_test_add ("/ta/task/task-awaits-child-task", test_task_chain);
+  runner_test_add ("/ta/task/is-done-only-once-returned", test_task_done);
+  runner_test_add ("/ta/task/wait-times-out-repeatedly-then-succeeds", test_task_repeated_timeouts);
+  runner_test_add ("/ta/task/error-reported-by-every-accessor", test_task_error);
+  runner_test_add ("/ta/task/returns-cancelled", test_task_returns_cancelled);
+  runner_test_add ("/ta/task/cancel-fails-wait-with-cancelled", test_task_cancel);
+  runner_test_add ("/ta/task/cancel-before-start", test_task_cancel_before_start);
+  runner_test_add ("/ta/task/cancel-after-prepare", test_task_cancel_after_prepare);
+  runner_test_add ("/ta/task/user-cancellable-cancels-task", test_task_user_cancellable);
+  runner_test_add ("/ta/task/wait-after-shutdown", test_task_wait_after_shutdown);
+  runner_test_add ("/ta/task/wait-async", test_task_wait_async);
+  runner_test_add ("/ta/task/wait-async-error", test_task_wait_async_error);
+  runner_test_add ("/ta/task/wait-async-cancel", test_task_wait_async_cancel);
+  runner_test_add ("/ta/task/wait-on-runner-thread", test_task_wait_on_runner_thread);
+  runner_test_add ("/ta/task/pointer-result", test_task_pointer_result);
+  runner_test_add ("/ta/task/pointer-taken-twice", test_task_pointer_taken_twice);
+  runner_test_add ("/ta/task/value-result", test_task_value_result);
+  runner_test_add ("/ta/task/boolean-result", test_task_boolean_result);
+  runner_test_add ("/ta/task/value-of-wrong-kind", test_task_value_of_wrong_kind);
+  runner_test_add ("/ta/task/dropped-without-return", test_task_dropped_without_return);
+  runner_test_add ("/ta/task/propagate-before-done", test_task_propagate_before_done);
+  runner_test_add ("/ta/task/return-from-thread", test_task_return_from_thread);
+  runner_test_add ("/ta/task/data-freed-once-after-run", test_task_data_freed);
+  runner_test_add ("/ta/task/spawned-from-many-threads-all-complete", test_task_many_threads);
+  runner_test_add ("/ta/task/wait-any-frees-after-wake", test_task_wait_any_frees_after_wake);
 
   return g_test_run ();
 }

@@ -11,40 +11,9 @@
 
 #define THRESHOLD_US (50 * 1000)
 
-static GThread *main_thread;
-
 /* ---------------------------------------------------------------------- */
 /* Fixtures                                                                */
 /* ---------------------------------------------------------------------- */
-
-/* A callback that blocks its loop until the test lets it go: a stall of
- * whatever length the test needs. */
-typedef struct
-{
-  TestGate entered;
-  TestGate release;
-} Blocker;
-
-static void
-blocker_init (Blocker *blocker)
-{
-  test_gate_init (&blocker->entered);
-  test_gate_init (&blocker->release);
-}
-
-static void
-blocker_clear (Blocker *blocker)
-{
-  test_gate_clear (&blocker->entered);
-  test_gate_clear (&blocker->release);
-}
-
-static void
-blocker_block (Blocker *blocker)
-{
-  test_gate_open (&blocker->entered);
-  test_gate_wait (&blocker->release);
-}
 
 /* Reports as the main thread receives them. */
 typedef struct
@@ -59,7 +28,7 @@ on_stall (TaWatchdog *watchdog,
 {
   Reports *reports = user_data;
 
-  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_thread_self () == test_main_thread);
   g_ptr_array_add (reports->stalls, ta_stall_ref (stall));
   g_main_context_wakeup (NULL);
 }
@@ -143,7 +112,7 @@ attach_idle (GMainContext *context,
 static gboolean
 block_cb (gpointer data)
 {
-  blocker_block (data);
+  test_blocker_block (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -154,7 +123,7 @@ gboolean test_watchdog_unnamed_callback (gpointer data);
 gboolean
 test_watchdog_unnamed_callback (gpointer data)
 {
-  blocker_block (data);
+  test_blocker_block (data);
   return G_SOURCE_REMOVE;
 }
 
@@ -167,8 +136,26 @@ blocker_task (GTask        *task,
               GCancellable *cancellable,
               gpointer      data)
 {
-  blocker_block (data);
+  test_blocker_block (data);
   g_task_return_boolean (task, TRUE);
+}
+
+/*
+ * The first task of a process pays for what is done once (type
+ * initialization and, under valgrind, translating the code it runs): on
+ * the watched runner, the dispatch that starts the task could last the
+ * threshold before the task is under way, and be reported as a stall of
+ * no task. It is paid here, on another runner.
+ */
+static void
+warm_up_tasks (void)
+{
+  g_autoptr(TaRunner) runner = test_runner_new_started ("warm-up");
+  g_autoptr(TaTask) task = ta_runner_run (runner, "warm-up", test_string_result_task, NULL, NULL,
+                                          TA_TIMEOUT_INFINITE, NULL);
+
+  g_assert_nonnull (task);
+  test_runner_stop_ok (runner);
 }
 
 /* A task that blocks the runner is reported while it blocks, by name,
@@ -182,14 +169,15 @@ test_watchdog_runner_task (void)
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GVariant) sources = NULL;
   Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
-  Blocker blocker;
+  TestBlocker blocker;
   TaStall *live, *over;
   guint32 n_stalls = 0;
   const char *name = NULL;
   guint32 count = 0;
   gint64 total = 0, longest = 0;
 
-  blocker_init (&blocker);
+  warm_up_tasks ();
+  test_blocker_init (&blocker);
   g_object_set (runner, "stall-threshold", (gint64) THRESHOLD_US, NULL);
   g_assert_true (ta_runner_start (runner, NULL));
   watchdog = ta_runner_dup_watchdog (runner);
@@ -238,7 +226,7 @@ test_watchdog_runner_task (void)
   g_assert_true (ta_runner_stop (runner, NULL));
   g_assert_false (ta_watchdog_is_attached (watchdog));
   g_ptr_array_unref (reports.stalls);
-  blocker_clear (&blocker);
+  test_blocker_clear (&blocker);
 }
 
 /*
@@ -254,10 +242,10 @@ stall_plain_loop (const char  *name,
   LoopThread lt;
   g_autoptr(TaWatchdog) watchdog = NULL;
   Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
-  Blocker blocker;
+  TestBlocker blocker;
   TaStall *live, *over;
 
-  blocker_init (&blocker);
+  test_blocker_init (&blocker);
   loop_thread_start (&lt);
   watchdog = ta_watchdog_new (lt.context, THRESHOLD_US);
   ta_watchdog_set_interrupt_signal (watchdog, signum);
@@ -282,7 +270,7 @@ stall_plain_loop (const char  *name,
   ta_watchdog_detach (watchdog);
   loop_thread_stop (&lt);
   g_ptr_array_unref (reports.stalls);
-  blocker_clear (&blocker);
+  test_blocker_clear (&blocker);
 
   return live;
 }
@@ -324,10 +312,10 @@ test_watchdog_without_interrupt (void)
  * the watched context, they arrive after the stall. */
 typedef struct
 {
-  TaWatchdog *watchdog;
-  Blocker    *blocker;
-  Reports    *reports;
-  gboolean    stall_over;   /* main thread */
+  TaWatchdog  *watchdog;
+  TestBlocker *blocker;
+  Reports     *reports;
+  gboolean     stall_over;   /* main thread */
 } SelfWatch;
 
 static gboolean
@@ -349,11 +337,11 @@ test_watchdog_report_context (void)
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TaWatchdog) watchdog = NULL;
   Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
-  Blocker blocker;
+  TestBlocker blocker;
   SelfWatch sw = { NULL, &blocker, &reports, FALSE };
   gint64 end_time = g_get_monotonic_time () + TEST_HANG_US;
 
-  blocker_init (&blocker);
+  test_blocker_init (&blocker);
   g_main_context_push_thread_default (context);
   watchdog = ta_watchdog_new (context, THRESHOLD_US);
   sw.watchdog = watchdog;
@@ -372,7 +360,7 @@ test_watchdog_report_context (void)
   ta_watchdog_detach (watchdog);
   g_main_context_pop_thread_default (context);
   g_ptr_array_unref (reports.stalls);
-  blocker_clear (&blocker);
+  test_blocker_clear (&blocker);
 }
 
 /* Many dispatches, each much shorter than the threshold, are no stall
@@ -451,10 +439,10 @@ test_watchdog_statistics (void)
 
   for (i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      Blocker blocker;
+      TestBlocker blocker;
       TaStall *over;
 
-      blocker_init (&blocker);
+      test_blocker_init (&blocker);
       attach_idle (lt.context, names[i], block_cb, &blocker);
       reports_wait (&reports, 2 * i + 1);
       test_gate_open (&blocker.release);
@@ -469,7 +457,7 @@ test_watchdog_statistics (void)
         first_total += ta_stall_get_duration (over);
       longest = MAX (longest, ta_stall_get_duration (over));
       sum += ta_stall_get_duration (over);
-      blocker_clear (&blocker);
+      test_blocker_clear (&blocker);
     }
 
   g_assert_cmpuint (ta_watchdog_get_n_stalls (watchdog), ==, 3);
@@ -515,9 +503,9 @@ test_watchdog_lifecycle (void)
       LoopThread lt;
       TaWatchdog *watchdog;
       GWeakRef weak;
-      Blocker blocker;
+      TestBlocker blocker;
 
-      blocker_init (&blocker);
+      test_blocker_init (&blocker);
       loop_thread_start (&lt);
       watchdog = ta_watchdog_new (lt.context, THRESHOLD_US);
       g_weak_ref_init (&weak, watchdog);
@@ -557,7 +545,7 @@ test_watchdog_lifecycle (void)
         ;
       g_assert_null (g_weak_ref_get (&weak));
       g_weak_ref_clear (&weak);
-      blocker_clear (&blocker);
+      test_blocker_clear (&blocker);
     }
 }
 
@@ -572,7 +560,7 @@ stuck_task (GTask        *task,
             GCancellable *cancellable,
             gpointer      data)
 {
-  blocker_block (data);
+  test_blocker_block (data);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -584,9 +572,9 @@ test_watchdog_abandoned_stack (void)
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GError) error = NULL;
   TestGate thread_exited;
-  Blocker blocker;
+  TestBlocker blocker;
 
-  blocker_init (&blocker);
+  test_blocker_init (&blocker);
   test_gate_init (&thread_exited);
   /* A threshold no test run reaches: only the stack at the stop is seen. */
   ta_runner_set_stall_threshold (runner, 600 * G_USEC_PER_SEC);
@@ -610,17 +598,119 @@ test_watchdog_abandoned_stack (void)
   test_gate_open (&blocker.release);
   test_gate_wait (&thread_exited);
   test_gate_clear (&thread_exited);
-  blocker_clear (&blocker);
+  test_blocker_clear (&blocker);
+}
+
+/*
+ * Changing the threshold of a running runner replaces its watchdog with
+ * one of the new threshold, which the runner's loop feeds from its next
+ * iteration on: a stall too short for the old threshold is reported by
+ * the new watchdog; the old one is detached. 0 removes the watchdog.
+ */
+static void
+test_watchdog_runner_threshold_replaced (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("replaced");
+  g_autoptr(TaWatchdog) old = NULL;
+  g_autoptr(TaWatchdog) watchdog = NULL;
+  g_autoptr(TaWatchdog) none = NULL;
+  g_autoptr(TaTask) task = NULL;
+  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  TestBlocker blocker;
+  TaStall *live;
+
+  test_blocker_init (&blocker);
+  g_object_set (runner, "stall-threshold", (gint64) G_USEC_PER_SEC * 3600, NULL);
+  g_assert_true (ta_runner_start (runner, NULL));
+  /* The loop iterates with the first watchdog. */
+  g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+  old = ta_runner_dup_watchdog (runner);
+  g_assert_nonnull (old);
+
+  g_object_set (runner, "stall-threshold", (gint64) THRESHOLD_US, NULL);
+  g_assert_cmpint (ta_runner_get_stall_threshold (runner), ==, THRESHOLD_US);
+  watchdog = ta_runner_dup_watchdog (runner);
+  g_assert_true (watchdog != old);
+  g_assert_cmpint (ta_watchdog_get_threshold (watchdog), ==, THRESHOLD_US);
+  g_assert_true (ta_watchdog_is_attached (watchdog));
+  g_assert_false (ta_watchdog_is_attached (old));
+  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
+
+  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
+  test_gate_wait (&blocker.entered);
+  reports_wait (&reports, 1);
+  live = reports.stalls->pdata[0];
+  g_assert_false (ta_stall_is_over (live));
+  g_assert_cmpstr (ta_stall_get_what (live), ==, "task “blocker”");
+  test_gate_open (&blocker.release);
+  reports_wait (&reports, 2);
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, NULL));
+  g_assert_cmpuint (ta_watchdog_get_n_stalls (old), ==, 0);
+
+  g_object_set (runner, "stall-threshold", (gint64) 0, NULL);
+  none = ta_runner_dup_watchdog (runner);
+  g_assert_null (none);
+  g_assert_false (ta_watchdog_is_attached (watchdog));
+  /* The loop goes on without one. */
+  g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+
+  g_assert_true (ta_runner_stop (runner, NULL));
+  g_ptr_array_unref (reports.stalls);
+  test_blocker_clear (&blocker);
+}
+
+/*
+ * The largest threshold there is: deadlines computed from it saturate
+ * instead of overflowing (UndefinedBehaviorSanitizer would stop the test),
+ * and nothing is ever reported.
+ */
+static void
+test_watchdog_runner_threshold_max (void)
+{
+  g_autoptr(TaRunner) runner = ta_runner_new ("patient");
+  g_autoptr(TaWatchdog) watchdog = NULL;
+  g_autoptr(TaTask) task = NULL;
+  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  TestBlocker blocker;
+
+  test_blocker_init (&blocker);
+  g_object_set (runner, "stall-threshold", G_MAXINT64, NULL);
+  g_assert_true (ta_runner_start (runner, NULL));
+  g_assert_cmpint (ta_runner_get_stall_threshold (runner), ==, G_MAXINT64);
+  watchdog = ta_runner_dup_watchdog (runner);
+  g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
+
+  /* Busy, then idle, then busy: the watchdog thread computes each of its
+   * deadlines. A moment of blocking lets it look at the busy loop; nothing
+   * waits on it. */
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
+  test_gate_wait (&blocker.entered);
+  g_usleep (20 * 1000);
+  test_gate_open (&blocker.release);
+  g_assert_true (ta_task_wait (task, TEST_HANG_US, NULL));
+  for (guint i = 0; i < 100; i++)
+    g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
+
+  g_assert_true (ta_runner_stop (runner, NULL));
+  g_assert_cmpuint (ta_watchdog_get_n_stalls (watchdog), ==, 0);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (reports.stalls->len, ==, 0);
+  g_ptr_array_unref (reports.stalls);
+  test_blocker_clear (&blocker);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, NULL);
-  main_thread = g_thread_self ();
+  test_init (&argc, &argv);
 
   g_test_add_func ("/ta/watchdog/runner-task-reported-live", test_watchdog_runner_task);
+  g_test_add_func ("/ta/watchdog/runner-threshold-replaced", test_watchdog_runner_threshold_replaced);
+  g_test_add_func ("/ta/watchdog/runner-threshold-max", test_watchdog_runner_threshold_max);
   g_test_add_func ("/ta/watchdog/named-source", test_watchdog_named_source);
   g_test_add_func ("/ta/watchdog/unnamed-source-by-callback", test_watchdog_unnamed_source);
   g_test_add_func ("/ta/watchdog/unnamed-without-interrupt", test_watchdog_without_interrupt);

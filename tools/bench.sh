@@ -4,8 +4,9 @@
 # Builds the benchmarks and runs each of them N times (each run measures
 # unpinned, then pinned, then, for bench-runner and bench-queue, beside a
 # busy process on every CPU), then prints the median over the N runs of
-# every figure and of every ratio to its same-run baseline: the tables of
-# docs/performance.md, regenerated with one command.
+# every figure and of every ratio to its same-run baseline, wall time and
+# CPU time per item alike: the tables of docs/performance.md, regenerated
+# with one command.
 #
 #   tools/bench.sh [-n N] [-r RUNS] [-b BUILD_DIR] [-a 'ARGS'] [BENCH...]
 #   tools/bench.sh -l LOG_DIR [-n N] [BENCH...]
@@ -38,7 +39,7 @@ while getopts "n:r:b:a:l:h" opt; do
     b) build=$OPTARG ;;
     a) extra=$OPTARG ;;
     l) logs=$OPTARG ;;
-    *) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -95,7 +96,7 @@ import sys
 logs, n, benches = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 C_FIGURE = re.compile(r'^  (.+?)\s{2,}(-?[\d.]+) (\S+)(?:\s+([\d.]+)x(.*))?')
 OTHER_CPU = re.compile(r'^other processes used ([\d.]+) CPUs')
-PY_FIGURE = re.compile(r'^(.+? round trip)\s+(unpinned|pinned)\s+(.+?)\s+([\d.]+)\s+'
+PY_FIGURE = re.compile(r'^(.+? round trip(?:, CPU time)?)\s+(unpinned|pinned)\s+(.+?)\s+([\d.]+)\s+'
                        r'(?:\(base\)|([\d.]+)x)$')
 SKIP = ('machine:', 'load ', 'other ', 'ta-glib from', 'threaded_async:')
 
@@ -131,6 +132,8 @@ for bench in benches:
             elif match := PY_FIGURE.match(line):
                 key = (match[2], match[1], match[3])
                 value, ratio, unit = float(match[4]), match[5], 'us'
+                if ratio is None:
+                    note = '(baseline)'
             elif match := C_FIGURE.match(line):
                 key = (mode, phase, match[1].strip())
                 value, ratio, unit = float(match[2]), match[4], match[3]
@@ -155,8 +158,9 @@ for bench in benches:
         print(line.strip())
     print(f'other load was present in {loaded} of {n} runs', end='')
     if other_cpus:
+        runs = f'; runs {spread(other_cpus)}' if len(other_cpus) > 1 else ''
         print(f'; other processes used {statistics.median(other_cpus):.2f} CPUs '
-              f'(median; runs {spread(other_cpus)})', end='')
+              f'(median{runs})', end='')
     print()
     last = None
     for key in order:
@@ -167,7 +171,8 @@ for bench in benches:
         values, ratios, unit, notes = figures[key]
         note = ' '.join(sorted(notes - {'(baseline)'}))
         if ratios:
-            ratio = f'{statistics.median(ratios):6.2f}x  (runs {spread(ratios)}) {note}'
+            runs = f'(runs {spread(ratios)})' if len(ratios) > 1 else ''
+            ratio = f'{statistics.median(ratios):6.2f}x  {runs} {note}'
         else:
             ratio = '(baseline)' if '(baseline)' in notes else ''
         print(f'  {label:52} {median_text(values):>10} {unit:6} {ratio}'.rstrip())

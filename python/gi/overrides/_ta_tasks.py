@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Done callbacks and waits over several tasks, for ``Ta.BackgroundTask``.
+"""Coroutines on a runner seen from any thread: :class:`BackgroundTask`,
+its done callbacks, and waits over several tasks; and the function that
+``Runner.call_in_loop()`` runs on the runner thread.
 
 ``BackgroundTask`` takes :class:`TaskCallbacks` as a base: a task reports
 its end to callbacks that run on the thread that asked (through its GLib
@@ -9,13 +11,25 @@ several tasks (:func:`wait_any`) or for each as it ends
 """
 
 import asyncio
+import inspect
 import queue
+import threading
 import time
+import typing
 
-from gi.module import get_introspection_module
 from gi.repository import GLib
 
-__all__ = ['wait_any', 'as_completed']
+from ..module import get_introspection_module
+from ._ta_blocking import _blocking_wait
+from ._ta_bridge import _gio_await
+from ._ta_errors import EventLoopTimeoutError, ForcedThreadShutdown, _describe
+from ._ta_timeouts import USE_DEFAULT_TIMEOUT
+
+Ta = get_introspection_module('Ta')
+
+__all__ = ['BackgroundTask', 'wait_any', 'as_completed']
+
+T = typing.TypeVar('T')
 
 
 def _on_loop(loop):
@@ -113,15 +127,14 @@ class TaskCallbacks:
         wait was cancelled through ``cancellable``), never from within this
         call; pass ``result`` to :meth:`wait_finish`.
         """
-        event = get_introspection_module('Ta').Event
-        event.wait_async(self._done, cancellable,
-                         lambda source, result: callback(self, result, *user_data))
+        Ta.Event.wait_async(self._done, cancellable,
+                            lambda source, result: callback(self, result, *user_data))
 
     def wait_finish(self, result):
         """Finishes :meth:`wait_async`: returns what the coroutine returned,
         or raises what it raised (``asyncio.CancelledError`` for a cancelled
         task, ``GLib.Error`` for a cancelled wait)."""
-        get_introspection_module('Ta').Event.wait_finish(self._done, result)
+        Ta.Event.wait_finish(self._done, result)
         return self._take()
 
     def result(self):
@@ -168,11 +181,6 @@ def _check_off_loops(tasks, what):
                                'with asyncio.wait() or asyncio.as_completed() instead')
 
 
-def _timed_out(what, timeout):
-    from .Ta import EventLoopTimeoutError  # noqa: PLC0415 - Ta imports this module
-    return EventLoopTimeoutError(what, timeout)
-
-
 def as_completed(tasks, timeout=None):
     """Yields the given tasks as each is done, the first done first.
 
@@ -195,7 +203,7 @@ def as_completed(tasks, timeout=None):
             try:
                 yield done.get(timeout=left)
             except queue.Empty:
-                raise _timed_out('as_completed()', timeout) from None
+                raise EventLoopTimeoutError('as_completed()', timeout) from None
     finally:
         for task in tasks:
             task.remove_done_callback(put)
@@ -215,3 +223,250 @@ def wait_any(tasks, timeout=None):
         return next(completed)
     finally:
         completed.close()
+
+
+def _close_unused(awaitable):
+    """Closes a coroutine that will never run, as asyncio would warn."""
+    if inspect.iscoroutine(awaitable):
+        awaitable.close()
+
+
+class _Outcome:
+    __slots__ = ('result', 'error', 'cancelled')
+
+    def __init__(self, result=None, error=None, cancelled=None):
+        self.result = result
+        self.error = error
+        self.cancelled = cancelled
+
+
+_EVENT_POOL_SIZE = 16
+
+
+class _LoopCall:
+    """A function that call_in_loop() runs on the runner thread: it either
+    starts there, or is abandoned by its caller first, never both."""
+
+    __slots__ = ('fun', 'state', 'lock', 'started', 'abandoned', 'result',
+                 'error', 'done')
+
+    def __init__(self, fun, state):
+        self.fun = fun
+        self.state = state
+        self.lock = threading.Lock()
+        self.started = self.abandoned = False
+        self.result = self.error = None
+        try:
+            self.done = state.events.pop()
+        except IndexError:
+            self.done = Ta.Event.new()
+
+    def run(self):
+        with self.lock:
+            if self.abandoned:
+                return
+            self.started = True
+        try:
+            self.result = self.fun()
+        except BaseException as error:  # noqa: B036
+            self.error = error
+        Ta.Event.set(self.done)
+
+    def abandon(self):
+        """The caller gives up; whether ``fun`` had not finished."""
+        with self.lock:
+            self.abandoned = not self.started
+        return not Ta.Event.is_set(self.done)
+
+    def outcome(self):
+        events = self.state.events
+        if len(events) < _EVENT_POOL_SIZE:
+            Ta.Event.clear(self.done)
+            events.append(self.done)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class BackgroundTask(TaskCallbacks, typing.Generic[T]):
+    """A coroutine running on a runner, seen from any thread.
+
+    Created by :meth:`Runner.create_task`. ``wait()`` blocks a thread for
+    the result; ``await task`` waits from any asyncio loop;
+    ``add_done_callback()`` calls back on the thread that asked, from its
+    GLib main context or asyncio loop.
+    """
+
+    def __init__(self, runner, awaitable, state=None):
+        self._runner = runner
+        self._state = runner._ta_state() if state is None else state
+        self._awaitable = awaitable
+        self._name = _describe(awaitable)
+        self._outcome = None          # final once set, under state.lock
+        # Set once _outcome is; reused from a task that is gone.
+        try:
+            self._done = self._state.events.pop()
+        except IndexError:
+            self._done = Ta.Event.new()
+        self._asyncio_task = None     # the runner thread's
+        self._cancel_requested = False
+        self._running = False
+
+    def __repr__(self):
+        state = 'done' if self.done() else 'pending'
+        return f'<BackgroundTask {self._name} {state}>'
+
+    def __del__(self):
+        # A settled task's event serves the next task: making one costs
+        # more than clearing it. Nobody can wait on it any more.
+        try:
+            events = self._state.events
+            if self._outcome is not None and len(events) < _EVENT_POOL_SIZE:
+                Ta.Event.clear(self._done)
+                events.append(self._done)
+        except Exception:  # noqa: S110 - interpreter shutdown, half-built task
+            pass
+
+    # -- on the runner thread -----------------------------------------------
+
+    def _start(self):
+        if self._state.stopping:
+            self._settle(_Outcome(cancelled=asyncio.CancelledError()))
+            return
+        try:
+            task = self._state.loop.create_task(self._run(), name=self._name)
+        except BaseException as error:  # noqa: B036
+            self._settle(_Outcome(error=error))
+            return
+        self._asyncio_task = task
+        # Cancelled before its first step, _run() never runs its body: a
+        # done callback settles the task then, and only then.
+        task.add_done_callback(self._asyncio_task_done)
+        if self._cancel_requested:
+            task.cancel()
+
+    async def _run(self):
+        self._running = True
+        self._asyncio_task.remove_done_callback(self._asyncio_task_done)
+        try:
+            result = await self._awaitable
+        except (asyncio.CancelledError, ForcedThreadShutdown) as error:
+            self._settle(_Outcome(cancelled=error))
+        except BaseException as error:  # noqa: B036
+            self._settle(_Outcome(error=error))
+        else:
+            self._settle(_Outcome(result=result))
+
+    def _asyncio_task_done(self, asyncio_task):
+        self._settle(_Outcome(cancelled=asyncio.CancelledError()))
+
+    def _request_cancel(self):
+        if self._asyncio_task is not None:
+            self._asyncio_task.cancel()
+        else:
+            self._cancel_requested = True
+
+    # -- from anywhere --------------------------------------------------------
+
+    def _settle(self, outcome):
+        """Sets the outcome, once: the first one wins."""
+        state = self._state
+        with state.lock:
+            if self._outcome is not None:
+                return
+            self._outcome = outcome
+            state.pending.discard(self)
+            if outcome.error is not None:
+                state.failed[self] = None
+            awaitable, self._awaitable = self._awaitable, None
+        if not self._running:
+            _close_unused(awaitable)
+        Ta.Event.set(self._done)
+        if self._ta_callbacks:
+            self._ta_call_back()
+
+    def _take(self):
+        outcome = self._outcome
+        if outcome.error is not None:
+            with self._state.lock:
+                self._state.failed.pop(self, None)
+            raise outcome.error
+        if outcome.cancelled is not None:
+            raise asyncio.CancelledError() from outcome.cancelled
+        return outcome.result
+
+    def wait(self, timeout=USE_DEFAULT_TIMEOUT):
+        """Blocks until the task is done and returns its result.
+
+        Raises what the coroutine raised, ``asyncio.CancelledError`` if it
+        was cancelled, or :class:`EventLoopTimeoutError` if it did not
+        finish within ``timeout`` seconds (``None`` waits forever,
+        ``USE_DEFAULT_TIMEOUT`` uses the runner's ``call_in_loop_timeout``);
+        a timed-out wait leaves the task running and may be repeated.
+        """
+        if self._runner.in_runner_loop:
+            raise RuntimeError('Cannot wait for task in runner loop: await it')
+        return self._wait(timeout)
+
+    def _wait(self, timeout):
+        """wait(), known to be off the runner loop."""
+        if self._outcome is None:
+            runner = self._runner
+            try:
+                # The stop settles every task: no need to watch the runner.
+                _blocking_wait(None, runner._timeout_us(timeout), 'Task.wait()',
+                               Ta.Event.wait, self._done)
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    self._name, runner._resolve_timeout(timeout)) from None
+        return self._take()
+
+    def done(self):
+        """Whether the task is done (returned, raised or was cancelled)."""
+        return self._outcome is not None
+
+    def cancel(self, timeout=USE_DEFAULT_TIMEOUT, wait=False):
+        """Asks the task to stop: ``asyncio.CancelledError`` is raised in it.
+
+        Returns ``False`` if the task was done already, ``True`` otherwise.
+        By default it does not wait (and ``timeout`` is unused): ``done()``
+        turns true once the coroutine has reacted. With ``wait=True`` it
+        blocks until the task is done, for at most ``timeout`` seconds
+        (:class:`EventLoopTimeoutError` after that, the task still
+        running), so that ``done()`` is then true. Either way ``wait()``
+        then raises ``CancelledError`` unless the coroutine chose to finish
+        otherwise.
+        """
+        if self._outcome is not None:
+            return False
+        in_runner_loop = self._runner.in_runner_loop
+        if wait and in_runner_loop:
+            raise RuntimeError('Cannot wait for a task to cancel in the runner loop')
+        if in_runner_loop:
+            self._request_cancel()
+            return True
+        try:
+            self._state.loop.call_soon_threadsafe(self._request_cancel)
+        except RuntimeError:
+            pass  # the loop is gone: the stop settled the task
+        if wait and self._outcome is None:
+            try:
+                _blocking_wait(None, self._runner._timeout_us(timeout), 'Task.cancel()',
+                               Ta.Event.wait, self._done)
+            except GLib.Error:
+                raise EventLoopTimeoutError(
+                    f'the cancellation of {self._name}',
+                    self._runner._resolve_timeout(timeout)) from None
+        return True
+
+    async def _wait_async(self):
+        if self._outcome is None:
+            done = self._done
+            await _gio_await(self._runner,
+                             lambda c, cb: Ta.Event.wait_async(done, c, cb),
+                             lambda result: Ta.Event.wait_finish(done, result))
+        return self._take()
+
+    def __await__(self):
+        return self._wait_async().__await__()
+

@@ -747,6 +747,50 @@ value_job (GTask        *task,
   g_task_return_value (task, &value);
 }
 
+/* A blocking function in C: fails for a negative value, else returns
+ * nothing (JavaScript gets no pointer to own). */
+static gpointer
+check_func (GCancellable  *cancellable,
+            gpointer       data,
+            GError       **error)
+{
+  gint value = GPOINTER_TO_INT (data);
+
+  if (value < 0)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "%d is negative", value);
+  return NULL;
+}
+
+/**
+ * ta_test_executor_invoke_check:
+ * @executor: an executor
+ * @value: a number: the job fails with %G_IO_ERROR_INVALID_ARGUMENT if it
+ *   is negative
+ * @done: (scope notified) (closure done_data) (destroy done_data_destroy):
+ *   called once the job is over, in the caller's context
+ * @done_data: data for @done
+ * @done_data_destroy: (nullable): frees @done_data
+ * @error: return location for a #GError
+ *
+ * Queues, with [method@Ta.Executor.invoke], a blocking function written in
+ * C, so that JavaScript can provide the completion.
+ *
+ * Any thread.
+ *
+ * Returns: what [method@Ta.Executor.invoke] returned
+ */
+gboolean
+ta_test_executor_invoke_check (TaExecutor          *executor,
+                               gint                 value,
+                               TaTestDoneFunc       done,
+                               gpointer             done_data,
+                               GDestroyNotify       done_data_destroy,
+                               GError             **error)
+{
+  return ta_executor_invoke (executor, check_func, GINT_TO_POINTER (value), NULL,
+                             (TaExecutorDoneFunc) done, done_data, done_data_destroy, error);
+}
+
 /**
  * ta_test_executor_run_value_async:
  * @executor: an executor

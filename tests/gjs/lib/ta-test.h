@@ -54,6 +54,25 @@ void    ta_test_executor_run_value_async (TaExecutor          *executor,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
+/**
+ * TaTestDoneFunc:
+ * @result: (nullable): what the job returned
+ * @error: (nullable): the job's error
+ * @user_data: the data given with the function
+ *
+ * A [callback@Ta.ExecutorDoneFunc], declared again here, where the scanner
+ * resolves it.
+ */
+typedef void (*TaTestDoneFunc) (gpointer      result,
+                                const GError *error,
+                                gpointer      user_data);
+
+gboolean ta_test_executor_invoke_check (TaExecutor          *executor,
+                                        gint                 value,
+                                        TaTestDoneFunc       done,
+                                        gpointer             done_data,
+                                        GDestroyNotify       done_data_destroy,
+                                        GError             **error);
 
 gboolean ta_test_offload_inout   (gint          *number,
                                   char         **text,
