@@ -10,24 +10,14 @@
  *    thread's ta_server_process(), the answer, the client resuming.
  *    Baseline: a request and a reply over two GAsyncQueues between two
  *    plain threads.
+ *
+ * Every case of a phase is warmed up, and their order rotates from run
+ * to run (see bench_measure()).
  */
 
 #include "bench-common.h"
 
-#include <time.h>
-
 #include <ta-glib.h>
-
-/* CPU time of every thread of the process: what a job costs, whatever
- * share of the machine the benchmark gets. */
-static gint64
-bench_cpu_time_us (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 typedef struct
 {
@@ -35,6 +25,15 @@ typedef struct
   guint      target;
   guint      count;      /* main thread only */
 } Collector;
+
+/* What every measurement is given: the caller's main context, the
+ * executor and the server. */
+typedef struct
+{
+  GMainContext *context;
+  TaExecutor   *executor;
+  TaServer     *server;
+} Setup;
 
 static void
 collector_add (Collector *c)
@@ -68,20 +67,18 @@ raw_pool_func (gpointer data,
 }
 
 static double
-raw_pool_per_s (GMainContext *context,
-                guint         n,
-                double       *cpu_us)
+raw_pool_per_s (gpointer data,
+                guint    n)
 {
+  GMainContext *context = ((Setup *) data)->context;
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   GThreadPool *pool = g_thread_pool_new (raw_pool_func, context, 2, TRUE, NULL);
   gint64 start = g_get_monotonic_time ();
-  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     g_thread_pool_push (pool, &c, NULL);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
-  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_thread_pool_free (pool, FALSE, TRUE);
   g_main_loop_unref (c.loop);
 
@@ -111,13 +108,12 @@ gtask_done_cb (GObject      *source,
 }
 
 static double
-gtask_per_s (GMainContext *context,
-             guint         n,
-             double       *cpu_us)
+gtask_per_s (gpointer data,
+             guint    n)
 {
+  GMainContext *context = ((Setup *) data)->context;
   Collector c = { g_main_loop_new (context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
-  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     {
@@ -128,7 +124,6 @@ gtask_per_s (GMainContext *context,
     }
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
-  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -161,20 +156,18 @@ job_done_cb (GObject      *source,
 }
 
 static double
-ta_executor_per_s (GMainContext *context,
-                   TaExecutor   *executor,
-                   guint         n,
-                   double       *cpu_us)
+ta_executor_per_s (gpointer data,
+                   guint    n)
 {
-  Collector c = { g_main_loop_new (context, FALSE), n, 0 };
+  Setup *setup = data;
+  TaExecutor *executor = setup->executor;
+  Collector c = { g_main_loop_new (setup->context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
-  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
     ta_executor_run_async (executor, NULL, trivial_job, NULL, NULL, NULL, job_done_cb, &c);
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
-  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -199,22 +192,19 @@ invoke_done_cb (gpointer      result,
 }
 
 static double
-ta_invoke_per_s (GMainContext *context,
-                 TaExecutor   *executor,
-                 guint         n,
-                 double       *cpu_us)
+ta_invoke_per_s (gpointer data,
+                 guint    n)
 {
-  Collector c = { g_main_loop_new (context, FALSE), n, 0 };
+  Setup *setup = data;
+  Collector c = { g_main_loop_new (setup->context, FALSE), n, 0 };
   gint64 start = g_get_monotonic_time ();
-  gint64 cpu = bench_cpu_time_us ();
 
   for (guint i = 0; i < n; i++)
-    if (!ta_executor_invoke (executor, trivial_invoke_func, NULL, NULL,
+    if (!ta_executor_invoke (setup->executor, trivial_invoke_func, NULL, NULL,
                              invoke_done_cb, &c, NULL, NULL))
       g_error ("job refused");
   g_main_loop_run (c.loop);
   start = g_get_monotonic_time () - start;
-  *cpu_us = (bench_cpu_time_us () - cpu) / (double) n;
   g_main_loop_unref (c.loop);
 
   return n / (start / (double) G_USEC_PER_SEC);
@@ -245,7 +235,8 @@ raw_client_thread (gpointer data)
 }
 
 static double
-raw_request_us (guint n)
+raw_request_us (gpointer unused,
+                guint    n)
 {
   RawPair p = { g_async_queue_new (), g_async_queue_new (), n };
   GThread *client = g_thread_new ("raw-client", raw_client_thread, &p);
@@ -322,9 +313,10 @@ client_task (GTask        *task,
 }
 
 static double
-ta_request_us (TaServer *server,
-               guint     n)
+ta_request_us (gpointer data,
+               guint    n)
 {
+  TaServer *server = ((Setup *) data)->server;
   g_autoptr(TaTask) task = NULL;
   Client c = { ta_server_create_client (server), n, 0 };
   gint64 start = g_get_monotonic_time ();
@@ -353,16 +345,8 @@ run_all (const BenchOptions *options,
   g_autoptr(TaServer) server = NULL;
   guint n_jobs = bench_count (options, 100000);
   guint n_requests = bench_count (options, 20000);
-  double *raw = g_new (double, options->runs);
-  double *extra = g_new (double, options->runs);
-  double *ta = g_new (double, options->runs);
-  double *invoke = g_new (double, options->runs);
-  double *cpu[4];
-  double cpu_median[4];
-  double raw_median, extra_median, ta_median, invoke_median;
+  Setup setup;
 
-  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
-    cpu[i] = g_new (double, options->runs);
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
   executor = ta_executor_new ("bench", 2);
@@ -370,67 +354,47 @@ run_all (const BenchOptions *options,
   g_signal_connect (server, "handle-request", G_CALLBACK (answer_cb), NULL);
   if (!ta_server_start (server, NULL))
     g_error ("could not start the server");
+  setup = (Setup) { context, executor, server };
 
-  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, FALSE));
 
-  raw_pool_per_s (context, n_jobs / 10 + 1, &cpu[0][0]);
-  ta_executor_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
-  ta_invoke_per_s (context, executor, n_jobs / 10 + 1, &cpu[0][0]);
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw[r] = raw_pool_per_s (context, n_jobs, &cpu[0][r]);
-      extra[r] = gtask_per_s (context, n_jobs, &cpu[1][r]);
-      ta[r] = ta_executor_per_s (context, executor, n_jobs, &cpu[2][r]);
-      invoke[r] = ta_invoke_per_s (context, executor, n_jobs, &cpu[3][r]);
-    }
-  raw_median = bench_median (raw, options->runs);
-  extra_median = bench_median (extra, options->runs);
-  ta_median = bench_median (ta, options->runs);
-  invoke_median = bench_median (invoke, options->runs);
-  g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
-           "(median of %u runs)\n", n_jobs, options->runs);
-  bench_report_baseline ("raw GLib: GThreadPool + an idle per result", raw_median / 1e6, "M/s");
-  bench_report ("raw GLib: g_task_run_in_thread", extra_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("ta_executor_run_async", ta_median / 1e6, "M/s", raw_median / 1e6, TRUE);
-  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", ta_median / extra_median);
-  bench_report ("ta_executor_invoke", invoke_median / 1e6, "M/s", raw_median / 1e6, TRUE);
-  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
-    cpu_median[i] = bench_median (cpu[i], options->runs);
-  g_print ("the same, CPU time per job, every thread (steadier on a busy machine)\n");
-  bench_report_baseline ("raw GLib: GThreadPool + an idle per result", cpu_median[0], "us");
-  bench_report ("raw GLib: g_task_run_in_thread", cpu_median[1], "us", cpu_median[0], FALSE);
-  bench_report ("ta_executor_run_async", cpu_median[2], "us", cpu_median[0], FALSE);
-  g_print ("  %-52s %10.2fx g_task_run_in_thread\n", "", cpu_median[1] / cpu_median[2]);
-  bench_report ("ta_executor_invoke", cpu_median[3], "us", cpu_median[0], FALSE);
+  {
+    BenchCase cases[] = {
+      { "raw GLib: GThreadPool + an idle per result", raw_pool_per_s, &setup },
+      { "raw GLib: g_task_run_in_thread", gtask_per_s, &setup },
+      { "ta_executor_run_async", ta_executor_per_s, &setup },
+      { "ta_executor_invoke (no handles)", ta_invoke_per_s, &setup },
+    };
 
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw[r] = raw_request_us (n_requests);
-      ta[r] = ta_request_us (server, n_requests);
-    }
-  raw_median = bench_median (raw, options->runs);
-  ta_median = bench_median (ta, options->runs);
-  g_print ("control inversion: request, process, answer, client resumes "
-           "(median of %u runs of %u requests)\n", options->runs, n_requests);
-  bench_report_baseline ("raw GLib: two GAsyncQueues between two threads", raw_median, "us");
-  bench_report ("TaClient + ta_server_process", ta_median, "us", raw_median, FALSE);
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_jobs);
+    g_print ("%u trivial blocking jobs, 2 workers, results on the caller's loop "
+             "(median of %u runs)\n", n_jobs, options->runs);
+    bench_report_cases ("blocking jobs", "job", cases, G_N_ELEMENTS (cases), options->runs,
+                        1e-6, "M/s", TRUE);
+  }
+
+  {
+    BenchCase cases[] = {
+      { "raw GLib: two GAsyncQueues between two threads", raw_request_us, NULL },
+      { "TaClient + ta_server_process", ta_request_us, &setup },
+    };
+
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_requests);
+    g_print ("control inversion: request, process, answer, client resumes "
+             "(median of %u runs of %u requests)\n", options->runs, n_requests);
+    bench_report_cases ("control inversion", "request", cases, G_N_ELEMENTS (cases),
+                        options->runs, 1, "us", FALSE);
+  }
 
   ta_server_stop (server, NULL);
   ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL);
   g_main_context_pop_thread_default (context);
   bench_set_pinned (FALSE);
-  g_free (raw);
-  g_free (extra);
-  g_free (ta);
-  g_free (invoke);
-  for (guint i = 0; i < G_N_ELEMENTS (cpu); i++)
-    g_free (cpu[i]);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  return bench_main (argc, argv, "bench-executor", TA_VERSION_S, run_all);
+  return bench_main (argc, argv, "bench-executor", TA_VERSION_S, run_all, NULL);
 }

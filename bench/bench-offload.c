@@ -14,6 +14,9 @@
  * result) and g_file_test ("/", G_FILE_TEST_EXISTS) (a string and flags
  * in, a boolean out). What either function costs is the same for both
  * ways; the difference is the offload's own cost.
+ *
+ * Both ways are warmed up, and which goes first alternates from run to
+ * run (see bench_measure()).
  */
 
 #include "bench-common.h"
@@ -144,6 +147,24 @@ bench_run (GMainContext *context,
   return start / (double) n;
 }
 
+typedef struct
+{
+  GMainContext *context;
+  TaExecutor   *executor;
+  gboolean      offload;
+  gboolean      with_args;
+  gboolean      chained;
+} Way;
+
+static double
+way_us (gpointer data,
+        guint    n)
+{
+  Way *way = data;
+
+  return bench_run (way->context, way->executor, way->offload, way->with_args, way->chained, n);
+}
+
 static void
 run_all (const BenchOptions *options,
          gboolean            pinned)
@@ -152,52 +173,44 @@ run_all (const BenchOptions *options,
   g_autoptr(TaExecutor) executor = NULL;
   guint n_batch = bench_count (options, 50000);
   guint n_chain = bench_count (options, 10000);
-  double *plain = g_new (double, options->runs);
-  double *offload = g_new (double, options->runs);
 
   bench_set_pinned (pinned);
   g_main_context_push_thread_default (context);
   executor = ta_executor_new ("bench", 2);
 
-  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, FALSE));
 
   for (guint mode = 0; mode < 4; mode++)
     {
       gboolean with_args = mode % 2;
       gboolean chained = mode >= 2;
       guint n = chained ? n_chain : n_batch;
-      double plain_median, offload_median;
+      Way plain = { context, executor, FALSE, with_args, chained };
+      Way offload = { context, executor, TRUE, with_args, chained };
+      const char *function = with_args ? "g_file_test (\"/\", G_FILE_TEST_EXISTS)"
+                                       : "g_get_monotonic_time ()";
+      const char *order = chained ? "one at a time" : "all queued at once";
+      g_autofree char *name = g_strdup_printf ("%s, %s", function, order);
+      /* The warm-up also caches the offload's call plan. */
+      BenchCase cases[] = {
+        { "plain job in C: ta_executor_run_async", way_us, &plain },
+        { "offloaded: ta_executor_call_async", way_us, &offload },
+      };
 
-      /* Warm up: the plan is cached after the first call. */
-      bench_run (context, executor, FALSE, with_args, chained, n / 10 + 1);
-      bench_run (context, executor, TRUE, with_args, chained, n / 10 + 1);
-      for (guint r = 0; r < options->runs; r++)
-        {
-          plain[r] = bench_run (context, executor, FALSE, with_args, chained, n);
-          offload[r] = bench_run (context, executor, TRUE, with_args, chained, n);
-        }
-      plain_median = bench_median (plain, options->runs);
-      offload_median = bench_median (offload, options->runs);
-
-      g_print ("%s, %s (median of %u runs of %u calls)\n",
-               with_args ? "g_file_test (\"/\", G_FILE_TEST_EXISTS)" : "g_get_monotonic_time ()",
-               chained ? "one at a time" : "all queued at once",
-               options->runs, n);
-      bench_report_baseline ("plain job in C: ta_executor_run_async", plain_median, "us");
-      bench_report ("offloaded: ta_executor_call_async", offload_median, "us",
-                    plain_median, FALSE);
+      bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n);
+      g_print ("%s (median of %u runs of %u calls)\n", name, options->runs, n);
+      bench_report_cases (name, "call", cases, G_N_ELEMENTS (cases), options->runs, 1, "us",
+                          FALSE);
     }
 
   ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TA_TIMEOUT_INFINITE, NULL);
   g_main_context_pop_thread_default (context);
   bench_set_pinned (FALSE);
-  g_free (plain);
-  g_free (offload);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  return bench_main (argc, argv, "bench-offload", TA_VERSION_S, run_all);
+  return bench_main (argc, argv, "bench-offload", TA_VERSION_S, run_all, NULL);
 }

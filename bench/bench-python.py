@@ -12,12 +12,23 @@
               asyncio.Queues on a plain-thread loop, each put and get a
               run_coroutine_threadsafe() round trip, as threaded_async does.
 
+When `import threaded_async` works, the same two jobs are measured with it
+too, in the same runs, and the output says which threaded_async that was:
+the real library, or the ta-glib-backed port in tests/python/compat (which
+is ta-glib under threaded_async's names, so it measures ta-glib again).
+
 Every figure is the median of several runs, unpinned and with every thread
-on CPU 0 ("pinned"), each beside its baseline from the same process.
+on CPU 0 ("pinned"), each beside its baseline from the same process; the
+order of the ways rotates from run to run. Each job is given twice: the
+wall time per operation, then (", CPU time") the CPU time every thread of
+the process used per operation, which moves less with other load. Only
+what this run measured is printed.
 
 Usage: bench-python.py [--runs=N] [--scale=X] [--pinned-only|--unpinned-only]
 Run it against a build tree with
   PYTHONPATH=python GI_TYPELIB_PATH=_build/ta-glib LD_LIBRARY_PATH=_build/ta-glib
+It then runs itself under _build/bench/bench-machine, which prints the
+machine and its load before and after (the code all benchmarks share).
 """
 
 import asyncio
@@ -33,10 +44,37 @@ import gi
 gi.require_version('Ta', '1')
 from gi.repository import Ta  # noqa: E402
 
+WRAPPED_ENV = 'TA_BENCH_MACHINE_WRAPPED'
+
 
 async def noop():
     return None
 
+
+async def increment_worker(in_queue, out_queue):
+    while True:
+        number = await in_queue.get()
+        await out_queue.put(number + 1)
+
+
+async def _make_queues():
+    return asyncio.Queue(), asyncio.Queue()
+
+
+def time_per_op(func, n):
+    """(wall µs, CPU µs of every thread of the process) per call of func."""
+    for _ in range(n // 10):
+        func()
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        func()
+    return ((time.perf_counter() - start) / n * 1e6,
+            (time.process_time() - cpu) / n * 1e6)
+
+
+# --------------------------------------------------------------------------
+# The ways: each a function (n) -> µs per operation
+# --------------------------------------------------------------------------
 
 class RawLoop:
     """An asyncio loop on a plain thread: the baseline."""
@@ -58,79 +96,105 @@ class RawLoop:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
 
-def time_per_op(func, n):
-    start = time.perf_counter()
-    for _ in range(n):
-        func()
-    return (time.perf_counter() - start) / n * 1e6
-
-
-def bench_run_noop(n):
-    with Ta.Runner() as runner:
-        for _ in range(n // 10):
-            runner.run(noop())
-        ta = time_per_op(lambda: runner.run(noop()), n)
+def raw_run_noop(n):
     with RawLoop() as raw:
-        for _ in range(n // 10):
-            raw.run(noop())
-        base = time_per_op(lambda: raw.run(noop()), n)
-    return ta, base
+        return time_per_op(lambda: raw.run(noop()), n)
 
 
-async def increment_worker(in_queue, out_queue):
-    while True:
-        number = await in_queue.get()
-        await out_queue.put(number + 1)
-
-
-def bench_ping_pong(n):
-    with Ta.Runner() as runner:
-        in_queue, out_queue = Ta.Queue[int](runner), Ta.Queue[int](runner)
-        worker = runner.create_task(increment_worker(in_queue, out_queue))
-
-        def round_trip():
-            in_queue.put_wait(1)
-            out_queue.get_wait()
-
-        for _ in range(n // 10):
-            round_trip()
-        ta = time_per_op(round_trip, n)
-        worker.cancel()
-
+def raw_ping_pong(n):
     with RawLoop() as raw:
         in_queue, out_queue = raw.run(_make_queues())
-        worker = asyncio.run_coroutine_threadsafe(increment_worker(in_queue, out_queue), raw.loop)
+        worker = asyncio.run_coroutine_threadsafe(increment_worker(in_queue, out_queue),
+                                                  raw.loop)
 
-        def raw_round_trip():
+        def round_trip():
             raw.run(in_queue.put(1))
             raw.run(out_queue.get())
 
-        for _ in range(n // 10):
-            raw_round_trip()
-        base = time_per_op(raw_round_trip, n)
+        result = time_per_op(round_trip, n)
         worker.cancel()
-    return ta, base
+        return result
 
 
-async def _make_queues():
-    return asyncio.Queue(), asyncio.Queue()
+def runner_run_noop(runner_class):
+    def measure(n):
+        with runner_class() as runner:
+            if hasattr(runner, 'run'):
+                return time_per_op(lambda: runner.run(noop()), n)
+            return time_per_op(lambda: runner.create_task(noop()).wait(), n)
+    return measure
 
 
-BENCHES = [
-    ('run(noop) round trip', bench_run_noop, 20000),
-    ('queue ping-pong round trip', bench_ping_pong, 10000),
-]
+def runner_ping_pong(runner_class, queue_class):
+    def measure(n):
+        with runner_class() as runner:
+            in_queue, out_queue = queue_class[int](runner), queue_class[int](runner)
+            worker = runner.create_task(increment_worker(in_queue, out_queue))
+
+            def round_trip():
+                in_queue.put_wait(1)
+                out_queue.get_wait()
+
+            result = time_per_op(round_trip, n)
+            worker.cancel()
+            return result
+    return measure
+
+
+def threaded_async_module():
+    """Returns (module, description), or (None, why not)."""
+    try:
+        import threaded_async
+    except ImportError as error:
+        return None, f'not importable ({error}): not measured'
+    if getattr(threaded_async, 'AsyncRunner', None) is Ta.Runner:
+        return threaded_async, (
+            'the ta-glib-backed port from tests/python/compat '
+            f'({os.path.dirname(threaded_async.__file__)}): ta-glib under '
+            "threaded_async's names, NOT the real threaded_async")
+    version = getattr(threaded_async, '__version__', None)
+    if version is None:
+        try:
+            from importlib import metadata
+            version = metadata.version('threaded-async')
+        except Exception:  # noqa: BLE001 - any failure: version unknown
+            version = 'version unknown'
+    return threaded_async, f'threaded_async {version} ({threaded_async.__file__})'
+
+
+def benches():
+    """[(job, [(way, function)]), ...]; the first way is the baseline."""
+    module, _ = threaded_async_module()
+    name = 'threaded_async'
+    if module is not None and module.AsyncRunner is Ta.Runner:
+        name = 'compat port (ta-glib again)'
+    run_ways = [('asyncio run_coroutine_threadsafe', raw_run_noop),
+                ('ta-glib Ta.Runner.run', runner_run_noop(Ta.Runner))]
+    ping_ways = [('asyncio Queues, threadsafe calls', raw_ping_pong),
+                 ('ta-glib Ta.Queue', runner_ping_pong(Ta.Runner, Ta.Queue))]
+    if module is not None:
+        call = 'run' if hasattr(module.AsyncRunner, 'run') else 'create_task().wait'
+        run_ways.append((f'{name} AsyncRunner.{call}', runner_run_noop(module.AsyncRunner)))
+        ping_ways.append((f'{name} Queue',
+                          runner_ping_pong(module.AsyncRunner, module.Queue)))
+    return [('run(noop) round trip', run_ways, 20000),
+            ('queue ping-pong round trip', ping_ways, 10000)]
 
 
 def measure(options, pinned):
+    """Yields (job, way, median µs, median CPU µs) for one mode, in this process."""
     if pinned:
         os.sched_setaffinity(0, {0})
-    results = {}
-    for name, func, count in BENCHES:
+    for job, ways, count in benches():
         n = max(1, int(count * options['scale']))
-        ta, base = zip(*(func(n) for _ in range(options['runs'])))
-        results[name] = (statistics.median(ta), statistics.median(base))
-    return results
+        values = [[] for _ in ways]
+        for run in range(options['runs']):
+            for i in range(len(ways)):
+                k = (run + i) % len(ways)
+                values[k].append(ways[k][1](n))
+        for (way, _), v in zip(ways, values):
+            yield (job, way, statistics.median(wall for wall, _ in v),
+                   statistics.median(cpu for _, cpu in v))
 
 
 def parse(argv):
@@ -151,16 +215,36 @@ def parse(argv):
     return options
 
 
+def bench_machine():
+    """The bench-machine helper of the build tree that GI_TYPELIB_PATH names."""
+    for directory in os.environ.get('GI_TYPELIB_PATH', '').split(os.pathsep):
+        if directory:
+            path = os.path.join(directory, os.pardir, 'bench', 'bench-machine')
+            if os.access(path, os.X_OK):
+                return os.path.normpath(path)
+    return None
+
+
 def main(argv):
     options = parse(argv)
     if options['child'] is not None:
         # One mode per process: affinity is inherited by threads.
-        for name, (ta, base) in measure(options, options['child'] == 'pinned').items():
-            print(f'{name}\t{ta}\t{base}')
+        for job, way, value, cpu in measure(options, options['child'] == 'pinned'):
+            print(f'{job}\t{way}\t{value}\t{cpu}')
         return 0
 
-    print(f'ta-glib from Python: medians of {options["runs"]} runs, µs per operation\n')
-    print(f'{"":30} {"mode":9} {"ta-glib":>9} {"asyncio":>9} {"speed-up":>9}')
+    if os.environ.get(WRAPPED_ENV) is None:
+        helper = bench_machine()
+        if helper is not None:
+            os.environ[WRAPPED_ENV] = '1'
+            os.execv(helper, [helper, sys.executable, os.path.abspath(argv[0])] + argv[1:])
+        print('(bench-machine not found beside GI_TYPELIB_PATH: machine facts not printed)')
+
+    _, description = threaded_async_module()
+    print(f'ta-glib from Python {sys.version.split()[0]}: medians of {options["runs"]} runs, '
+          'µs per operation; ratio = baseline / figure, above 1 is faster')
+    print(f'threaded_async: {description}\n')
+    print(f'{"":36} {"mode":9} {"way":44} {"µs":>9} {"ratio":>7}')
     for mode in ('unpinned', 'pinned'):
         if not options[mode]:
             continue
@@ -168,12 +252,17 @@ def main(argv):
             [sys.executable, argv[0], f'--runs={options["runs"]}',
              f'--scale={options["scale"]}', f'--child={mode}'],
             check=True, capture_output=True, text=True)
-        for line in child.stdout.splitlines():
-            name, ta, base = line.split('\t')
-            ta, base = float(ta), float(base)
-            print(f'{name:30} {mode:9} {ta:9.1f} {base:9.1f} {base / ta:8.2f}x')
-    print('\nthreaded_async on this machine (for reference, not measured here):\n'
-          '  run(noop) ~100 µs unpinned, ~27 µs pinned; ping-pong ~205 µs / ~72 µs')
+        rows = [line.split('\t') for line in child.stdout.splitlines()]
+        for column, suffix in ((2, ''), (3, ', CPU time')):
+            baseline = {}
+            for row in rows:
+                job, way, value = row[0] + suffix, row[1], float(row[column])
+                if job not in baseline:
+                    baseline[job] = value
+                    ratio = '(base)'
+                else:
+                    ratio = f'{baseline[job] / value:6.2f}x'
+                print(f'{job:36} {mode:9} {way:44} {value:9.1f} {ratio:>7}')
     return 0
 
 

@@ -8,6 +8,14 @@
  *    same over GAsyncQueue.
  * 2. Throughput: 1,000,000 items from a plain thread to an async consumer
  *    on the runner, and back. Baseline: GAsyncQueue between two threads.
+ * 3. One way: 1,000,000 items from a plain thread to a loop thread.
+ *    Baselines: GAsyncQueue + g_main_context_wakeup() per push, and
+ *    GAsyncQueue between two plain threads.
+ * 4. Contention (unless --no-contention): the ping-pong again, with a
+ *    busy process at nice 19 on every CPU, beside its baseline.
+ *
+ * Every case of a phase is warmed up, and their order rotates from run
+ * to run (see bench_measure()).
  */
 
 #include "bench-common.h"
@@ -44,7 +52,8 @@ raw_echo_thread (gpointer data)
 }
 
 static double
-raw_ping_pong_us (guint n)
+raw_ping_pong_us (gpointer unused,
+                 guint    n)
 {
   RawQueues q = { g_async_queue_new (), g_async_queue_new () };
   GThread *thread = g_thread_new ("raw-echo", raw_echo_thread, &q);
@@ -66,7 +75,8 @@ raw_ping_pong_us (guint n)
 }
 
 static double
-raw_throughput_per_s (guint n)
+raw_throughput_per_s (gpointer unused,
+                     guint    n)
 {
   RawQueues q = { g_async_queue_new (), g_async_queue_new () };
   GThread *thread = g_thread_new ("raw-echo", raw_echo_thread, &q);
@@ -186,9 +196,10 @@ stop_worker (TaQueues *q,
 }
 
 static double
-ta_ping_pong_us (TaRunner *runner,
-                 guint     n)
+ta_ping_pong_us (gpointer data,
+                 guint    n)
 {
+  TaRunner *runner = data;
   TaQueues q = { ta_queue_new_full (0, NULL), ta_queue_new_full (0, NULL), 0 };
   TaTask *worker = start_worker (runner, &q);
   gint64 start = g_get_monotonic_time ();
@@ -208,9 +219,10 @@ ta_ping_pong_us (TaRunner *runner,
 }
 
 static double
-ta_throughput_per_s (TaRunner *runner,
-                     guint     n)
+ta_throughput_per_s (gpointer data,
+                     guint    n)
 {
+  TaRunner *runner = data;
   TaQueues q = { ta_queue_new_full (0, NULL), ta_queue_new_full (0, NULL), 4096 };
   TaTask *worker = start_worker (runner, &q);
   gint64 start = g_get_monotonic_time ();
@@ -262,7 +274,8 @@ raw_consumer_thread (gpointer data)
 /* GAsyncQueue from one plain thread to another: the fastest hand-off a
  * thread can make, but the consumer is no event loop. */
 static double
-raw_thread_to_thread_per_s (guint n)
+raw_thread_to_thread_per_s (gpointer unused,
+                           guint    n)
 {
   RawFeedProducer p = { g_async_queue_new (), n };
   gint64 start = g_get_monotonic_time ();
@@ -340,7 +353,8 @@ raw_loop_producer_thread (gpointer data)
 }
 
 static double
-raw_thread_to_loop_per_s (guint n)
+raw_thread_to_loop_per_s (gpointer unused,
+                         guint    n)
 {
   RawLoopFeed f = { g_main_context_new (), g_async_queue_new (), n };
   RawFeedSource *feed;
@@ -427,9 +441,10 @@ ta_feed_producer_thread (gpointer data)
 }
 
 static double
-ta_thread_to_loop_per_s (TaRunner *runner,
-                         guint     n)
+ta_thread_to_loop_per_s (gpointer data,
+                         guint    n)
 {
+  TaRunner *runner = data;
   TaFeed feed = { ta_queue_new_full (0, NULL), n, 0 };
   g_autoptr(TaTask) consumer = NULL;
   GThread *producer;
@@ -451,79 +466,99 @@ ta_thread_to_loop_per_s (TaRunner *runner,
 
 /* ---------------------------------------------------------------------- */
 
-static void
-run_all (const BenchOptions *options,
-         gboolean            pinned)
+static TaRunner *
+runner_start (gboolean pinned)
 {
-  g_autoptr(TaRunner) runner = NULL;
-  guint n_pings = bench_count (options, 20000);
-  guint n_items = bench_count (options, 1000000);
-  double *raw_values = g_new (double, options->runs);
-  double *ta_values = g_new (double, options->runs);
-  double *extra_values = g_new (double, options->runs);
-  double raw_median, ta_median, extra_median;
+  TaRunner *runner;
 
   bench_set_pinned (pinned);
   runner = ta_runner_new ("bench");
   if (!ta_runner_start (runner, NULL))
     g_error ("could not start the runner");
 
-  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+  return runner;
+}
 
-  raw_ping_pong_us (n_pings / 10 + 1);
-  ta_ping_pong_us (runner, n_pings / 10 + 1);
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw_values[r] = raw_ping_pong_us (n_pings);
-      ta_values[r] = ta_ping_pong_us (runner, n_pings);
-    }
-  raw_median = bench_median (raw_values, options->runs);
-  ta_median = bench_median (ta_values, options->runs);
+static void
+runner_stop (TaRunner *runner)
+{
+  ta_runner_stop (runner, NULL);
+  g_object_unref (runner);
+  bench_set_pinned (FALSE);
+}
+
+static void
+measure_ping_pong (const BenchOptions *options,
+                   TaRunner           *runner)
+{
+  guint n_pings = bench_count (options, 20000);
+  BenchCase cases[] = {
+    { "raw GLib: GAsyncQueue between two threads", raw_ping_pong_us, NULL },
+    { "TaQueue, worker task on the runner", ta_ping_pong_us, runner },
+  };
+
+  bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_pings);
   g_print ("queue ping-pong: main thread push + blocking pop, async worker echoes "
            "(median of %u runs of %u round trips)\n", options->runs, n_pings);
-  bench_report_baseline ("raw GLib: GAsyncQueue between two threads", raw_median, "us");
-  bench_report ("TaQueue, worker task on the runner", ta_median, "us", raw_median, FALSE);
+  bench_report_cases ("queue ping-pong", "round trip", cases, G_N_ELEMENTS (cases),
+                      options->runs, 1, "us", FALSE);
+}
 
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw_values[r] = raw_throughput_per_s (n_items);
-      ta_values[r] = ta_throughput_per_s (runner, n_items);
-    }
-  raw_median = bench_median (raw_values, options->runs);
-  ta_median = bench_median (ta_values, options->runs);
-  g_print ("throughput: %u items to a consumer and back (median of %u runs)\n",
-           n_items, options->runs);
-  bench_report_baseline ("raw GLib: GAsyncQueue between two threads", raw_median / 1e6, "M/s");
-  bench_report ("TaQueue, async batch consumer on the runner", ta_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
+static void
+run_all (const BenchOptions *options,
+         gboolean            pinned)
+{
+  TaRunner *runner = runner_start (pinned);
+  guint n_items = bench_count (options, 1000000);
 
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw_values[r] = raw_thread_to_loop_per_s (n_items);
-      extra_values[r] = raw_thread_to_thread_per_s (n_items);
-      ta_values[r] = ta_thread_to_loop_per_s (runner, n_items);
-    }
-  raw_median = bench_median (raw_values, options->runs);
-  extra_median = bench_median (extra_values, options->runs);
-  ta_median = bench_median (ta_values, options->runs);
-  g_print ("one way: %u items from a plain thread to a loop thread (median of %u runs)\n",
-           n_items, options->runs);
-  bench_report_baseline ("raw GLib: GAsyncQueue + a wake-up per push", raw_median / 1e6, "M/s");
-  bench_report ("raw GLib: GAsyncQueue thread to thread (no loop)", extra_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("TaQueue to a batch consumer on the runner", ta_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, FALSE));
+  measure_ping_pong (options, runner);
 
-  ta_runner_stop (runner, NULL);
-  bench_set_pinned (FALSE);
-  g_free (raw_values);
-  g_free (ta_values);
-  g_free (extra_values);
+  {
+    BenchCase cases[] = {
+      { "raw GLib: GAsyncQueue between two threads", raw_throughput_per_s, NULL },
+      { "TaQueue, async batch consumer on the runner", ta_throughput_per_s, runner },
+    };
+
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_items);
+    g_print ("throughput: %u items to a consumer and back (median of %u runs)\n",
+             n_items, options->runs);
+    bench_report_cases ("throughput", "item", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
+  }
+
+  {
+    BenchCase cases[] = {
+      { "raw GLib: GAsyncQueue + a wake-up per push", raw_thread_to_loop_per_s, NULL },
+      { "raw GLib: GAsyncQueue thread to thread (no loop)", raw_thread_to_thread_per_s, NULL },
+      { "TaQueue to a batch consumer on the runner", ta_thread_to_loop_per_s, runner },
+    };
+
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_items);
+    g_print ("one way: %u items from a plain thread to a loop thread (median of %u runs)\n",
+             n_items, options->runs);
+    bench_report_cases ("one way", "item", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
+  }
+
+  runner_stop (runner);
+}
+
+/* The ping-pong again, beside a busy process on every CPU. */
+static void
+run_contention (const BenchOptions *options,
+                gboolean            pinned)
+{
+  TaRunner *runner = runner_start (pinned);
+
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, TRUE));
+  measure_ping_pong (options, runner);
+  runner_stop (runner);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  return bench_main (argc, argv, "bench-queue", TA_VERSION_S, run_all);
+  return bench_main (argc, argv, "bench-queue", TA_VERSION_S, run_all, run_contention);
 }

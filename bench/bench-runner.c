@@ -8,6 +8,11 @@
  *    g_main_context_invoke_full() with a counter, and one GTask per job.
  *    Beside them, the same jobs submitted fire-and-forget with
  *    ta_runner_invoke() and counted: batched submission without handles.
+ * 3. Contention (unless --no-contention): the round trip again, with a
+ *    busy process at nice 19 on every CPU, beside its baseline.
+ *
+ * Every case of a phase is warmed up, and their order rotates from run
+ * to run (see bench_measure()).
  */
 
 #include "bench-common.h"
@@ -20,9 +25,10 @@
 /* ---------------------------------------------------------------------- */
 
 static double
-raw_round_trip_us (RawLoop *raw,
+raw_round_trip_us (gpointer data,
                    guint    n)
 {
+  RawLoop *raw = data;
   RawCall call;
   gint64 start;
 
@@ -41,9 +47,10 @@ noop_func (gpointer data)
 }
 
 static double
-ta_round_trip_us (TaRunner *runner,
-                  guint     n)
+ta_round_trip_us (gpointer data,
+                  guint    n)
 {
+  TaRunner *runner = data;
   gint64 start = g_get_monotonic_time ();
 
   for (guint i = 0; i < n; i++)
@@ -90,9 +97,10 @@ counter_wait (Counter *counter)
 }
 
 static double
-raw_invoke_full_per_s (RawLoop *raw,
+raw_invoke_full_per_s (gpointer data,
                        guint    n)
 {
+  RawLoop *raw = data;
   Counter counter = { .target = n };
   gint64 start;
 
@@ -131,9 +139,10 @@ gtask_job_func (gpointer data)
 }
 
 static double
-raw_gtask_per_s (RawLoop *raw,
+raw_gtask_per_s (gpointer data,
                  guint    n)
 {
+  RawLoop *raw = data;
   Counter counter = { .target = n };
   gint64 start;
 
@@ -156,9 +165,10 @@ count_invoked (gpointer data)
 }
 
 static double
-ta_invoke_per_s (TaRunner *runner,
-                 guint     n)
+ta_invoke_per_s (gpointer data,
+                 guint    n)
 {
+  TaRunner *runner = data;
   Counter counter = { .target = n };
   gint64 start;
 
@@ -184,9 +194,10 @@ trivial_task (GTask        *task,
 }
 
 static double
-ta_spawn_per_s (TaRunner *runner,
-                guint     n)
+ta_spawn_per_s (gpointer data,
+                guint    n)
 {
+  TaRunner *runner = data;
   TaTask **tasks = g_new (TaTask *, n);
   gint64 start = g_get_monotonic_time ();
 
@@ -206,93 +217,104 @@ ta_spawn_per_s (TaRunner *runner,
 
 /* ---------------------------------------------------------------------- */
 
+typedef struct
+{
+  RawLoop  *raw;
+  TaRunner *runner;
+  TaRunner *watched;   /* the same runner with a watchdog attached */
+} Loops;
+
+static void
+loops_start (Loops    *loops,
+             gboolean  pinned)
+{
+  bench_set_pinned (pinned);
+  loops->raw = raw_loop_new ();
+  loops->runner = ta_runner_new ("bench");
+  loops->watched = g_object_new (TA_TYPE_RUNNER,
+                                 "name", "bench-watched",
+                                 "stall-threshold", (gint64) (100 * 1000),
+                                 NULL);
+  if (!ta_runner_start (loops->runner, NULL) || !ta_runner_start (loops->watched, NULL))
+    g_error ("could not start the runners");
+}
+
+static void
+loops_stop (Loops *loops)
+{
+  ta_runner_stop (loops->runner, NULL);
+  ta_runner_stop (loops->watched, NULL);
+  g_object_unref (loops->runner);
+  g_object_unref (loops->watched);
+  raw_loop_free (loops->raw);
+  bench_set_pinned (FALSE);
+}
+
+/* Round trips: the raw baseline, ta_runner_call, and with a watchdog. */
+static void
+measure_round_trip (const BenchOptions *options,
+                    Loops              *loops)
+{
+  guint n_calls = bench_count (options, 20000);
+  BenchCase cases[] = {
+    { "raw GLib: g_main_context_invoke + GMutex/GCond", raw_round_trip_us, loops->raw },
+    { "ta_runner_call", ta_round_trip_us, loops->runner },
+    { "ta_runner_call, watchdog attached", ta_round_trip_us, loops->watched },
+  };
+
+  bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_calls);
+  g_print ("round trip: call a no-op on the loop thread and wait (median of %u runs of %u calls)\n",
+           options->runs, n_calls);
+  bench_report_cases ("round trip", "call", cases, G_N_ELEMENTS (cases), options->runs, 1, "us",
+                      FALSE);
+}
+
 static void
 run_all (const BenchOptions *options,
          gboolean            pinned)
 {
-  g_autoptr(TaRunner) runner = ta_runner_new ("bench");
-  /* The same runner with a watchdog attached, measured in the same runs. */
-  g_autoptr(TaRunner) watched = g_object_new (TA_TYPE_RUNNER,
-                                              "name", "bench-watched",
-                                              "stall-threshold", (gint64) (100 * 1000),
-                                              NULL);
-  double *watched_values = g_new (double, options->runs);
-  double watched_median;
-  RawLoop *raw;
-  guint n_calls = bench_count (options, 20000);
+  Loops loops;
   guint n_spawn = bench_count (options, 100000);
-  double *raw_values = g_new (double, options->runs);
-  double *ta_values = g_new (double, options->runs);
-  double *extra_values = g_new (double, options->runs);
-  double *invoke_values = g_new (double, options->runs);
-  double raw_median, ta_median, extra_median, invoke_median;
 
-  bench_set_pinned (pinned);
-  raw = raw_loop_new ();
-  if (!ta_runner_start (runner, NULL) || !ta_runner_start (watched, NULL))
-    g_error ("could not start the runners");
+  loops_start (&loops, pinned);
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, FALSE));
+  measure_round_trip (options, &loops);
 
-  g_print ("\n== %s ==\n", pinned ? "pinned: every thread on CPU 0" : "unpinned");
+  {
+    BenchCase cases[] = {
+      { "raw GLib: g_main_context_invoke_full + counter", raw_invoke_full_per_s, loops.raw },
+      { "raw GLib: one GTask per job", raw_gtask_per_s, loops.raw },
+      { "ta_runner_spawn + ta_task_wait", ta_spawn_per_s, loops.runner },
+      { "ta_runner_spawn + ta_task_wait, watchdog attached", ta_spawn_per_s, loops.watched },
+      { "ta_runner_invoke + counter (no handles)", ta_invoke_per_s, loops.runner },
+    };
 
-  /* Warm up both, then interleave the runs so drift hits both alike. */
-  raw_round_trip_us (raw, n_calls / 10 + 1);
-  ta_round_trip_us (runner, n_calls / 10 + 1);
-  ta_round_trip_us (watched, n_calls / 10 + 1);
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw_values[r] = raw_round_trip_us (raw, n_calls);
-      ta_values[r] = ta_round_trip_us (runner, n_calls);
-      watched_values[r] = ta_round_trip_us (watched, n_calls);
-    }
-  raw_median = bench_median (raw_values, options->runs);
-  ta_median = bench_median (ta_values, options->runs);
-  watched_median = bench_median (watched_values, options->runs);
-  g_print ("round trip: call a no-op on the loop thread and wait (median of %u runs of %u calls)\n",
-           options->runs, n_calls);
-  bench_report_baseline ("raw GLib: g_main_context_invoke + GMutex/GCond", raw_median, "us");
-  bench_report ("ta_runner_call", ta_median, "us", raw_median, FALSE);
-  bench_report ("ta_runner_call, watchdog attached", watched_median, "us", raw_median, FALSE);
+    bench_measure (cases, G_N_ELEMENTS (cases), options->runs, n_spawn);
+    g_print ("spawn %u trivial jobs and wait for all (median of %u runs)\n",
+             n_spawn, options->runs);
+    bench_report_cases ("spawn", "job", cases, G_N_ELEMENTS (cases), options->runs, 1e-6,
+                        "M/s", TRUE);
+  }
 
-  for (guint r = 0; r < options->runs; r++)
-    {
-      raw_values[r] = raw_invoke_full_per_s (raw, n_spawn);
-      extra_values[r] = raw_gtask_per_s (raw, n_spawn);
-      ta_values[r] = ta_spawn_per_s (runner, n_spawn);
-      watched_values[r] = ta_spawn_per_s (watched, n_spawn);
-      invoke_values[r] = ta_invoke_per_s (runner, n_spawn);
-    }
-  raw_median = bench_median (raw_values, options->runs);
-  extra_median = bench_median (extra_values, options->runs);
-  ta_median = bench_median (ta_values, options->runs);
-  watched_median = bench_median (watched_values, options->runs);
-  invoke_median = bench_median (invoke_values, options->runs);
-  g_print ("spawn %u trivial jobs and wait for all (median of %u runs)\n",
-           n_spawn, options->runs);
-  bench_report_baseline ("raw GLib: g_main_context_invoke_full + counter",
-                         raw_median / 1e6, "M/s");
-  bench_report ("raw GLib: one GTask per job", extra_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("ta_runner_spawn + ta_task_wait", ta_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("ta_runner_spawn + ta_task_wait, watchdog attached", watched_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
-  bench_report ("ta_runner_invoke + counter (no handles)", invoke_median / 1e6, "M/s",
-                raw_median / 1e6, TRUE);
+  loops_stop (&loops);
+}
 
-  ta_runner_stop (runner, NULL);
-  ta_runner_stop (watched, NULL);
-  raw_loop_free (raw);
-  g_free (watched_values);
-  bench_set_pinned (FALSE);
-  g_free (raw_values);
-  g_free (ta_values);
-  g_free (extra_values);
-  g_free (invoke_values);
+/* The round trip again, beside a busy process on every CPU. */
+static void
+run_contention (const BenchOptions *options,
+                gboolean            pinned)
+{
+  Loops loops;
+
+  loops_start (&loops, pinned);
+  g_print ("\n== %s ==\n", bench_mode_title (pinned, TRUE));
+  measure_round_trip (options, &loops);
+  loops_stop (&loops);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  return bench_main (argc, argv, "bench-runner", TA_VERSION_S, run_all);
+  return bench_main (argc, argv, "bench-runner", TA_VERSION_S, run_all, run_contention);
 }

@@ -133,8 +133,9 @@ class Runner(Ta.Runner):
     slow callbacks and coroutines never awaited are reported with where
     they came from). ``log_forced_shutdown_stack_trace`` logs, at a stop
     that finds the loop stuck, the Python stack of the runner thread as it
-    was stuck (logger ``gi.overrides.Ta``, level ``ERROR``); turn it off
-    where a stuck loop is expected, in tests.
+    was stuck (logger ``gi.overrides.Ta``, level ``ERROR``) and warns
+    with a ``RuntimeWarning``; turn it off where a stuck loop is expected,
+    in tests: such a stop is then silent.
     """
 
     def __init__(self, exit_timeout=_DEFAULT_EXIT_TIMEOUT, call_in_loop_timeout=None,

@@ -158,13 +158,15 @@ def _finish_stop(runner, state, exit_timeout):
         state.failed.clear()
     errors.extend(task._outcome.error for task in failed)
 
-    # Last, once everything is settled: warnings may be errors.
+    # Last, once everything is settled: warnings may be errors. A forced
+    # stop is silent when log_forced_shutdown_stack_trace is off, as in
+    # threaded_async: that says a stuck loop is expected here.
     state.stop_done = True
-    if stuck_warning is None and state.outlived:
+    if stuck is None and state.outlived:
         names = ', '.join(repr(name) for name in state.outlived)
         stuck_warning = (f'Runner {runner.props.name!r} stopped while {names} '
                          f'ignored cancellation: dropped unfinished')
-    if stuck_warning is not None:
+    if stuck_warning is not None and (stuck is None or state.log_forced_stack):
         try:
             warnings.warn(stuck_warning, RuntimeWarning, stacklevel=4)
         except Exception as error:
