@@ -5,35 +5,16 @@
 
 #include "config.h"
 
+#include "ta-context-private.h"
 #include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
-#include "ta-runner-private.h"
 #include "ta-spin-private.h"
-
-/* How many items one dispatch runs before it lets other sources in. */
-#define TA_INBOX_BATCH 256
-
-typedef struct
-{
-  GSource  source;
-  TaInbox *inbox;
-} TaInboxSource;
 
 struct _TaInbox
 {
-  GMutex        mutex;
-  TaWorkItem   *head;      /* guarded by mutex */
-  TaWorkItem   *tail;      /* guarded by mutex */
-  gboolean      closed;    /* guarded by mutex */
-  gint64        drain_end; /* guarded by mutex: see ta_inbox_close() */
-  gint          n_items;   /* atomic; written under mutex */
-  TaWorkItem   *examined;  /* guarded by mutex: the last item offered to
-                            * claim, or NULL for none */
-  guint         n_examined;/* guarded by mutex: items from head to it */
-  TaInboxClaimFunc   claim;    /* immutable once the runner runs */
-  TaInboxPrepareFunc prepare;
+  TaPostSource *source;    /* immutable, strong: the context's post source */
+  TaWorkQueue  *queue;     /* immutable: the source's */
   GMainContext *context;   /* immutable, strong */
-  GSource      *source;    /* immutable, strong */
   gint          wakeup_fd; /* immutable: the context's own descriptor */
 
   /* The runner's idle wait (ta_inbox_poll()) and the threads that wake it
@@ -45,245 +26,71 @@ struct _TaInbox
   gint64        looked_at; /* runner thread: when poll() last ran */
   gint          kicker_cpu;/* atomic: where the last kick from another
                             * thread came from, or -1 */
-  gint          in_turn;   /* atomic, written by the runner thread: see
-                            * ta_inbox_begin_turn() */
   TaSpinBudget  budget;    /* the runner thread's */
 };
 
-/* With a prepare function, only what was prepared: the rest waits for
- * the next iteration's prepare, which costs less than running it
- * unprepared. Not once the inbox is closed: the stop waits for the whole
- * of it, and an iteration per batch costs more than preparing (GLib's
- * prepare and check visit every source of the context, and a stop under
- * a storm of spawns finds tens of thousands of them). */
-static TaWorkItem *
-ta_inbox_pop (TaInbox  *self,
-              gboolean *closed,
-              gint64   *drain_end)
-{
-  TaWorkItem *item;
-
-  ta_mutex_lock (&self->mutex);
-  *closed = self->closed;
-  *drain_end = self->drain_end;
-  item = self->head;
-  if (self->claim != NULL && self->examined == NULL && !self->closed)
-    item = NULL;
-  if (item != NULL)
-    {
-      self->head = item->next;
-      if (self->head == NULL)
-        self->tail = NULL;
-      item->next = NULL;
-      if (self->examined != NULL)
-        {
-          self->n_examined--;
-          if (self->examined == item)
-            self->examined = NULL;
-        }
-      g_atomic_int_add (&self->n_items, -1);
-    }
-  ta_mutex_unlock (&self->mutex);
-
-  return item;
-}
-
-/*
- * Offers the items the next dispatch will run, and that were not offered
- * yet, to the claim function, and prepares what it claimed: work that is
- * cheaper done outside the dispatch (see ta_task_prepare_claimed()).
- * Runner thread, from the source's prepare and check.
- */
+/* The queue became non-empty: under its lock, which a kick never takes. */
 static void
-ta_inbox_prepare_items (TaInbox *self)
+ta_inbox_wake (gpointer data)
 {
-  gpointer claimed[TA_INBOX_BATCH];
-  guint n_claimed = 0;
-  TaWorkItem *item;
-
-  if (self->claim == NULL)
-    return;
-
-  ta_mutex_lock (&self->mutex);
-  item = self->examined != NULL ? self->examined->next : self->head;
-  while (item != NULL && self->n_examined < TA_INBOX_BATCH)
-    {
-      gpointer c = self->claim (item);
-
-      if (c != NULL)
-        claimed[n_claimed++] = c;
-      self->examined = item;
-      self->n_examined++;
-      item = item->next;
-    }
-  ta_mutex_unlock (&self->mutex);
-
-  for (guint i = 0; i < n_claimed; i++)
-    self->prepare (claimed[i]);
+  ta_inbox_kick (data);
 }
-
-static gboolean
-ta_inbox_source_check (GSource *source)
-{
-  TaInboxSource *s = (TaInboxSource *) source;
-
-  if (g_atomic_int_get (&s->inbox->n_items) == 0)
-    {
-      /* Nothing to dispatch: the turn is over. */
-      if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
-        g_atomic_int_set (&s->inbox->in_turn, FALSE);
-      return FALSE;
-    }
-
-  ta_inbox_prepare_items (s->inbox);
-  return TRUE;
-}
-
-static gboolean
-ta_inbox_source_prepare (GSource *source,
-                         gint    *timeout)
-{
-  *timeout = -1;
-  return ta_inbox_source_check (source);
-}
-
-static gboolean
-ta_inbox_source_dispatch (GSource     *source,
-                          GSourceFunc  callback,
-                          gpointer     user_data)
-{
-  TaInboxSource *s = (TaInboxSource *) source;
-  gboolean closed = FALSE;
-  gint64 drain_end = -1;
-
-  /* One item at a time: whatever is still queued when an item blocks the
-   * thread stays in the inbox, where an abandoning stop can fail it. A
-   * batch at a time while running, so that other sources get their turn;
-   * all of it once closed, the stop waiting for nothing else (see
-   * ta_inbox_pop()), unless the stop's drain deadline passes: its source
-   * then gets its turn. */
-  for (guint i = 0; ; i++)
-    {
-      TaWorkItem *item;
-
-      if (i > 0 && i % TA_INBOX_BATCH == 0 &&
-          (!closed || (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
-        break;
-
-      item = ta_inbox_pop (s->inbox, &closed, &drain_end);
-      if (item == NULL)
-        break;
-
-      item->func (item, TRUE);
-    }
-
-  if (G_UNLIKELY (g_atomic_int_get (&s->inbox->in_turn)))
-    g_atomic_int_set (&s->inbox->in_turn, FALSE);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static GSourceFuncs ta_inbox_source_funcs = {
-  .prepare = ta_inbox_source_prepare,
-  .check = ta_inbox_source_check,
-  .dispatch = ta_inbox_source_dispatch,
-};
 
 TaInbox *
 ta_inbox_new (GMainContext *context)
 {
   TaInbox *self = g_new0 (TaInbox, 1);
-  TaInboxSource *s;
 
-  g_mutex_init (&self->mutex);
-  self->closed = TRUE;
   self->kicker_cpu = -1;
-  self->drain_end = -1;
   self->context = g_main_context_ref (context);
   self->wakeup_fd = ta_context_wakeup_fd (context);
-  self->source = g_source_new (&ta_inbox_source_funcs, sizeof (TaInboxSource));
-  s = (TaInboxSource *) self->source;
-  s->inbox = self;
-  g_source_set_static_name (self->source, "[ta-glib] runner inbox");
-  g_source_set_priority (self->source, G_PRIORITY_DEFAULT);
-  g_source_set_can_recurse (self->source, TRUE);
-  g_source_attach (self->source, context);
+  /* Closed until the runner starts; what a task posts to its runner's
+   * context from another thread queues here too. */
+  self->source = ta_post_source_new (context, "[ta-glib] runner inbox",
+                                     TA_WORK_QUEUE_CLOSED, ta_inbox_wake, self);
+  self->queue = ta_post_source_get_queue (self->source);
 
   return self;
 }
 
 /* Before the runner thread starts. */
 void
-ta_inbox_set_prepare (TaInbox            *self,
-                      TaInboxClaimFunc    claim,
-                      TaInboxPrepareFunc  prepare)
+ta_inbox_set_prepare (TaInbox           *self,
+                      TaWorkClaimFunc    claim,
+                      TaPostPrepareFunc  prepare)
 {
-  self->claim = claim;
-  self->prepare = prepare;
+  ta_post_source_set_prepare (self->source, claim, prepare);
 }
 
-/* The caller discards whatever is left first (ta_inbox_steal_all()). */
+/* The caller discards whatever is left first (ta_inbox_kill()). */
 void
 ta_inbox_free (TaInbox *self)
 {
-  g_assert (self->head == NULL);
+  g_assert (!ta_work_queue_has_items (self->queue));
 
-  g_source_destroy (self->source);
-  g_source_unref (self->source);
+  g_source_destroy ((GSource *) self->source);
+  g_source_unref ((GSource *) self->source);
   g_main_context_unref (self->context);
-  g_mutex_clear (&self->mutex);
   g_free (self);
-}
-
-static void
-ta_inbox_append_locked (TaInbox    *self,
-                        TaWorkItem *item)
-{
-  item->next = NULL;
-  if (self->tail != NULL)
-    self->tail->next = item;
-  else
-    self->head = item;
-  self->tail = item;
-  g_atomic_int_inc (&self->n_items);
 }
 
 /*
  * ta_inbox_push:
  *
- * Appends @item. Returns %FALSE, without consuming it, when the inbox is
- * closed. Any thread.
+ * Appends new work. Returns %FALSE, without consuming it, when the inbox
+ * is closed. Any thread.
  */
 gboolean
 ta_inbox_push (TaInbox    *self,
                TaWorkItem *item)
 {
-  gboolean was_empty;
-
-  ta_mutex_lock (&self->mutex);
-  if (self->closed)
-    {
-      ta_mutex_unlock (&self->mutex);
-      return FALSE;
-    }
-  was_empty = self->head == NULL;
-  ta_inbox_append_locked (self, item);
-  ta_mutex_unlock (&self->mutex);
-
-  /* The runner checks the inbox on every iteration; it only needs waking
-   * when it may have gone to sleep believing the inbox empty. */
-  if (was_empty)
-    ta_inbox_kick (self);
-
-  return TRUE;
+  return ta_work_queue_push (self->queue, item);
 }
 
 void
 ta_inbox_open (TaInbox *self)
 {
-  ta_mutex_lock (&self->mutex);
-  self->closed = FALSE;
-  ta_mutex_unlock (&self->mutex);
+  ta_work_queue_open (self->queue);
 }
 
 /*
@@ -291,21 +98,13 @@ ta_inbox_open (TaInbox *self)
  *
  * Appends @item even when the inbox is closed: the runner's own follow-up
  * work (publishing a task's outcome) must run or be discarded like the
- * rest. Normally called on the runner thread.
+ * rest. Discarded at once once the runner's thread is gone. Any thread.
  */
 void
 ta_inbox_push_local (TaInbox    *self,
                      TaWorkItem *item)
 {
-  gboolean was_empty;
-
-  ta_mutex_lock (&self->mutex);
-  was_empty = self->head == NULL;
-  ta_inbox_append_locked (self, item);
-  ta_mutex_unlock (&self->mutex);
-
-  if (was_empty)
-    ta_inbox_kick (self);
+  ta_post_source_post (self->source, item);
 }
 
 /* The inbox the calling thread polls, if it is a runner thread: its own
@@ -352,7 +151,7 @@ ta_inbox_kick_and_wait (TaInbox *self)
 static gboolean
 ta_inbox_has_news (TaInbox *self)
 {
-  return g_atomic_int_get (&self->kicked) || g_atomic_int_get (&self->n_items) > 0;
+  return g_atomic_int_get (&self->kicked) || ta_work_queue_has_items (self->queue);
 }
 
 /* Every poll of the runner: when it last ran is known. */
@@ -411,13 +210,11 @@ ta_inbox_poll (TaInbox  *self,
   gint ret;
   gint64 budget_ns;
 
-  polling_inbox = self;
-
   /* A turn that the inbox did not get (a source of a higher priority was
    * dispatched instead) ends here. */
-  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
-    g_atomic_int_set (&self->in_turn, FALSE);
+  ta_post_source_end_turn (self->source);
 
+  polling_inbox = self;
   if (timeout == 0)
     {
       /* The iteration the kicker asked for is under way anyway. */
@@ -479,7 +276,7 @@ ta_inbox_poll (TaInbox  *self,
     }
 
   g_atomic_int_set (&self->parked, 1);
-  if (g_atomic_int_exchange (&self->kicked, 0) || g_atomic_int_get (&self->n_items) > 0)
+  if (g_atomic_int_exchange (&self->kicked, 0) || ta_work_queue_has_items (self->queue))
     {
       g_atomic_int_set (&self->parked, 0);
       return ta_inbox_look (self, fds, nfds, 0);
@@ -512,20 +309,20 @@ ta_inbox_poll (TaInbox  *self,
 void
 ta_inbox_begin_turn (TaInbox *self)
 {
-  g_atomic_int_set (&self->in_turn, TRUE);
+  ta_post_source_begin_turn (self->source);
 }
 
 /* Any thread: see ta_inbox_begin_turn(). */
 gboolean
 ta_inbox_in_turn (TaInbox *self)
 {
-  return g_atomic_int_get (&self->in_turn);
+  return ta_post_source_in_turn (self->source);
 }
 
 GSource *
 ta_inbox_get_source (TaInbox *self)
 {
-  return self->source;
+  return (GSource *) self->source;
 }
 
 /*
@@ -542,54 +339,32 @@ ta_inbox_close (TaInbox    *self,
                 TaWorkItem *last_item,
                 gint64      drain_end)
 {
-  ta_mutex_lock (&self->mutex);
-  self->closed = TRUE;
-  self->drain_end = drain_end;
-  if (last_item != NULL)
-    ta_inbox_append_locked (self, last_item);
-  ta_mutex_unlock (&self->mutex);
-
+  ta_work_queue_close (self->queue, last_item, drain_end);
   g_main_context_wakeup (self->context);
 }
 
 gboolean
 ta_inbox_is_closed (TaInbox *self)
 {
-  gboolean closed;
-
-  ta_mutex_lock (&self->mutex);
-  closed = self->closed;
-  ta_mutex_unlock (&self->mutex);
-
-  return closed;
+  return ta_work_queue_get_state (self->queue) != TA_WORK_QUEUE_OPEN;
 }
 
 /* Takes every queued item, in order, as a list linked through ->next. */
 TaWorkItem *
 ta_inbox_steal_all (TaInbox *self)
 {
-  TaWorkItem *list;
-
-  ta_mutex_lock (&self->mutex);
-  list = self->head;
-  self->head = self->tail = NULL;
-  self->examined = NULL;
-  self->n_examined = 0;
-  g_atomic_int_set (&self->n_items, 0);
-  ta_mutex_unlock (&self->mutex);
-
-  return list;
+  return ta_work_queue_steal_all (self->queue);
 }
 
+/*
+ * ta_inbox_kill:
+ *
+ * Nothing will run in the runner's context again (its thread is gone, or
+ * abandoned): what is queued is discarded now, and what is posted from
+ * now on at once. Any thread.
+ */
 void
-ta_work_item_discard_list (TaWorkItem *list)
+ta_inbox_kill (TaInbox *self)
 {
-  while (list != NULL)
-    {
-      TaWorkItem *next = list->next;
-
-      list->next = NULL;
-      list->func (list, FALSE);
-      list = next;
-    }
+  ta_work_item_discard_list (ta_work_queue_kill (self->queue));
 }

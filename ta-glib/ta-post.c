@@ -1,4 +1,4 @@
-/* ta-post.c: work for any GMainContext, one wake-up per batch
+/* ta-post.c: work posted to any GMainContext from any thread
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,76 +11,106 @@
 /* How many items one dispatch runs before it lets other sources in. */
 #define TA_POST_BATCH 256
 
-typedef struct
+struct _TaPostSource
 {
-  GSource       source;
-  GMutex        mutex;
-  TaWorkItem   *head;       /* guarded by mutex */
-  TaWorkItem   *tail;       /* guarded by mutex */
-  gint          n_items;    /* atomic, written under mutex */
-  TaWorkItem   *batch;      /* the context's thread: taken, not run yet */
-  gboolean      closed;     /* guarded by post_sources_lock: discard posts */
-  GMainContext *context;    /* unowned: the source is attached to it */
-} TaPostSource;
+  GSource            source;
+  TaWorkQueue        queue;
+
+  /* Immutable once attached */
+  GMainContext      *context;   /* unowned: the source is attached to it */
+  TaPostPrepareFunc  prepare;
+  gboolean           takes_batches;
+
+  /* The context's thread only: taken off the queue, not run yet */
+  TaWorkItem        *batch;
+
+  /* Atomic, written by the context's thread: see
+   * ta_post_source_begin_turn() */
+  gint               in_turn;
+};
 
 /*
  * The source of each context, registered while it lives. The context owns
  * its source (the reference of g_source_attach()); the source unregisters
  * itself when the context lets it go. Lookups happen under the lock, which
  * a finalizing source also takes, so a source found is valid while the
- * lock is held.
+ * lock is held. Lock order: the registry, then a queue.
  */
 static GMutex post_sources_lock;  /* a ta_mutex: TSan sees it */
 static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
 
-/* Takes up to @max items off the front, in order, under one lock: the
- * batch that one wake-up delivers costs one lock, not one per item. */
-static TaWorkItem *
-ta_post_source_take (TaPostSource *self,
-                     guint         max)
+/*
+ * ta_post_source_begin_turn:
+ *
+ * The context's thread, as its poll returns: from now until the source
+ * has run what it holds (or found nothing to run), the thread is on its
+ * way to the source's work. A runner's watchdog waits for the work to be
+ * named meanwhile (see ta_inbox_begin_turn()).
+ */
+void
+ta_post_source_begin_turn (TaPostSource *self)
 {
-  TaWorkItem *first;
-  TaWorkItem *last;
-  gint n = 1;
+  g_atomic_int_set (&self->in_turn, TRUE);
+}
 
-  ta_mutex_lock (&self->mutex);
-  first = last = self->head;
-  if (first != NULL)
+/* The context's thread: the turn is over, or was never had (a source of
+ * a higher priority was dispatched instead). */
+void
+ta_post_source_end_turn (TaPostSource *self)
+{
+  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
+    g_atomic_int_set (&self->in_turn, FALSE);
+}
+
+/* Any thread: see ta_post_source_begin_turn(). */
+gboolean
+ta_post_source_in_turn (TaPostSource *self)
+{
+  return g_atomic_int_get (&self->in_turn);
+}
+
+/* Offers the next batch to the queue's claim function, and prepares what
+ * it claimed: work that is cheaper done outside the dispatch. */
+static void
+ta_post_source_prepare_items (TaPostSource *self)
+{
+  gpointer claimed[TA_POST_BATCH];
+  guint n_claimed;
+
+  n_claimed = ta_work_queue_claim (&self->queue, claimed, TA_POST_BATCH);
+  for (guint i = 0; i < n_claimed; i++)
+    self->prepare (claimed[i]);
+}
+
+static gboolean
+ta_post_source_check (GSource *source)
+{
+  TaPostSource *self = (TaPostSource *) source;
+
+  /* Made on another thread, published by GLib's attach, whose context
+   * lock TSan does not see; the same for prepare, dispatch and finalize. */
+  ta_tsan_acquire (self);
+  if (self->batch != NULL)
+    return TRUE;
+  if (!ta_work_queue_has_items (&self->queue))
     {
-      while (last->next != NULL && (guint) n < max)
-        {
-          last = last->next;
-          n++;
-        }
-      self->head = last->next;
-      if (self->head == NULL)
-        self->tail = NULL;
-      last->next = NULL;
-      g_atomic_int_add (&self->n_items, -n);
+      /* Nothing to dispatch: the turn is over. */
+      ta_post_source_end_turn (self);
+      return FALSE;
     }
-  ta_mutex_unlock (&self->mutex);
 
-  return first;
+  if (self->prepare != NULL)
+    ta_post_source_prepare_items (self);
+
+  return TRUE;
 }
 
 static gboolean
 ta_post_source_prepare (GSource *source,
                         gint    *timeout)
 {
-  /* Made on another thread, published by GLib's attach, whose context
-   * lock TSan does not see; the same for check, dispatch and finalize. */
-  ta_tsan_acquire (source);
   *timeout = -1;
-  return ((TaPostSource *) source)->batch != NULL ||
-         g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
-}
-
-static gboolean
-ta_post_source_check (GSource *source)
-{
-  ta_tsan_acquire (source);
-  return ((TaPostSource *) source)->batch != NULL ||
-         g_atomic_int_get (&((TaPostSource *) source)->n_items) > 0;
+  return ta_post_source_check (source);
 }
 
 static gboolean
@@ -89,21 +119,52 @@ ta_post_source_dispatch (GSource     *source,
                          gpointer     user_data)
 {
   TaPostSource *self = (TaPostSource *) source;
+  TaWorkQueueState state = TA_WORK_QUEUE_OPEN;
+  gint64 drain_end = -1;
 
-  /* The batch is kept in the source while it runs: an item that iterates
-   * the context again (the source may recurse) runs the rest of it in
-   * order before anything posted later. */
   ta_tsan_acquire (self);
-  if (self->batch == NULL)
-    self->batch = ta_post_source_take (self, TA_POST_BATCH);
-  while (self->batch != NULL)
-    {
-      TaWorkItem *item = self->batch;
 
-      self->batch = item->next;
-      item->next = NULL;
+  /* A batch under one lock, kept in the source while it runs: an item
+   * that iterates the context again (the source may recurse) runs the
+   * rest of it in order before anything posted later. */
+  if (self->takes_batches)
+    {
+      if (self->batch == NULL)
+        self->batch = ta_work_queue_take (&self->queue, TA_POST_BATCH);
+      while (self->batch != NULL)
+        {
+          TaWorkItem *item = self->batch;
+
+          self->batch = item->next;
+          item->next = NULL;
+          item->func (item, TRUE);
+        }
+
+      return G_SOURCE_CONTINUE;
+    }
+
+  /* One item at a time: whatever is still queued when an item blocks the
+   * thread stays in the queue, where an abandoning stop can fail it. A
+   * batch at a time while open, so that other sources get their turn; all
+   * of it once closed, the stop waiting for nothing else (see
+   * ta_work_queue_pop()), unless the stop's drain deadline passes: its
+   * source then gets its turn. */
+  for (guint i = 0; ; i++)
+    {
+      TaWorkItem *item;
+
+      if (i > 0 && i % TA_POST_BATCH == 0 &&
+          (state == TA_WORK_QUEUE_OPEN ||
+           (drain_end >= 0 && g_get_monotonic_time () >= drain_end)))
+        break;
+
+      item = ta_work_queue_pop (&self->queue, &state, &drain_end);
+      if (item == NULL)
+        break;
       item->func (item, TRUE);
     }
+
+  ta_post_source_end_turn (self);
 
   return G_SOURCE_CONTINUE;
 }
@@ -112,7 +173,6 @@ static void
 ta_post_source_finalize (GSource *source)
 {
   TaPostSource *self = (TaPostSource *) source;
-  TaWorkItem *list;
 
   ta_tsan_acquire (self);
   ta_mutex_lock (&post_sources_lock);
@@ -121,14 +181,9 @@ ta_post_source_finalize (GSource *source)
   ta_mutex_unlock (&post_sources_lock);
 
   /* Posted to a context that went away: never run, released here. */
-  ta_mutex_lock (&self->mutex);
-  list = self->head;
-  self->head = self->tail = NULL;
-  ta_mutex_unlock (&self->mutex);
   ta_work_item_discard_list (g_steal_pointer (&self->batch));
-  ta_work_item_discard_list (list);
-
-  g_mutex_clear (&self->mutex);
+  ta_work_item_discard_list (ta_work_queue_kill (&self->queue));
+  ta_work_queue_clear (&self->queue);
 }
 
 static GSourceFuncs ta_post_source_funcs = {
@@ -138,22 +193,42 @@ static GSourceFuncs ta_post_source_funcs = {
   .finalize = ta_post_source_finalize,
 };
 
-/* Called with the registry locked. */
+/* Any context's default wake-up; under the queue's lock, so that @context,
+ * which the item being posted keeps alive, is still alive. Waking takes
+ * no lock of GLib's. */
+static void
+ta_post_source_wake_context (gpointer data)
+{
+  g_main_context_wakeup (((TaPostSource *) data)->context);
+}
+
+/* Called with the registry locked: a new source, attached to @context and
+ * registered for it. Returns a reference of the caller's. */
 static TaPostSource *
-ta_post_source_new_locked (GMainContext *context)
+ta_post_source_new_locked (GMainContext        *context,
+                           const char          *name,
+                           TaWorkQueueState     state,
+                           TaWorkQueueWakeFunc  wake,
+                           gpointer             wake_data)
 {
   TaPostSource *self;
 
   self = (TaPostSource *) g_source_new (&ta_post_source_funcs, sizeof (TaPostSource));
-  g_mutex_init (&self->mutex);
+  /* A context of our own is woken its own way and has its queue
+   * abandoned whole: it takes an item at a time. */
+  if (wake == NULL)
+    {
+      wake = ta_post_source_wake_context;
+      wake_data = self;
+      self->takes_batches = TRUE;
+    }
+  ta_work_queue_init (&self->queue, state, wake, wake_data);
   self->context = context;
-  g_source_set_static_name ((GSource *) self, "[ta-glib] work posted from other threads");
+  g_source_set_static_name ((GSource *) self, name);
   g_source_set_priority ((GSource *) self, G_PRIORITY_DEFAULT);
   g_source_set_can_recurse ((GSource *) self, TRUE);
   ta_tsan_release (self);
   g_source_attach ((GSource *) self, context);
-  /* The context's reference is the one that counts. */
-  g_source_unref ((GSource *) self);
 
   if (post_sources == NULL)
     post_sources = g_hash_table_new (NULL, NULL);
@@ -162,64 +237,124 @@ ta_post_source_new_locked (GMainContext *context)
   return self;
 }
 
+/*
+ * ta_post_source_new:
+ * @name: (not nullable): a static string
+ * @state: how the queue starts: %TA_WORK_QUEUE_CLOSED for a runner that
+ *   has not started
+ * @wake: (nullable): how to wake the context's thread when the queue
+ *   becomes non-empty; %NULL for g_main_context_wakeup()
+ *
+ * Makes the post source of @context, which must not have one yet, for a
+ * thread that drains it itself. Any thread. Returns a reference, which
+ * g_source_destroy() and g_source_unref() let go.
+ */
+TaPostSource *
+ta_post_source_new (GMainContext        *context,
+                    const char          *name,
+                    TaWorkQueueState     state,
+                    TaWorkQueueWakeFunc  wake,
+                    gpointer             wake_data)
+{
+  TaPostSource *self;
+
+  ta_mutex_lock (&post_sources_lock);
+  self = ta_post_source_new_locked (context, name, state, wake, wake_data);
+  ta_mutex_unlock (&post_sources_lock);
+
+  return self;
+}
+
+/* Before the source is dispatched for the first time. */
+void
+ta_post_source_set_prepare (TaPostSource      *self,
+                            TaWorkClaimFunc    claim,
+                            TaPostPrepareFunc  prepare)
+{
+  ta_work_queue_set_claim (&self->queue, claim);
+  self->prepare = prepare;
+}
+
+TaWorkQueue *
+ta_post_source_get_queue (TaPostSource *self)
+{
+  return &self->queue;
+}
+
+/* Posts @item to the source's context, or discards it if the queue is
+ * dead. Any thread; the caller keeps the source alive. */
+void
+ta_post_source_post (TaPostSource *self,
+                     TaWorkItem   *item)
+{
+  if (!ta_work_queue_post (&self->queue, item))
+    item->func (item, FALSE);
+}
+
+/* Called with the registry locked: the source of @context, made on
+ * first use. */
+static TaPostSource *
+ta_post_source_lookup_locked (GMainContext *context)
+{
+  TaPostSource *source;
+
+  source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
+  if (source != NULL)
+    ta_tsan_acquire (source);
+  /* Destroyed with the context still alive (a stopped runner's, let go),
+   * or whose context is being finalized, the context posted to now being
+   * a new one at the same address: a new one. */
+  if (source == NULL || g_source_is_destroyed ((GSource *) source))
+    {
+      source = ta_post_source_new_locked (context, "[ta-glib] work posted from other threads",
+                                          TA_WORK_QUEUE_OPEN, NULL, NULL);
+      /* The context's reference is the one that counts. */
+      g_source_unref ((GSource *) source);
+    }
+
+  return source;
+}
+
+/*
+ * ta_context_post:
+ *
+ * Posts @item to run in @context, in order with what else was posted
+ * there, or discards it at once if nothing will ever dispatch @context
+ * again. Any thread.
+ */
 void
 ta_context_post (GMainContext *context,
                  TaWorkItem   *item)
 {
   TaPostSource *source;
-  gboolean was_empty;
+  gboolean queued;
 
   /* @item keeps @context alive (through its GTask) for as long as it is
-   * queued: the context's thread cannot take it before the mutex is
-   * released, so no reference of our own is needed, and none can be the
-   * last one, finalizing the context on this thread. */
-  item->next = NULL;
-
+   * queued: the context's thread cannot take it before the queue's lock
+   * is released, so no reference of our own is needed, and none can be
+   * the last one, finalizing the context on this thread. */
   ta_mutex_lock (&post_sources_lock);
-  source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
-  /* Its thread is gone for good: nothing posted there would ever run. A
-   * closed source destroyed is one whose context is being finalized: the
-   * context posted to now is a new one at the same address. */
-  if (source != NULL)
-    ta_tsan_acquire (source);
-  if (source != NULL && source->closed && !g_source_is_destroyed ((GSource *) source))
-    {
-      ta_mutex_unlock (&post_sources_lock);
-      item->func (item, FALSE);
-      return;
-    }
-  /* Destroyed with the context still alive: a new one, attached to the
-   * same context. */
-  if (source == NULL || g_source_is_destroyed ((GSource *) source))
-    source = ta_post_source_new_locked (context);
-
-  ta_mutex_lock (&source->mutex);
+  source = ta_post_source_lookup_locked (context);
+  queued = ta_work_queue_post (&source->queue, item);
   ta_mutex_unlock (&post_sources_lock);
-  was_empty = source->head == NULL;
-  if (source->tail != NULL)
-    source->tail->next = item;
-  else
-    source->head = item;
-  source->tail = item;
-  g_atomic_int_inc (&source->n_items);
 
-  /* The context's thread looks at the source on every iteration; it only
-   * needs waking when it may have gone to sleep believing it empty.
-   * Waking takes no lock of GLib's. */
-  if (was_empty)
-    g_main_context_wakeup (context);
-  ta_mutex_unlock (&source->mutex);
+  /* Its thread is gone for good: nothing posted there would ever run.
+   * Outside the registry's lock: what the item releases may finalize a
+   * context, and its sources with it. */
+  if (!queued)
+    item->func (item, FALSE);
 }
 
 /*
  * ta_context_post_close:
  *
  * For a context whose thread is leaving and that nobody will iterate
- * again (a pool's worker): what was posted to it, and what is posted from
- * now on, is discarded at once, on the posting thread, rather than kept
- * forever with the references it holds. The context's own thread, before
- * it lets go of the context. Returns the context's post source, which
- * must stay attached (for the mark to last as long as the context).
+ * again (a pool's worker): its queue becomes dead, so that what was
+ * posted to it, and what is posted from now on, is discarded at once, on
+ * the posting thread, rather than kept forever with the references it
+ * holds. The context's own thread, before it lets go of the context.
+ * Returns the context's post source, which must stay attached (for the
+ * mark to last as long as the context).
  */
 GSource *
 ta_context_post_close (GMainContext *context)
@@ -228,16 +363,8 @@ ta_context_post_close (GMainContext *context)
   TaWorkItem *list;
 
   ta_mutex_lock (&post_sources_lock);
-  source = post_sources != NULL ? g_hash_table_lookup (post_sources, context) : NULL;
-  if (source == NULL || g_source_is_destroyed ((GSource *) source))
-    source = ta_post_source_new_locked (context);
-  source->closed = TRUE;
-  ta_tsan_release (source);  /* for posters, under the registry's lock */
-  ta_mutex_lock (&source->mutex);
-  list = source->head;
-  source->head = source->tail = NULL;
-  g_atomic_int_set (&source->n_items, 0);
-  ta_mutex_unlock (&source->mutex);
+  source = ta_post_source_lookup_locked (context);
+  list = ta_work_queue_kill (&source->queue);
   ta_mutex_unlock (&post_sources_lock);
 
   ta_work_item_discard_list (list);

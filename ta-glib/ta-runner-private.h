@@ -8,6 +8,7 @@
 #include "ta-runner.h"
 #include "ta-inbox-private.h"
 #include "ta-monitor-private.h"
+#include "ta-scheduler-private.h"
 
 G_BEGIN_DECLS
 
@@ -27,55 +28,45 @@ typedef enum {
  */
 typedef struct _TaRunnerCore TaRunnerCore;
 
-/*
- * What the runner thread is doing on behalf of ta-glib, for reports about
- * a loop that does not respond: "<prefix><name><suffix>". The strings
- * must stay valid until the activity is popped.
- */
-typedef struct
-{
-  const char *prefix;
-  const char *name;
-  const char *suffix;
-} TaActivity;
-
 struct _TaRunnerCore
 {
+  TaScheduler      scheduler;       /* first: a runner is a scheduler */
   gatomicrefcount  ref_count;
-  guint64          serial;          /* immutable, unique per process */
-  char            *name;            /* immutable */
-  GMainContext    *context;         /* immutable */
-  GMainLoop       *loop;            /* immutable */
-  TaInbox         *inbox;           /* immutable */
 
-  TaMonitor        monitor;         /* guards the fields below */
+  /* Immutable */
+  char            *name;
+  GMainContext    *context;
+  GMainLoop       *loop;
+  TaInbox         *inbox;
+
+  /* Protected by monitor */
+  TaMonitor        monitor;
   TaCoreState      state;
   gboolean         iterating;       /* the loop has iterated once */
   gboolean         thread_alive;    /* between thread start and exit */
-  GQueue           tasks;           /* outstanding TaTask, strong refs */
-  GQueue           failed;          /* done, error not retrieved, strong */
-  guint64          n_spawned;
-  gboolean         draining;        /* stop is waiting for cancelled tasks */
-  gboolean         drain_expired;   /* runner thread: the stop's deadline
-                                     * failed what was left */
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
-  gboolean         failed_closed;   /* the stop collected the failed list */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
 
+  /* Protected by waiters_mutex: TaWaiter of waits started in this
+   * runner's context, strong */
   GMutex           waiters_mutex;
-  GQueue           waiters;         /* TaWaiter of waits started in this
-                                     * runner's context, strong; guarded
-                                     * by waiters_mutex */
+  GQueue           waiters;
 
+  /* Protected by activity_mutex: what the runner thread runs */
   GMutex           activity_mutex;
-  TaActivity       activity;        /* guarded by activity_mutex */
-  GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
-                                     * deadline, runner thread */
+  TaActivity       activity;
 
-  gint64           default_call_timeout;  /* atomic */
-  gint64           exit_timeout;          /* atomic */
-  gint             spin;                  /* atomic */
+  /* The runner thread only */
+  gboolean         drain_expired;   /* the stop's deadline failed what was
+                                     * left */
+  GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
+                                     * deadline */
+
+  /* Atomic */
+  gint64           default_call_timeout;
+  gint64           exit_timeout;
+  gint             spin;
 
   /* The stall-threshold watchdog's state, which the runner thread's poll
    * function marks busy and idle (see ta_runner_poll()); NULL for none.
@@ -85,26 +76,18 @@ struct _TaRunnerCore
   GSList          *retired_watches;       /* TaWatch, strong; guarded by monitor */
   gint             has_retired;           /* atomic */
 
-  /* Set before the thread starts, then the thread's. */
+  /* Set before the thread starts, then the thread's */
   TaThreadHookFunc thread_hook;
   gpointer         thread_hook_data;
   GDestroyNotify   thread_hook_destroy;
-
-  /* For a pool (TaExecutor) rather than a runner: its tasks run on worker
-   * threads, which publish their outcomes themselves. Immutable. */
-  void           (*defer_publish) (TaTask *task);
 };
 
 TaRunnerCore *ta_runner_core_new              (const char   *name);
 TaRunnerCore *ta_runner_peek_core             (TaRunner     *runner);
 TaRunnerCore *ta_runner_core_ref              (TaRunnerCore *core);
 void          ta_runner_core_set_current      (TaRunnerCore *core);
-gint          ta_context_wakeup_fd            (GMainContext *context);
-void          ta_context_sweep                (GMainContext *context,
-                                               GSource      *except);
 void          ta_runner_core_unref            (TaRunnerCore *core);
 gboolean      ta_runner_core_is_current       (TaRunnerCore *core);
-guint64       ta_runner_core_current_serial   (void);
 TaRunnerCore *ta_runner_core_peek_current     (void);
 gint64        ta_runner_core_resolve_timeout  (TaRunnerCore *core,
                                                gint64        timeout_us);
@@ -117,23 +100,36 @@ void          ta_runner_core_pop_activity     (TaRunnerCore *core,
 char         *ta_runner_core_dup_activity     (TaRunnerCore *core);
 gboolean      ta_runner_core_has_activity     (TaRunnerCore *core);
 gboolean      ta_runner_core_in_inbox_turn    (TaRunnerCore *core);
-void          ta_runner_core_add_task         (TaRunnerCore *core,
-                                               TaTask       *task);
-void          ta_runner_core_reject_task      (TaRunnerCore *core,
-                                               TaTask       *task,
-                                               const GError *error);
-gboolean      ta_runner_core_task_done        (TaRunnerCore *core,
-                                               TaTask       *task,
-                                               gboolean      failed);
-void          ta_runner_core_task_retrieved   (TaRunnerCore *core,
-                                               TaTask       *task);
+void          ta_runner_core_set_watch_locked (TaRunnerCore    *core,
+                                               struct _TaWatch *watch);
 char         *ta_runner_core_describe_stuck   (TaRunnerCore *core);
-GPtrArray    *ta_runner_core_take_unretrieved (TaRunnerCore *core,
-                                               GString      *report);
-gboolean      ta_runner_context_is_dead       (GMainContext *context);
-gboolean      ta_runner_context_post          (GMainContext *context,
-                                               TaWorkItem   *item);
 void          ta_runner_core_kick             (TaRunnerCore *core);
 void          ta_runner_core_kick_and_wait    (TaRunnerCore *core);
+void          ta_runner_core_set_not_running_error (TaRunnerCore  *core,
+                                                    GError       **error);
+
+/* ta-runner-thread.c */
+gpointer      ta_runner_thread_main           (gpointer      user_data);
+void          ta_runner_core_shut_down        (TaRunnerCore *core,
+                                               gint64        exit_timeout);
+void          ta_runner_core_watch_exit       (TaRunnerCore *core,
+                                               gint64        exit_timeout);
+void          ta_runner_core_abandon          (TaRunnerCore *core);
+void          ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core);
+
+#define TA_RUNNER_DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
+
+static inline gint64
+ta_atomic_get_int64 (gint64 *location)
+{
+  return __atomic_load_n (location, __ATOMIC_RELAXED);
+}
+
+static inline gint64
+ta_atomic_exchange_int64 (gint64 *location,
+                          gint64  value)
+{
+  return __atomic_exchange_n (location, value, __ATOMIC_RELAXED);
+}
 
 G_END_DECLS

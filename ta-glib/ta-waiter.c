@@ -288,8 +288,7 @@ ta_task_return_in_context (TaReturn *r)
    * wake-up. */
   r->item.func = ta_return_item_func;
   ta_tsan_release (r);
-  if (!ta_runner_context_post (context, &r->item))
-    ta_context_post (context, &r->item);
+  ta_context_post (context, &r->item);
 }
 
 void

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "test-common.h"
+#include "ta-context-private.h"
 #include "ta-inbox-private.h"
 #include "ta-runner-private.h"
 

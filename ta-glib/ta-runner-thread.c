@@ -1,0 +1,392 @@
+/* ta-runner-thread.c: a runner's thread: its main, its stop, its abandonment
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "config.h"
+
+#include "ta-call-private.h"
+#include "ta-context-private.h"
+#include "ta-runner-private.h"
+#include "ta-task-private.h"
+#include "ta-waiter-private.h"
+
+typedef struct
+{
+  TaWorkItem     item;
+  TaRunnerCore  *core;
+  gint64         drain_end_time;   /* -1 for no limit */
+} TaShutdown;
+
+static gboolean
+ta_runner_drain_timeout_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+  GPtrArray *late;
+
+  /* Tasks that did not honour their cancellation in time fail now. */
+  late = ta_ledger_dup_tasks (&core->scheduler.ledger);
+
+  for (guint i = 0; i < late->len; i++)
+    {
+      TaTask *task = g_ptr_array_index (late, i);
+
+      g_ptr_array_add (core->abandoned_tasks, g_strdup (ta_task_get_name (task)));
+      ta_task_force_complete (task, NULL);
+    }
+  g_ptr_array_unref (late);
+
+  core->drain_expired = TRUE;
+  g_main_loop_quit (core->loop);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Runner thread: everything queued before this item has been seen. */
+static void
+ta_shutdown_item_func (TaWorkItem *item,
+                       gboolean    run)
+{
+  TaShutdown *shutdown = (TaShutdown *) item;
+  TaRunnerCore *core = shutdown->core;
+  GPtrArray *outstanding;
+  TaActivity previous;
+
+  if (!run)
+    {
+      g_free (shutdown);
+      return;
+    }
+
+  previous = ta_runner_core_push_activity (core, "the runner's stop (cancelling its tasks)", NULL, NULL);
+
+  /* From now on the completion of the last task ends the loop. */
+  ta_ledger_start_drain (&core->scheduler.ledger);
+  outstanding = ta_ledger_dup_tasks (&core->scheduler.ledger);
+
+  /* Tens of thousands of tasks take a while to cancel: the deadline
+   * stands, and fails the rest. */
+  for (guint i = 0; i < outstanding->len; i++)
+    {
+      if (i % 256 == 255 && shutdown->drain_end_time >= 0 &&
+          g_get_monotonic_time () >= shutdown->drain_end_time)
+        break;
+      ta_task_cancel (g_ptr_array_index (outstanding, i));
+    }
+  g_ptr_array_unref (outstanding);
+
+  if (ta_ledger_is_empty (&core->scheduler.ledger))
+    g_main_loop_quit (core->loop);
+
+  ta_runner_core_pop_activity (core, previous);
+  g_free (shutdown);
+}
+
+/* Warns about tasks that ignored their cancellation until the stop's
+ * deadline. Called once the runner thread is done with the list. */
+void
+ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core)
+{
+  g_autoptr(GHashTable) counts = NULL;
+  g_autoptr(GString) names = NULL;
+
+  if (core->abandoned_tasks->len == 0)
+    return;
+
+  /* Each name once, in order, with how many tasks bore it: a loop that
+   * spawned 500 of them makes one short line, not 500 names. */
+  counts = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < core->abandoned_tasks->len; i++)
+    {
+      const char *name = g_ptr_array_index (core->abandoned_tasks, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+
+      g_hash_table_insert (counts, (gpointer) name, GUINT_TO_POINTER (count + 1));
+    }
+  names = g_string_new (NULL);
+  for (guint i = 0; i < core->abandoned_tasks->len; i++)
+    {
+      const char *name = g_ptr_array_index (core->abandoned_tasks, i);
+      guint count = GPOINTER_TO_UINT (g_hash_table_lookup (counts, name));
+
+      if (count == 0)
+        continue;  /* named already */
+      g_string_append_printf (names, "%s“%s”", names->len > 0 ? ", " : "", name);
+      if (count > 1)
+        g_string_append_printf (names, " × %u", count);
+      g_hash_table_insert (counts, (gpointer) name, GUINT_TO_POINTER (0));
+    }
+
+  g_warning ("Runner “%s” stopped while tasks were still running after being "
+             "cancelled: %s. They were failed at the exit timeout and their "
+             "work abandoned; tasks should pass their cancellable to what "
+             "they start", core->name, names->str);
+  g_ptr_array_set_size (core->abandoned_tasks, 0);
+}
+
+/*
+ * Runner thread, once its loop has quit: lets completions that are ready
+ * run, then destroys every source left on the context, so that what they
+ * hold is released here and now. Work that ignored its cancellation holds
+ * references to the context (through its GTask) that would otherwise keep
+ * it, and everything attached to it, alive forever.
+ */
+static void
+ta_runner_core_sweep (TaRunnerCore *core)
+{
+  /* Not when the stop's deadline ended the loop: the tasks are failed
+   * already, and with tens of thousands of sources left each iteration
+   * would cost what the exit timeout no longer has. */
+  for (guint i = 0; i < 64 && !core->drain_expired; i++)
+    if (!g_main_context_iteration (core->context, FALSE))
+      break;
+
+  ta_inbox_kill (core->inbox);
+  ta_context_sweep (core->context, ta_inbox_get_source (core->inbox));
+}
+
+/*
+ * Any thread, once nothing will run in the runner's context again: the
+ * waits its tasks left in queues, events, futures and tasks can never
+ * complete there. They are taken out, so that what comes later goes to
+ * consumers that are alive (and a pending push's item is freed), and what
+ * they hold, down to the context, is let go. The context is dead by now:
+ * their failures are dropped without running.
+ */
+static void
+ta_runner_core_detach_waiters (TaRunnerCore *core)
+{
+  GQueue waiters;
+
+  ta_mutex_lock (&core->waiters_mutex);
+  waiters = core->waiters;
+  g_queue_init (&core->waiters);
+  for (GList *l = waiters.head; l != NULL; l = l->next)
+    ((TaWaiter *) l->data)->registered = FALSE;
+  ta_mutex_unlock (&core->waiters_mutex);
+
+  ta_waiter_detach_list (&waiters);
+}
+
+static gboolean
+ta_runner_started_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+
+  ta_monitor_lock (&core->monitor);
+  core->iterating = TRUE;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  return G_SOURCE_REMOVE;
+}
+
+gpointer
+ta_runner_thread_main (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;  /* the thread's reference */
+  GSource *source;
+
+  ta_runner_core_set_current (core);
+  g_main_context_push_thread_default (core->context);
+
+  if (core->thread_hook != NULL)
+    core->thread_hook (TRUE, core->thread_hook_data);
+
+  source = g_idle_source_new ();
+  g_source_set_static_name (source, "[ta-glib] runner started");
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, ta_runner_started_cb, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+
+  g_main_loop_run (core->loop);
+
+  /* Nothing queued can run any more; the inbox is closed by now. */
+  ta_work_item_discard_list (ta_inbox_steal_all (core->inbox));
+  ta_runner_core_sweep (core);
+  ta_runner_core_detach_waiters (core);
+
+  /* Nobody waits for a detached stop: report here. */
+  if (core->detached)
+    ta_runner_core_warn_abandoned_tasks (core);
+
+  if (core->thread_hook != NULL)
+    {
+      core->thread_hook (FALSE, core->thread_hook_data);
+      if (core->thread_hook_destroy != NULL)
+        core->thread_hook_destroy (core->thread_hook_data);
+      core->thread_hook = NULL;
+      core->thread_hook_destroy = NULL;
+    }
+
+  /* Nobody is left to report errors to when the runner was dropped on
+   * this thread: say so rather than lose them. */
+  if (core->detached)
+    {
+      GString *report = g_string_new (NULL);
+      GPtrArray *unretrieved = ta_ledger_take_unretrieved (&core->scheduler.ledger, report);
+
+      if (unretrieved->len > 0)
+        g_warning ("Runner “%s” was finalized on its own thread; task errors "
+                   "were never retrieved:%s", core->name, report->str);
+      g_ptr_array_unref (unretrieved);
+      g_string_free (report, TRUE);
+    }
+
+  g_main_context_pop_thread_default (core->context);
+  ta_runner_core_set_current (NULL);
+
+  ta_monitor_lock (&core->monitor);
+  core->thread_alive = FALSE;
+  ta_monitor_broadcast (&core->monitor);
+  ta_monitor_unlock (&core->monitor);
+
+  ta_runner_core_unref (core);
+
+  return NULL;
+}
+
+/*
+ * Any thread but the runner's, once the runner is abandoned: fails what the
+ * stuck loop will never get to, so that nobody waits for it forever.
+ */
+void
+ta_runner_core_abandon (TaRunnerCore *core)
+{
+  GPtrArray *outstanding;
+  GPtrArray *running;
+
+  /* Nothing will run there again: what is posted from now on is dropped
+   * at once, what was queued goes now, and so do the waits. */
+  ta_inbox_kill (core->inbox);
+  ta_runner_core_detach_waiters (core);
+
+  outstanding = ta_ledger_dup_tasks (&core->scheduler.ledger);
+  ta_monitor_lock (&core->monitor);
+  running = g_ptr_array_copy (core->running_calls, NULL, NULL);
+  /* The calls stay alive: the stuck thread holds them until they return. */
+  for (guint i = 0; i < running->len; i++)
+    g_atomic_ref_count_inc (&((TaCall *) g_ptr_array_index (running, i))->ref_count);
+  ta_monitor_unlock (&core->monitor);
+
+  for (guint i = 0; i < outstanding->len; i++)
+    ta_task_force_complete (g_ptr_array_index (outstanding, i), NULL);
+  g_ptr_array_unref (outstanding);
+
+  /* The shutdown item went with the rest of the inbox: if the thread ever
+   * unblocks, its loop ends right there. */
+  g_main_loop_quit (core->loop);
+
+  for (guint i = 0; i < running->len; i++)
+    {
+      TaCall *call = g_ptr_array_index (running, i);
+
+      ta_call_set_state (call, TA_CALL_ABANDONED);
+      ta_call_unref (call);
+    }
+  g_ptr_array_unref (running);
+}
+
+typedef struct
+{
+  TaRunnerCore *core;
+  gint64        end_time;
+} TaStopWatch;
+
+/* Enforces the exit timeout of a runner that was stopped from its own
+ * thread, where nobody can wait for it. */
+static gpointer
+ta_runner_watchdog_thread (gpointer data)
+{
+  TaStopWatch *watchdog = data;
+  TaRunnerCore *core = watchdog->core;
+  gboolean alive;
+
+  ta_monitor_lock (&core->monitor);
+  while (core->thread_alive)
+    if (!ta_monitor_wait_until (&core->monitor, watchdog->end_time))
+      break;
+  alive = core->thread_alive;
+  ta_monitor_unlock (&core->monitor);
+
+  if (alive)
+    {
+      g_autofree char *stuck = ta_runner_core_describe_stuck (core);
+
+      g_warning ("Runner “%s”, stopped from its own thread, did not stop within "
+                 "its exit timeout: its loop is stuck in %s. Its thread was "
+                 "abandoned", core->name, stuck);
+      ta_runner_core_abandon (core);
+    }
+
+  ta_runner_core_unref (core);
+  g_free (watchdog);
+
+  return NULL;
+}
+
+/*
+ * Any thread, as a stop begins: fails the tasks still outstanding at
+ * @end_time and ends the loop. Armed now, not when the loop reaches the
+ * stop: what was queued before it (a storm of spawns) may take the loop
+ * longer than the exit timeout to get through. At the inbox's priority,
+ * so that a loop that is never idle still gets to it.
+ */
+static void
+ta_runner_core_arm_drain_deadline (TaRunnerCore *core,
+                                   gint64        end_time)
+{
+  GSource *source;
+
+  if (end_time < 0)
+    return;
+
+  source = g_timeout_source_new (0);
+  g_source_set_ready_time (source, end_time);
+  g_source_set_static_name (source, "[ta-glib] runner stop deadline");
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, ta_runner_drain_timeout_cb, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+}
+
+/*
+ * Any thread, as a stop begins: closes the inbox behind an item that
+ * cancels the outstanding tasks and ends the loop once they completed, and
+ * arms the deadline that fails those still outstanding at three quarters
+ * of @exit_timeout. Closing the inbox and queueing the shutdown is one
+ * step: whatever was queued before runs first, nothing can be queued after.
+ */
+void
+ta_runner_core_shut_down (TaRunnerCore *core,
+                          gint64        exit_timeout)
+{
+  TaShutdown *shutdown = g_new0 (TaShutdown, 1);
+
+  shutdown->item.func = ta_shutdown_item_func;
+  shutdown->core = core;
+  shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
+  ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
+  ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
+}
+
+/*
+ * Any thread, for a stop nobody waits for: abandons the runner's thread
+ * from a thread of its own if it is still alive after @exit_timeout
+ * (negative: never).
+ */
+void
+ta_runner_core_watch_exit (TaRunnerCore *core,
+                           gint64        exit_timeout)
+{
+  TaStopWatch *watchdog;
+
+  if (exit_timeout < 0)
+    return;
+
+  watchdog = g_new0 (TaStopWatch, 1);
+  watchdog->core = ta_runner_core_ref (core);
+  watchdog->end_time = ta_end_time_from_timeout (exit_timeout);
+  g_thread_unref (g_thread_new ("ta-runner-watchdog", ta_runner_watchdog_thread, watchdog));
+}
