@@ -637,7 +637,11 @@ ta_executor_call_job (GTask        *task,
  * [struct@GLib.Variant], and come back as a [struct@GLib.ByteArray]
  * (a `Uint8Array` in GJS); C arrays and lists of strings are given as a
  * string array value or a `as` variant and come back as string arrays.
- * Arguments are released when the call is done, on the worker; the
+ * Other C arrays (of numbers, booleans, objects, boxed values or
+ * variants, with a length, zero-terminated or of a fixed size) and lists
+ * of objects are given as a #GValueArray (numbers and booleans also as
+ * an array [struct@GLib.Variant]) and come back as a #GValueArray, which
+ * PyGObject turns into a list. Arguments are released when the call is done, on the worker; the
  * references the results hold are the caller's.
  *
  * The function runs on a worker thread: it must be safe to call there,
