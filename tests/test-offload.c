@@ -1010,6 +1010,40 @@ test_offload_shutdown_pending (void)
   close (fds[1]);
 }
 
+/* A call that failed on a worker while its callback waits for the
+ * caller's main loop is not reported by the shutdown as an error nobody
+ * retrieved: the callback gets it, as it gets every outcome. */
+static void
+test_offload_shutdown_undelivered (void)
+{
+  g_autoptr(TaExecutor) executor = ta_executor_new ("offload", 2);
+  CallResult results[4] = { 0 };
+  GValue args[1] = { G_VALUE_INIT };
+  GError *error = NULL;
+
+  g_autoptr(GMainContext) callbacks = g_main_context_new ();
+
+  /* The callbacks go to a context nothing iterates until the end. */
+  value_string (&args[0], "/nonexistent/ta-offload");
+  g_main_context_push_thread_default (callbacks);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    ta_executor_call_async (executor, "GLib.file_get_contents", args, 1, NULL,
+                            call_done_cb, &results[i]);
+  g_main_context_pop_thread_default (callbacks);
+  g_value_unset (&args[0]);
+
+  /* Drained: every call ran; the callbacks may not have. */
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TEST_HANG_US, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      while (!results[i].done)
+        g_main_context_iteration (callbacks, TRUE);
+      g_assert_error (results[i].error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+      call_result_clear (&results[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1031,6 +1065,7 @@ main (int   argc,
   g_test_add_func ("/ta/offload/cancel-blocking", test_offload_cancel_blocking);
   g_test_add_func ("/ta/offload/concurrent", test_offload_concurrent);
   g_test_add_func ("/ta/offload/shutdown-pending", test_offload_shutdown_pending);
+  g_test_add_func ("/ta/offload/shutdown-undelivered", test_offload_shutdown_undelivered);
 
   ret = g_test_run ();
   g_main_context_pop_thread_default (main_context);
