@@ -363,8 +363,14 @@ ta_value_get_elements (const GValue *value)
         {
           GValue *element = &g_array_index (elements, GValue, i);
 
-          g_value_init (element, G_VALUE_TYPE (&array->values[i]));
-          g_value_copy (&array->values[i], element);
+          /* An unset element is a null one. */
+          if (!G_IS_VALUE (&array->values[i]))
+            g_value_init (element, G_TYPE_POINTER);
+          else
+            {
+              g_value_init (element, G_VALUE_TYPE (&array->values[i]));
+              g_value_copy (&array->values[i], element);
+            }
         }
       return elements;
     }

@@ -495,6 +495,13 @@ test_offload_arrays (void)
   assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
                   TA_ERROR_INVALID_VALUE, "argument “list (an element)” expects gint32, not gchararray");
   g_value_unset (&args[3]);
+  value_array (&args[3], items, 0);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_value_array_append (g_value_get_boxed (&args[3]), NULL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “list (an element)” expects gint32, not gpointer");
+  g_value_unset (&args[3]);
   value_int (&args[3], 1);
   assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
                   TA_ERROR_INVALID_VALUE, "argument “list” expects array of gint32");
