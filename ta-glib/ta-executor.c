@@ -637,8 +637,12 @@ ta_executor_call_job (GTask        *task,
  * [struct@GLib.Variant], and come back as a [struct@GLib.ByteArray]
  * (a `Uint8Array` in GJS); C arrays and lists of strings are given as a
  * string array value or a `as` variant and come back as string arrays.
- * Arguments are released when the call is done, on the worker; the
- * references the results hold are the caller's.
+ * Other C arrays (of numbers, booleans, objects, boxed values or
+ * variants, with a length, zero-terminated or of a fixed size) and lists
+ * of objects are given as a #GValueArray (numbers and booleans also as
+ * an array [struct@GLib.Variant]) and come back as a #GValueArray, which
+ * PyGObject turns into a list. Arguments are released when the call is
+ * done, on the worker; the references the results hold are the caller's.
  *
  * The function runs on a worker thread: it must be safe to call there,
  * which is the caller's responsibility, as with
@@ -679,9 +683,14 @@ ta_executor_call_async (TaExecutor          *self,
   /* The job is its own result, as for ta_executor_run_async() without a
    * cancellable: the call settles when the function returned, or when
    * it is known never to run, so that a cancelled call that took effect
-   * says so. */
+   * says so. Its error goes to the callback, whose call_finish() is the
+   * one way to see it: a shutdown does not report it as never
+   * retrieved while that callback is still on its way. */
   if (callback != NULL)
-    ta_task_complete_async (task, self, ta_executor_call_async, callback, user_data);
+    {
+      ta_task_mark_retrieved (task);
+      ta_task_complete_async (task, self, ta_executor_call_async, callback, user_data);
+    }
 }
 
 /**

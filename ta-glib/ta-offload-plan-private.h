@@ -45,11 +45,16 @@ typedef enum {
   TA_KIND_STRV,        /* C array of strings */
   TA_KIND_STR_LIST,    /* GList of strings */
   TA_KIND_STR_SLIST,
+  TA_KIND_ARRAY,       /* C array of numbers, booleans, objects or boxed */
+  TA_KIND_LIST,        /* GList of objects */
+  TA_KIND_SLIST,       /* GSList of objects */
   TA_KIND_CALLBACK,    /* only ever NULL */
   TA_KIND_NULL,        /* user data and destroy notifies: NULL */
 } TaKind;
 
-typedef struct
+typedef struct _TaSlot TaSlot;
+
+struct _TaSlot
 {
   char        *name;            /* for messages */
   char        *type_name;       /* for messages */
@@ -63,7 +68,10 @@ typedef struct
   gint         fixed_size;      /* arrays: or a fixed size, or -1 */
   gint         user_index;      /* in the caller's values, or -1 */
   gboolean     hidden;          /* not among the results */
-} TaSlot;
+  gboolean     zero_terminated; /* ARRAY */
+  TaSlot      *element;         /* ARRAY, LIST, SLIST: each element */
+  gsize        element_size;    /* ARRAY */
+};
 
 /* What a name resolves to. Immutable once made, and kept for the life of
  * the process like the typelibs it comes from. */

@@ -54,6 +54,18 @@ ta_type_describe (GITypeInfo *type)
   GIBaseInfo *iface;
   char *name;
 
+  if (tag == GI_TYPE_TAG_ARRAY || tag == GI_TYPE_TAG_GLIST || tag == GI_TYPE_TAG_GSLIST)
+    {
+      g_autoptr(GITypeInfo) param = g_type_info_get_param_type (type, 0);
+      g_autofree char *element = param != NULL ? ta_type_describe (param) : g_strdup ("?");
+
+      if (tag == GI_TYPE_TAG_ARRAY && g_type_info_get_array_type (type) == GI_ARRAY_TYPE_C)
+        return g_strdup_printf ("array of %s", element);
+      return g_strdup_printf ("%s of %s", tag == GI_TYPE_TAG_GLIST ? "GList" :
+                              tag == GI_TYPE_TAG_GSLIST ? "GSList" : g_type_tag_to_string (tag),
+                              element);
+    }
+
   if (tag != GI_TYPE_TAG_INTERFACE)
     {
       if (tag == GI_TYPE_TAG_VOID && g_type_info_is_pointer (type))
@@ -91,6 +103,71 @@ ta_kind_for_tag (GITypeTag tag)
     case GI_TYPE_TAG_FILENAME: return TA_KIND_STRING;
     default: return TA_KIND_VOID;
     }
+}
+
+static gboolean ta_slot_set_type (TaOffloadPlan *plan,
+                                  TaSlot        *slot,
+                                  GITypeInfo    *type);
+
+/* The size of one element of a C array of @element, or 0 for an element
+ * the marshaller does not handle there. */
+static gsize
+ta_element_size (const TaSlot *element)
+{
+  TaKind kind = element->kind;
+
+  if (kind == TA_KIND_ENUM || kind == TA_KIND_FLAGS)
+    kind = element->storage;
+
+  switch (kind)
+    {
+    case TA_KIND_BOOLEAN: return sizeof (gboolean);
+    case TA_KIND_INT8:
+    case TA_KIND_UINT8: return 1;
+    case TA_KIND_INT16:
+    case TA_KIND_UINT16: return 2;
+    case TA_KIND_INT32:
+    case TA_KIND_UINT32:
+    case TA_KIND_UNICHAR: return 4;
+    case TA_KIND_INT64:
+    case TA_KIND_UINT64: return 8;
+    case TA_KIND_FLOAT: return sizeof (gfloat);
+    case TA_KIND_DOUBLE: return sizeof (gdouble);
+    case TA_KIND_GTYPE: return sizeof (GType);
+    case TA_KIND_OBJECT:
+    case TA_KIND_BOXED:
+    case TA_KIND_VARIANT: return sizeof (gpointer);
+    default: return 0;
+    }
+}
+
+/* The element slot of an array or list of @param, or %NULL for elements
+ * the marshaller does not handle: @plan is left as it was either way. */
+static TaSlot *
+ta_element_new (TaOffloadPlan *plan,
+                TaSlot        *slot,
+                GITypeInfo    *param)
+{
+  TaOffloadPlan scratch = { .name = plan->name, .ok = TRUE };
+  TaSlot *element = g_new0 (TaSlot, 1);
+
+  element->name = g_strdup_printf ("%s (an element)", slot->name);
+  element->direction = slot->direction;
+  element->transfer = GI_TRANSFER_NOTHING;
+  if (!ta_slot_set_type (&scratch, element, param) ||
+      (element->kind > TA_KIND_OBJECT && element->kind != TA_KIND_BOXED &&
+       element->kind != TA_KIND_VARIANT) ||
+      (element->kind == TA_KIND_BOXED && g_type_info_is_pointer (param) == FALSE) ||
+      (element->kind == TA_KIND_BOXED && element->gtype == G_TYPE_ERROR))
+    {
+      g_free (scratch.error_message);
+      g_free (element->name);
+      g_free (element->type_name);
+      g_free (element);
+      return NULL;
+    }
+
+  return element;
 }
 
 /* Fills in how @slot is marshalled from its type: FALSE, with the plan
@@ -207,14 +284,18 @@ ta_slot_set_type (TaOffloadPlan *plan,
         slot->kind = TA_KIND_BYTES;
       else if (param_tag == GI_TYPE_TAG_UTF8 || param_tag == GI_TYPE_TAG_FILENAME)
         slot->kind = TA_KIND_STRV;
+      else if ((slot->element = ta_element_new (plan, slot, param)) != NULL &&
+               (slot->element_size = ta_element_size (slot->element)) > 0)
+        slot->kind = TA_KIND_ARRAY;
       else
         break;
       slot->length = g_type_info_get_array_length (type);
       slot->fixed_size = g_type_info_get_array_fixed_size (type);
-      /* Strings are given zero-terminated in any case; bytes need one of
-       * the three to know where they end. */
-      if (slot->kind == TA_KIND_BYTES && slot->length < 0 && slot->fixed_size < 0 &&
-          !g_type_info_is_zero_terminated (type))
+      slot->zero_terminated = g_type_info_is_zero_terminated (type);
+      /* Strings are given zero-terminated in any case; other elements
+       * need one of the three to know where they end. */
+      if (slot->kind != TA_KIND_STRV && slot->length < 0 && slot->fixed_size < 0 &&
+          !slot->zero_terminated)
         break;
       return TRUE;
 
@@ -225,6 +306,12 @@ ta_slot_set_type (TaOffloadPlan *plan,
       if (param_tag == GI_TYPE_TAG_UTF8 || param_tag == GI_TYPE_TAG_FILENAME)
         {
           slot->kind = tag == GI_TYPE_TAG_GLIST ? TA_KIND_STR_LIST : TA_KIND_STR_SLIST;
+          return TRUE;
+        }
+      slot->element = ta_element_new (plan, slot, param);
+      if (slot->element != NULL && slot->element->kind == TA_KIND_OBJECT)
+        {
+          slot->kind = tag == GI_TYPE_TAG_GLIST ? TA_KIND_LIST : TA_KIND_SLIST;
           return TRUE;
         }
       break;
@@ -450,7 +537,8 @@ ta_plan_build (TaOffloadPlan *plan)
 
   /* Lengths of arrays are not arguments of their own. */
   for (guint i = 0; i < plan->n_slots; i++)
-    if ((plan->slots[i].kind == TA_KIND_BYTES || plan->slots[i].kind == TA_KIND_STRV) &&
+    if ((plan->slots[i].kind == TA_KIND_BYTES || plan->slots[i].kind == TA_KIND_STRV ||
+         plan->slots[i].kind == TA_KIND_ARRAY) &&
         plan->slots[i].length >= 0)
       {
         TaSlot *length = &plan->slots[first + plan->slots[i].length];
@@ -478,7 +566,8 @@ ta_plan_build (TaOffloadPlan *plan)
                       plan->name, plan->ret.type_name);
       return;
     }
-  if ((plan->ret.kind == TA_KIND_BYTES || plan->ret.kind == TA_KIND_STRV) && plan->ret.length >= 0)
+  if ((plan->ret.kind == TA_KIND_BYTES || plan->ret.kind == TA_KIND_STRV ||
+       plan->ret.kind == TA_KIND_ARRAY) && plan->ret.length >= 0)
     {
       plan->slots[first + plan->ret.length].hidden = TRUE;
       plan->slots[first + plan->ret.length].user_index = -2;

@@ -55,10 +55,67 @@ struct _TaOffloadCall
 /* Values in                                                              */
 /* ---------------------------------------------------------------------- */
 
-/* Frees @arg, which the caller owns as @transfer says. */
+static gboolean
+ta_kind_is_pointer (TaKind kind)
+{
+  return kind == TA_KIND_STRING || kind >= TA_KIND_OBJECT;
+}
+
+/* The elements of a C array of pointers, or of a list, that the caller
+ * owns once the callee has the container, or once the caller is done. */
+static void
+ta_slot_free_elements (const TaSlot *slot,
+                       GIArgument   *arg,
+                       gsize         n)
+{
+  if (arg->v_pointer == NULL)
+    return;
+
+  switch (slot->kind)
+    {
+    case TA_KIND_STRV:
+      for (char **s = arg->v_pointer; *s != NULL; s++)
+        g_free (*s);
+      break;
+    case TA_KIND_STR_LIST:
+      g_list_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
+      break;
+    case TA_KIND_STR_SLIST:
+      g_slist_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
+      break;
+    case TA_KIND_ARRAY:
+      if (ta_kind_is_pointer (slot->element->kind))
+        for (gsize i = 0; i < n; i++)
+          {
+            gpointer element = ((gpointer *) arg->v_pointer)[i];
+
+            if (element == NULL)
+              continue;
+            if (slot->element->kind == TA_KIND_OBJECT)
+              g_object_unref (element);
+            else if (slot->element->kind == TA_KIND_VARIANT)
+              g_variant_unref (element);
+            else
+              g_boxed_free (slot->element->gtype, element);
+          }
+      break;
+    case TA_KIND_LIST:
+      g_list_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_object_unref, NULL);
+      break;
+    case TA_KIND_SLIST:
+      g_slist_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_object_unref, NULL);
+      break;
+    default:
+      break;
+    }
+}
+
+/* Frees @arg, which the caller owns as @transfer says; @n is the length
+ * of an array. */
 static void
 ta_slot_free (const TaSlot *slot,
               GIArgument   *arg,
+              gsize         n,
               GITransfer    transfer)
 {
   gpointer p = arg->v_pointer;
@@ -68,6 +125,23 @@ ta_slot_free (const TaSlot *slot,
 
   switch (slot->kind)
     {
+    case TA_KIND_ARRAY:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        ta_slot_free_elements (slot, arg, n);
+      g_free (p);
+      break;
+    case TA_KIND_LIST:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        g_list_free_full (p, g_object_unref);
+      else
+        g_list_free (p);
+      break;
+    case TA_KIND_SLIST:
+      if (transfer == GI_TRANSFER_EVERYTHING)
+        g_slist_free_full (p, g_object_unref);
+      else
+        g_slist_free (p);
+      break;
     case TA_KIND_STRING:
     case TA_KIND_BYTES:
       g_free (p);
@@ -102,23 +176,6 @@ ta_slot_free (const TaSlot *slot,
     default:
       break;
     }
-}
-
-/* The elements the caller still owns once the callee took the container. */
-static void
-ta_slot_free_elements (const TaSlot *slot,
-                       GIArgument   *arg)
-{
-  if (arg->v_pointer == NULL)
-    return;
-
-  if (slot->kind == TA_KIND_STRV)
-    for (char **s = arg->v_pointer; *s != NULL; s++)
-      g_free (*s);
-  else if (slot->kind == TA_KIND_STR_LIST)
-    g_list_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
-  else if (slot->kind == TA_KIND_STR_SLIST)
-    g_slist_foreach (arg->v_pointer, (GFunc) (void (*) (void)) g_free, NULL);
 }
 
 static gboolean
@@ -250,12 +307,6 @@ ta_object_check_native (const TaOffloadPlan  *plan,
 }
 
 static gboolean
-ta_kind_is_pointer (TaKind kind)
-{
-  return kind == TA_KIND_STRING || kind >= TA_KIND_OBJECT;
-}
-
-static gboolean
 ta_value_is_null (const GValue *value)
 {
   GType type = G_VALUE_TYPE (value);
@@ -272,6 +323,156 @@ ta_value_is_null (const GValue *value)
     return g_value_get_variant (value) == NULL;
 
   return FALSE;
+}
+
+/* Arrays other than of bytes and strings are given and returned as
+ * GValueArrays, deprecated in C but the one container GJS and PyGObject
+ * both take from a GValue: PyGObject turns it into a list. */
+static GType
+ta_value_array_get_type (void)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  return g_value_array_get_type ();
+  G_GNUC_END_IGNORE_DEPRECATIONS
+}
+
+static gboolean ta_cell_from_value (const TaOffloadPlan  *plan,
+                                    const TaSlot         *slot,
+                                    const GValue         *value,
+                                    TaCell               *cell,
+                                    GError              **error);
+
+/* The elements of an array or list argument, as GValues: a
+ * GObject.ValueArray (what Python lists become), a GLib.Variant array of
+ * numbers or booleans, or an empty string array (an empty list). */
+static GArray *
+ta_value_get_elements (const GValue *value)
+{
+  GType type = G_VALUE_TYPE (value);
+  GArray *elements = g_array_new (FALSE, TRUE, sizeof (GValue));
+
+  g_array_set_clear_func (elements, (GDestroyNotify) g_value_unset);
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (type == ta_value_array_get_type ())
+    {
+      GValueArray *array = g_value_get_boxed (value);
+
+      g_array_set_size (elements, array->n_values);
+      for (guint i = 0; i < array->n_values; i++)
+        {
+          GValue *element = &g_array_index (elements, GValue, i);
+
+          /* An unset element is a null one. */
+          if (!G_IS_VALUE (&array->values[i]))
+            g_value_init (element, G_TYPE_POINTER);
+          else
+            {
+              g_value_init (element, G_VALUE_TYPE (&array->values[i]));
+              g_value_copy (&array->values[i], element);
+            }
+        }
+      return elements;
+    }
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  if (type == G_TYPE_VARIANT && g_variant_is_container (g_value_get_variant (value)) &&
+      g_variant_type_is_array (g_variant_get_type (g_value_get_variant (value))))
+    {
+      GVariant *variant = g_value_get_variant (value);
+      gsize n = g_variant_n_children (variant);
+
+      g_array_set_size (elements, n);
+      for (gsize i = 0; i < n; i++)
+        {
+          g_autoptr(GVariant) child = g_variant_get_child_value (variant, i);
+
+          g_dbus_gvariant_to_gvalue (child, &g_array_index (elements, GValue, i));
+        }
+      return elements;
+    }
+
+  if (type == G_TYPE_STRV && g_strv_length (g_value_get_boxed (value)) == 0)
+    return elements;
+
+  g_array_unref (elements);
+  return NULL;
+}
+
+/* Fills @cell with a C array or list for @slot from @value. */
+static gboolean
+ta_cell_from_elements (const TaOffloadPlan  *plan,
+                       const TaSlot         *slot,
+                       const GValue         *value,
+                       TaCell               *cell,
+                       GError              **error)
+{
+  g_autoptr(GArray) elements = ta_value_get_elements (value);
+  gsize size = slot->element_size;
+  guint8 *array = NULL;
+  GList *list = NULL;
+
+  if (elements == NULL)
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                   "%s: argument “%s” expects %s (a GObject.ValueArray%s)%s, not %s",
+                   plan->name, slot->name, slot->type_name,
+                   slot->kind == TA_KIND_ARRAY && !ta_kind_is_pointer (slot->element->kind) ?
+                   " or a GLib.Variant array" : "",
+                   slot->nullable ? " or null" : "", G_VALUE_TYPE_NAME (value));
+      return FALSE;
+    }
+
+  if (slot->fixed_size >= 0 && elements->len != (guint) slot->fixed_size)
+    {
+      g_set_error (error, TA_ERROR, TA_ERROR_INVALID_VALUE,
+                   "%s: argument “%s” must hold %d elements, not %u",
+                   plan->name, slot->name, slot->fixed_size, elements->len);
+      return FALSE;
+    }
+
+  if (slot->kind == TA_KIND_ARRAY)
+    array = g_malloc0 ((elements->len + 1) * size);   /* zero-terminated in any case */
+
+  for (guint i = 0; i < elements->len; i++)
+    {
+      TaCell element = { 0 };
+
+      if (!ta_cell_from_value (plan, slot->element, &g_array_index (elements, GValue, i),
+                               &element, error))
+        {
+          GIArgument arg = { .v_pointer = array != NULL ? (gpointer) array : (gpointer) list };
+          TaSlot partial = *slot;
+
+          /* What was converted so far, a GList until the end. */
+          if (array == NULL)
+            partial.kind = TA_KIND_LIST;
+          ta_slot_free (&partial, &arg, i, GI_TRANSFER_EVERYTHING);
+          return FALSE;
+        }
+      if (array != NULL)
+        memcpy (array + i * size, &element.in, size);
+      else
+        list = g_list_prepend (list, element.in.v_pointer);
+    }
+
+  cell->n_in = elements->len;
+  if (slot->kind == TA_KIND_ARRAY)
+    cell->in.v_pointer = array;
+  else if (slot->kind == TA_KIND_LIST)
+    cell->in.v_pointer = g_list_reverse (list);
+  else
+    {
+      GSList *slist = NULL;
+
+      /* A GSList of the GList's data, in order. */
+      for (GList *l = list; l != NULL; l = l->next)
+        slist = g_slist_prepend (slist, l->data);
+      g_list_free (list);
+      cell->in.v_pointer = slist;
+    }
+
+  return TRUE;
 }
 
 static gboolean
@@ -478,6 +679,11 @@ ta_cell_from_value (const TaOffloadPlan  *plan,
         return TRUE;
       }
 
+    case TA_KIND_ARRAY:
+    case TA_KIND_LIST:
+    case TA_KIND_SLIST:
+      return ta_cell_from_elements (plan, slot, value, cell, error);
+
     case TA_KIND_CALLBACK:
       g_set_error (error, TA_ERROR, TA_ERROR_WRONG_THREAD,
                    "%s: argument “%s” is a callback (%s), which would run on a worker "
@@ -539,6 +745,53 @@ ta_length_get (const TaSlot *slot,
 /* ---------------------------------------------------------------------- */
 /* Values out                                                             */
 /* ---------------------------------------------------------------------- */
+
+static void ta_value_take_arg (const TaSlot *slot,
+                               GIArgument   *arg,
+                               gsize         n,
+                               GValue       *value);
+
+/* Sets @value to a GObject.ValueArray of the @n elements of the array or
+ * list @arg, and frees what the caller owned of it. */
+static void
+ta_value_take_elements (const TaSlot *slot,
+                        GIArgument   *arg,
+                        gsize         n,
+                        GValue       *value)
+{
+  GValueArray *array;
+  GList *link;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_value_init (value, ta_value_array_get_type ());
+  if (arg->v_pointer == NULL)
+    return;
+
+  if (slot->kind != TA_KIND_ARRAY)
+    n = g_list_length (arg->v_pointer);   /* a GSList's links start like a GList's */
+  array = g_value_array_new (n);
+  link = arg->v_pointer;
+  for (gsize i = 0; i < n; i++)
+    {
+      GIArgument element = { 0 };
+      GValue item = G_VALUE_INIT;
+
+      if (slot->kind == TA_KIND_ARRAY)
+        memcpy (&element, (guint8 *) arg->v_pointer + i * slot->element_size, slot->element_size);
+      else
+        {
+          element.v_pointer = link->data;
+          link = link->next;
+        }
+      ta_value_take_arg (slot->element, &element, 0, &item);
+      g_value_array_append (array, &item);
+      g_value_unset (&item);
+    }
+  g_value_take_boxed (value, array);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+
+  ta_slot_free (slot, arg, n, slot->transfer);
+}
 
 /* Sets @value from @arg, which the caller owns as @slot's transfer says,
  * and frees what the caller owned of it. */
@@ -669,7 +922,12 @@ ta_value_take_arg (const TaSlot *slot,
           strv[n] = NULL;
           g_value_take_boxed (value, strv);
         }
-      ta_slot_free (slot, arg, slot->transfer);
+      ta_slot_free (slot, arg, n, slot->transfer);
+      break;
+    case TA_KIND_ARRAY:
+    case TA_KIND_LIST:
+    case TA_KIND_SLIST:
+      ta_value_take_elements (slot, arg, n, value);
       break;
     case TA_KIND_STR_LIST:
     case TA_KIND_STR_SLIST:
@@ -681,12 +939,30 @@ ta_value_take_arg (const TaSlot *slot,
           g_ptr_array_add (strv, g_strdup (l->data));
         g_ptr_array_add (strv, NULL);
         g_value_take_boxed (g_value_init (value, G_TYPE_STRV), g_ptr_array_free (strv, FALSE));
-        ta_slot_free (slot, arg, slot->transfer);
+        ta_slot_free (slot, arg, n, slot->transfer);
       }
       break;
     default:
       g_assert_not_reached ();
     }
+}
+
+/* The length of a zero-terminated C array: up to its first element whose
+ * bytes are all zero. */
+static gsize
+ta_array_count (const TaSlot     *slot,
+                const GIArgument *arg)
+{
+  static const guint8 zero[sizeof (GIArgument)] = { 0 };
+  const guint8 *p = arg->v_pointer;
+  gsize n = 0;
+
+  if (p == NULL || !slot->zero_terminated)
+    return 0;
+  while (memcmp (p + n * slot->element_size, zero, slot->element_size) != 0)
+    n++;
+
+  return n;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -845,7 +1121,7 @@ ta_offload_call_invoke (TaOffloadCall  *call,
   /* What the callee took of the containers it did not own entirely. */
   for (guint i = 0; i < plan->n_slots; i++)
     if (call->cells[i].given && plan->slots[i].transfer == GI_TRANSFER_CONTAINER)
-      ta_slot_free_elements (&plan->slots[i], &call->cells[i].in);
+      ta_slot_free_elements (&plan->slots[i], &call->cells[i].in, call->cells[i].n_in);
 
   if (local_error != NULL)
     {
@@ -896,6 +1172,8 @@ ta_offload_call_invoke (TaOffloadCall  *call,
           n = g_strv_length (ret_arg.v_pointer);
         else if (plan->ret.kind == TA_KIND_BYTES && ret_arg.v_pointer != NULL)
           n = strlen (ret_arg.v_pointer);
+        else if (plan->ret.kind == TA_KIND_ARRAY)
+          n = ta_array_count (&plan->ret, &ret_arg);
 
         if (!plan->ret.hidden)
           ta_value_take_arg (&plan->ret, &ret_arg, n, &g_array_index (results, GValue, r++));
@@ -927,6 +1205,8 @@ ta_offload_call_invoke (TaOffloadCall  *call,
           n = g_strv_length (cell->out.v_pointer);
         else if (slot->kind == TA_KIND_BYTES && cell->out.v_pointer != NULL)
           n = strlen (cell->out.v_pointer);
+        else if (slot->kind == TA_KIND_ARRAY)
+          n = ta_array_count (slot, &cell->out);
 
         if (!slot->hidden)
           ta_value_take_arg (slot, &cell->out, n, &g_array_index (results, GValue, r++));
@@ -953,7 +1233,8 @@ ta_offload_call_free (TaOffloadCall *call)
 
   for (guint i = 0; i < plan->n_slots; i++)
     if (!call->cells[i].given && plan->slots[i].user_index >= 0)
-      ta_slot_free (&plan->slots[i], &call->cells[i].in, GI_TRANSFER_EVERYTHING);
+      ta_slot_free (&plan->slots[i], &call->cells[i].in, call->cells[i].n_in,
+                    GI_TRANSFER_EVERYTHING);
 
   g_free (call->cells);
   g_free (call);

@@ -134,6 +134,55 @@ assert_byte_array (const GValue *value,
   g_assert_cmpmem (array->data, array->len, data, len);
 }
 
+/* Arrays other than of bytes and strings come and go as GValueArrays. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static GType
+value_array_type (void)
+{
+  return g_value_array_get_type ();
+}
+
+/* Takes @items, unset. */
+static GValue *
+value_array (GValue *value,
+             GValue *items,
+             guint   n_items)
+{
+  GValueArray *array = g_value_array_new (n_items);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_value_array_append (array, &items[i]);
+      g_value_unset (&items[i]);
+    }
+  g_value_take_boxed (g_value_init (value, value_array_type ()), array);
+  return value;
+}
+
+static const GValue *
+array_nth (const GValue *value,
+           guint         i)
+{
+  GValueArray *array;
+
+  g_assert_true (G_VALUE_HOLDS (value, value_array_type ()));
+  array = g_value_get_boxed (value);
+  g_assert_nonnull (array);
+  g_assert_cmpuint (i, <, array->n_values);
+  return &array->values[i];
+}
+
+static guint
+array_length (const GValue *value)
+{
+  GValueArray *array;
+
+  g_assert_true (G_VALUE_HOLDS (value, value_array_type ()));
+  array = g_value_get_boxed (value);
+  return array != NULL ? array->n_values : 0;
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
 static void
 assert_refused (TaExecutor   *executor,
                 const char   *function,
@@ -381,6 +430,251 @@ test_offload_inout_and_lists (void)
   g_assert_cmpstrv (g_value_get_boxed (&r.values[1]), words);
   call_result_clear (&r);
   values_clear (args, 3);
+
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TEST_HANG_US, NULL));
+}
+
+/* C arrays of numbers, booleans, objects, boxed values and variants, with
+ * a length, zero-terminated or of a fixed size, and lists of objects, in
+ * and out, under each transfer. */
+static void
+test_offload_arrays (void)
+{
+  g_autoptr(TaExecutor) executor = ta_executor_new ("offload", 2);
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_FILE);
+  g_autoptr(GFile) a = g_file_new_for_path ("/a");
+  g_autoptr(GFile) b = g_file_new_for_path ("/b");
+  g_autoptr(GIcon) icon = g_themed_icon_new ("x");
+  g_autoptr(GEmblem) emblem1 = g_emblem_new (icon);
+  g_autoptr(GEmblem) emblem2 = g_emblem_new (icon);
+  g_autoptr(GIcon) emblemed = g_emblemed_icon_new (icon, emblem1);
+  g_autoptr(GDBusObjectManagerServer) manager = g_dbus_object_manager_server_new ("/m");
+  g_autoptr(GDBusObjectSkeleton) object1 = g_dbus_object_skeleton_new ("/m/one");
+  g_autoptr(GDBusObjectSkeleton) object2 = g_dbus_object_skeleton_new ("/m/two");
+  g_autoptr(GAppInfo) app = NULL;
+  g_autoptr(GAppLaunchContext) launch = g_app_launch_context_new ();
+  GDBusAnnotationInfo annotation1 = { -1, (char *) "k1", (char *) "v1", NULL };
+  GDBusAnnotationInfo annotation2 = { -1, (char *) "k2", (char *) "v2", NULL };
+  GValue args[4] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+  GValue items[3] = { G_VALUE_INIT, G_VALUE_INIT, G_VALUE_INIT };
+  gboolean seen[2] = { FALSE, FALSE };
+  CallResult r = { 0 };
+
+  /* Integers in, with a length, from a GValueArray; out, transfer full. */
+  g_value_set_boxed (g_value_init (&args[0], G_TYPE_KEY_FILE), key_file);
+  value_string (&args[1], "g");
+  value_string (&args[2], "ints");
+  value_int (&items[0], 1);
+  value_int (&items[1], -2);
+  g_value_set_int64 (g_value_init (&items[2], G_TYPE_INT64), 300);
+  value_array (&args[3], items, 3);
+  call_sync (executor, "GLib.KeyFile.set_integer_list", args, 4, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.n_values, ==, 0);
+  call_result_clear (&r);
+  g_value_unset (&args[3]);
+  call_sync (executor, "GLib.KeyFile.get_integer_list", args, 3, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.n_values, ==, 1);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 3);
+  g_assert_cmpint (g_value_get_int (array_nth (&r.values[0], 0)), ==, 1);
+  g_assert_cmpint (g_value_get_int (array_nth (&r.values[0], 1)), ==, -2);
+  g_assert_cmpint (g_value_get_int (array_nth (&r.values[0], 2)), ==, 300);
+  call_result_clear (&r);
+
+  /* An element out of range, or of the wrong type: nothing runs. */
+  g_value_set_int64 (g_value_init (&items[0], G_TYPE_INT64), G_MAXINT64);
+  value_array (&args[3], items, 1);
+  assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “list (an element)” (gint32) is out of range");
+  g_value_unset (&args[3]);
+  value_int (&items[0], 1);
+  value_string (&items[1], "2");
+  value_array (&args[3], items, 2);
+  assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “list (an element)” expects gint32, not gchararray");
+  g_value_unset (&args[3]);
+  value_array (&args[3], items, 0);
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  g_value_array_append (g_value_get_boxed (&args[3]), NULL);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “list (an element)” expects gint32, not gpointer");
+  g_value_unset (&args[3]);
+  value_int (&args[3], 1);
+  assert_refused (executor, "GLib.KeyFile.set_integer_list", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “list” expects array of gint32");
+  g_value_unset (&args[3]);
+
+  /* Doubles from a GLib.Variant array; booleans. */
+  g_value_unset (&args[2]);
+  value_string (&args[2], "doubles");
+  {
+    const gdouble doubles[] = { 0.5, -2.25 };
+
+    g_value_set_variant (g_value_init (&args[3], G_TYPE_VARIANT),
+                         g_variant_new_fixed_array (G_VARIANT_TYPE_DOUBLE, doubles, 2, sizeof (gdouble)));
+  }
+  call_sync (executor, "GLib.KeyFile.set_double_list", args, 4, &r);
+  g_assert_no_error (r.error);
+  call_result_clear (&r);
+  g_value_unset (&args[3]);
+  call_sync (executor, "GLib.KeyFile.get_double_list", args, 3, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 2);
+  g_assert_cmpfloat (g_value_get_double (array_nth (&r.values[0], 0)), ==, 0.5);
+  g_assert_cmpfloat (g_value_get_double (array_nth (&r.values[0], 1)), ==, -2.25);
+  call_result_clear (&r);
+
+  g_value_unset (&args[2]);
+  value_string (&args[2], "booleans");
+  g_value_set_boolean (g_value_init (&items[0], G_TYPE_BOOLEAN), TRUE);
+  g_value_set_boolean (g_value_init (&items[1], G_TYPE_BOOLEAN), FALSE);
+  value_array (&args[3], items, 2);
+  call_sync (executor, "GLib.KeyFile.set_boolean_list", args, 4, &r);
+  g_assert_no_error (r.error);
+  call_result_clear (&r);
+  g_value_unset (&args[3]);
+  call_sync (executor, "GLib.KeyFile.get_boolean_list", args, 3, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 2);
+  g_assert_true (g_value_get_boolean (array_nth (&r.values[0], 0)));
+  g_assert_false (g_value_get_boolean (array_nth (&r.values[0], 1)));
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  /* Unsigned integers and GTypes out with a length, transfer full. */
+  g_value_set_gtype (g_value_init (&args[0], G_TYPE_GTYPE), G_TYPE_OBJECT);
+  call_sync (executor, "GObject.signal_list_ids", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.n_values, ==, 1);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 1);
+  g_assert_cmpuint (g_value_get_uint (array_nth (&r.values[0], 0)), ==, g_signal_lookup ("notify", G_TYPE_OBJECT));
+  call_result_clear (&r);
+  g_value_set_gtype (&args[0], G_TYPE_SIMPLE_ACTION);
+  call_sync (executor, "GObject.type_interfaces", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 1);
+  g_assert_true (g_value_get_gtype (array_nth (&r.values[0], 0)) == G_TYPE_ACTION);
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  /* Objects in, with a length, transfer none. */
+  value_object (&args[0], store);
+  g_value_set_uint (g_value_init (&args[1], G_TYPE_UINT), 0);
+  g_value_set_uint (g_value_init (&args[2], G_TYPE_UINT), 0);
+  value_object (&items[0], a);
+  value_object (&items[1], b);
+  value_array (&args[3], items, 2);
+  call_sync (executor, "Gio.ListStore.splice", args, 4, &r);
+  g_assert_no_error (r.error);
+  call_result_clear (&r);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+  {
+    g_autoptr(GFile) first = g_list_model_get_item (G_LIST_MODEL (store), 0);
+
+    g_assert_true (first == a);
+  }
+  g_value_unset (&args[3]);
+  value_object (&items[0], a);
+  g_value_set_boxed (g_value_init (&items[1], G_TYPE_KEY_FILE), key_file);
+  value_array (&args[3], items, 2);
+  assert_refused (executor, "Gio.ListStore.splice", args, 4,
+                  TA_ERROR_INVALID_VALUE, "argument “additions (an element)” expects GObject.Object, not GKeyFile");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 2);
+  values_clear (args, 4);
+
+  /* Boxed values in, zero-terminated; boxed values and variants with a
+   * length. */
+  g_value_set_boxed (g_value_init (&items[0], G_TYPE_DBUS_ANNOTATION_INFO), &annotation1);
+  g_value_set_boxed (g_value_init (&items[1], G_TYPE_DBUS_ANNOTATION_INFO), &annotation2);
+  value_array (&args[0], items, 2);
+  value_string (&args[1], "k2");
+  call_sync (executor, "Gio.DBusAnnotationInfo.lookup", args, 2, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (g_value_get_string (&r.values[0]), ==, "v2");
+  call_result_clear (&r);
+  values_clear (args, 4);
+  g_assert_cmpint (annotation1.ref_count, ==, -1);
+
+  g_value_set_boxed (g_value_init (&items[0], G_TYPE_VARIANT_TYPE), G_VARIANT_TYPE_STRING);
+  g_value_set_boxed (g_value_init (&items[1], G_TYPE_VARIANT_TYPE), G_VARIANT_TYPE_INT32);
+  value_array (&args[0], items, 2);
+  call_sync (executor, "GLib.VariantType.new_tuple", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_true (g_variant_type_equal (g_value_get_boxed (&r.values[0]), G_VARIANT_TYPE ("(si)")));
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  g_value_set_variant (g_value_init (&items[0], G_TYPE_VARIANT), g_variant_new_string ("s"));
+  g_value_set_variant (g_value_init (&items[1], G_TYPE_VARIANT), g_variant_new_int32 (7));
+  value_array (&args[0], items, 2);
+  call_sync (executor, "GLib.Variant.new_tuple", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (g_variant_get_type_string (g_value_get_variant (&r.values[0])), ==, "(si)");
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  /* A fixed size, checked before anything runs. */
+  value_int (&items[0], 0);
+  value_array (&args[0], items, 1);
+  value_int (&args[1], 0);
+  assert_refused (executor, "GLib.unix_open_pipe", args, 2,
+                  TA_ERROR_INVALID_VALUE, "argument “fds” must hold 2 elements, not 1");
+  values_clear (args, 4);
+
+  /* Lists of objects out: transfer none, and full. */
+  g_emblemed_icon_add_emblem (G_EMBLEMED_ICON (emblemed), emblem2);
+  value_object (&args[0], emblemed);
+  call_sync (executor, "Gio.EmblemedIcon.get_emblems", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GObject *emblem = g_value_get_object (array_nth (&r.values[0], i));
+
+      g_assert_true (emblem == (GObject *) emblem1 || emblem == (GObject *) emblem2);
+    }
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  g_dbus_object_manager_server_export (manager, object1);
+  g_dbus_object_manager_server_export (manager, object2);
+  value_object (&args[0], manager);
+  call_sync (executor, "Gio.DBusObjectManager.get_objects", args, 1, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (array_length (&r.values[0]), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      GObject *object = g_value_get_object (array_nth (&r.values[0], i));
+
+      g_assert_true (object == (GObject *) object1 || object == (GObject *) object2);
+      seen[object == (GObject *) object2] = TRUE;
+    }
+  g_assert_true (seen[0] && seen[1]);
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  /* A list of objects in. */
+  app = g_app_info_create_from_commandline ("true", "t", G_APP_INFO_CREATE_NONE, NULL);
+  g_assert_nonnull (app);
+  value_object (&args[0], launch);
+  value_object (&args[1], app);
+  value_object (&items[0], a);
+  value_object (&items[1], b);
+  value_array (&args[2], items, 2);
+  call_sync (executor, "Gio.AppLaunchContext.get_startup_notify_id", args, 3, &r);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.n_values, ==, 1);
+  call_result_clear (&r);
+  values_clear (args, 4);
+
+  /* What the marshaller does not handle: refused, naming the argument. */
+  assert_refused (executor, "GLib.MainContext.check", NULL, 0,
+                  TA_ERROR_NOT_SUPPORTED, "argument “fds” has type array of GLib.PollFD");
+  assert_refused (executor, "Gio.Resolver.lookup_records", NULL, 0,
+                  TA_ERROR_NOT_SUPPORTED, "argument “return value” has type GList of GLib.Variant");
 
   g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TEST_HANG_US, NULL));
 }
@@ -723,6 +1017,40 @@ test_offload_shutdown_pending (void)
   close (fds[1]);
 }
 
+/* A call that failed on a worker while its callback waits for the
+ * caller's main loop is not reported by the shutdown as an error nobody
+ * retrieved: the callback gets it, as it gets every outcome. */
+static void
+test_offload_shutdown_undelivered (void)
+{
+  g_autoptr(TaExecutor) executor = ta_executor_new ("offload", 2);
+  CallResult results[4] = { 0 };
+  GValue args[1] = { G_VALUE_INIT };
+  GError *error = NULL;
+
+  g_autoptr(GMainContext) callbacks = g_main_context_new ();
+
+  /* The callbacks go to a context nothing iterates until the end. */
+  value_string (&args[0], "/nonexistent/ta-offload");
+  g_main_context_push_thread_default (callbacks);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    ta_executor_call_async (executor, "GLib.file_get_contents", args, 1, NULL,
+                            call_done_cb, &results[i]);
+  g_main_context_pop_thread_default (callbacks);
+  g_value_unset (&args[0]);
+
+  /* Drained: every call ran; the callbacks may not have. */
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN, TEST_HANG_US, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      while (!results[i].done)
+        g_main_context_iteration (callbacks, TRUE);
+      g_assert_error (results[i].error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+      call_result_clear (&results[i]);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -738,11 +1066,13 @@ main (int   argc,
   g_test_add_func ("/ta/offload/constructors", test_offload_constructors);
   g_test_add_func ("/ta/offload/strings-and-enums", test_offload_strings_and_enums);
   g_test_add_func ("/ta/offload/inout-and-lists", test_offload_inout_and_lists);
+  g_test_add_func ("/ta/offload/arrays", test_offload_arrays);
   g_test_add_func ("/ta/offload/error", test_offload_error);
   g_test_add_func ("/ta/offload/refused", test_offload_refused);
   g_test_add_func ("/ta/offload/cancel-blocking", test_offload_cancel_blocking);
   g_test_add_func ("/ta/offload/concurrent", test_offload_concurrent);
   g_test_add_func ("/ta/offload/shutdown-pending", test_offload_shutdown_pending);
+  g_test_add_func ("/ta/offload/shutdown-undelivered", test_offload_shutdown_undelivered);
 
   ret = g_test_run ();
   g_main_context_pop_thread_default (main_context);

@@ -122,6 +122,72 @@ test('constructors, strings and string arrays', withExecutor(2, async executor =
     assert(copy.equal(bytes), 'a byte array in, a boxed result');
 }));
 
+/* Arrays other than of bytes and strings, and lists of objects, come back
+ * as a GObject.ValueArray; they are given as one, or numbers as a
+ * GLib.Variant array. */
+function objectArray(type, objects) {
+    const array = GObject.ValueArray.new(objects.length);
+    for (const object of objects) {
+        const value = new GObject.Value();
+        value.init(type);
+        value.set_object(object);
+        array.append(value);
+    }
+    return array;
+}
+
+function fromValueArray(array) {
+    const items = [];
+    for (let i = 0; i < array.n_values; i++)
+        items.push(array.get_nth(i));
+    return items;
+}
+
+test('arrays of numbers and objects, and lists of objects', withExecutor(2, async executor => {
+    const keyFile = new GLib.KeyFile();
+    await offload(executor, 'GLib.KeyFile.set_integer_list',
+        [keyFile, 'g', 'k', new GLib.Variant('ai', [1, -2, 300])]);
+    const ints = await offload(executor, 'GLib.KeyFile.get_integer_list', [keyFile, 'g', 'k']);
+    assert(ints instanceof GObject.ValueArray, 'a GObject.ValueArray');
+    assertEqual(JSON.stringify(fromValueArray(ints)), '[1,-2,300]');
+    await assertRejects(
+        offload(executor, 'GLib.KeyFile.set_integer_list',
+            [keyFile, 'g', 'k', new GLib.Variant('as', ['x'])]),
+        Ta.Error, Ta.Error.INVALID_VALUE, 'an array of strings for integers');
+
+    /* A GType cannot become a GValue by itself: it is given as one. */
+    const type = new GObject.Value();
+    type.init(GObject.TYPE_GTYPE);
+    type.set_gtype(GObject.Object.$gtype);
+    const ids = await offload(executor, 'GObject.signal_list_ids', [type]);
+    assertEqual(JSON.stringify(fromValueArray(ids)),
+        JSON.stringify([GObject.signal_lookup('notify', GObject.Object.$gtype)]));
+
+    const store = new Gio.ListStore({item_type: Gio.File.$gtype});
+    const a = Gio.File.new_for_path('/a');
+    const b = Gio.File.new_for_path('/b');
+    await offload(executor, 'Gio.ListStore.splice',
+        [store, 0, 0, objectArray(Gio.File.$gtype, [a, b])]);
+    assertEqual(store.get_n_items(), 2);
+    assert(store.get_item(1) === b, 'the very objects given');
+
+    const icon = new Gio.ThemedIcon({name: 'x'});
+    const emblemed = new Gio.EmblemedIcon({gicon: icon});
+    const emblem = Gio.Emblem.new(icon);
+    emblemed.add_emblem(emblem);
+    const emblems = await offload(executor, 'Gio.EmblemedIcon.get_emblems', [emblemed]);
+    assertEqual(emblems.n_values, 1);
+    assert(emblems.get_nth(0) === emblem, 'the emblem itself');
+}));
+
+test('an array the marshaller does not handle is refused, naming it',
+    withExecutor(2, async executor => {
+        const error = await assertRejects(offload(executor, 'GLib.MainContext.check', []),
+            Ta.Error, Ta.Error.NOT_SUPPORTED, 'an array of structures');
+        assert(error.message.includes('argument “fds” has type array of GLib.PollFD'),
+            error.message);
+    }));
+
 test('a failing function rejects with the direct call\'s error',
     withExecutor(2, async executor => {
         let direct = null;

@@ -94,6 +94,31 @@ def test_shapes(executor):
     assert info.get_file_type() == Gio.FileType.DIRECTORY
 
 
+def test_arrays_and_lists_of_objects(executor):
+    """Lists of numbers, booleans and objects go in and come back as the
+    direct call takes and gives them."""
+    key_file = GLib.KeyFile()
+    assert call(executor, 'GLib.KeyFile.set_integer_list', [key_file, 'g', 'i', [1, -2, 300]]) is None
+    assert call(executor, 'GLib.KeyFile.get_integer_list', [key_file, 'g', 'i']) == [1, -2, 300]
+    call(executor, 'GLib.KeyFile.set_double_list', [key_file, 'g', 'd', [0.5, 2]])
+    assert call(executor, 'GLib.KeyFile.get_double_list', [key_file, 'g', 'd']) == [0.5, 2.0]
+    call(executor, 'GLib.KeyFile.set_boolean_list', [key_file, 'g', 'b', [True, False]])
+    assert call(executor, 'GLib.KeyFile.get_boolean_list', [key_file, 'g', 'b']) == [True, False]
+    with pytest.raises(GLib.Error) as error:
+        call(executor, 'GLib.KeyFile.set_integer_list', [key_file, 'g', 'i', [1, 2**40]])
+    assert 'argument “list (an element)” (gint32) is out of range' in error.value.message
+
+    store = Gio.ListStore.new(Gio.File)
+    files = [Gio.File.new_for_path('/a'), Gio.File.new_for_path('/b')]
+    call(executor, 'Gio.ListStore.splice', [store, 0, 0, files])
+    assert [store.get_item(i) for i in range(store.get_n_items())] == files
+
+    icon = Gio.ThemedIcon.new('x')
+    emblem = Gio.Emblem.new(icon)
+    emblemed = Gio.EmblemedIcon.new(icon, emblem)
+    assert call(executor, 'Gio.EmblemedIcon.get_emblems', [emblemed]) == emblemed.get_emblems()
+
+
 def test_error_is_the_direct_calls(executor):
     with pytest.raises(GLib.Error) as direct:
         GLib.file_get_contents('/nonexistent/ta-offload')

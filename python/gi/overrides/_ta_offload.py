@@ -4,6 +4,7 @@
 """
 
 import ctypes
+import warnings
 
 from gi.repository import GLib, GObject
 
@@ -36,6 +37,17 @@ def _offload_value(arg):
         return GObject.Value(GLib.Bytes.__gtype__, GLib.Bytes.new(bytes(arg)))
     if isinstance(arg, (list, tuple)) and all(isinstance(s, str) for s in arg):
         return GObject.Value(GObject.TYPE_STRV, list(arg))
+    if isinstance(arg, (list, tuple)):
+        # Arrays of numbers, booleans, objects or boxed values, and lists
+        # of objects: a GValueArray, each element typed as above.
+        # GValueArray is deprecated in C, but the one container a GValue
+        # carries that both PyGObject and GJS read.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)
+            array = GObject.ValueArray.new(len(arg))
+            for item in arg:
+                array.append(_offload_value(item))
+        return GObject.Value(GObject.ValueArray.__gtype__, array)
     if isinstance(arg, GLib.Variant):
         return GObject.Value(GObject.TYPE_VARIANT, arg)
     if isinstance(arg, (GObject.Object, GObject.GBoxed)):
