@@ -119,13 +119,20 @@ struct _TaWatch
   gint64          threshold;         /* immutable, µs */
   GWeakRef        owner;             /* the TaWatchdog */
 
-  /* Written by the watched thread, read by the watchdog thread: atomic. */
+  /* Written by the watched thread at every iteration, read by the
+   * watchdog thread: atomic, on cache lines of their own (the padding),
+   * so that the watchdog thread's work elsewhere in this structure does
+   * not take the line from the watched thread. */
+  char            pad_before[64];
   gint64          busy_since;        /* monotonic µs, 0 while in poll */
   int             tid;               /* the kernel's id of that thread */
   guint64         thread_self;       /* its pthread_t */
   int             looked_for_core;   /* watched thread only */
-  int             watcher_asleep;    /* the watchdog thread has no deadline */
-  int             interrupt_signal;  /* 0: never interrupt */
+  int             watcher_asleep;    /* the watchdog thread has no deadline;
+                                      * written only as it goes to sleep */
+  char            pad_after[64];
+
+  int             interrupt_signal;  /* atomic; 0: never interrupt */
 
   /* Set before the watchdog thread starts, cleared after it has ended. */
   GSource        *report_source;     /* strong, in the report context */
@@ -262,34 +269,42 @@ ta_watch_end (TaWatch *watch,
  * ta_watch_mark_idle:
  *
  * Watched thread, as it is about to poll: the busy time, if any, ends.
- * One atomic exchange unless it lasted past the threshold.
+ * Reads the clock, once, and returns that reading (0 if it made none),
+ * for the poll to use; a plain store, no fence, unless the busy time
+ * lasted past the threshold.
  */
-void
+gint64
 ta_watch_mark_idle (TaWatch *watch)
 {
-  gint64 since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
+  /* Only the watched thread writes it: its own value, no exchange. */
+  gint64 since = __atomic_load_n (&watch->busy_since, __ATOMIC_RELAXED);
+  gint64 now;
 
-  if (since != 0)
-    {
-      gint64 duration = g_get_monotonic_time () - since;
+  if (since == 0)
+    return 0;
 
-      if (duration >= watch->threshold)
-        ta_watch_end (watch, since, duration);
-    }
+  now = g_get_monotonic_time ();
+  __atomic_store_n (&watch->busy_since, 0, __ATOMIC_RELEASE);
+  if (G_UNLIKELY (now - since >= watch->threshold))
+    ta_watch_end (watch, since, now - since);
+
+  return now;
 }
 
 /*
  * ta_watch_mark_busy:
+ * @now: a reading of the monotonic clock made as the poll returned, or 0
+ *   to read it here
  *
  * Watched thread, once its poll returned: it is busy from now until it
- * polls again. Reads the clock and stores it; wakes the watchdog thread
- * only when that sleeps with no deadline.
+ * polls again. Stores the time, with the one fence of an iteration; wakes
+ * the watchdog thread only when that sleeps with no deadline.
  */
 void
-ta_watch_mark_busy (TaWatch *watch)
+ta_watch_mark_busy (TaWatch *watch,
+                    gint64   now)
 {
   int tid = ta_gettid ();
-  gint64 now;
 
   if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
     {
@@ -297,12 +312,13 @@ ta_watch_mark_busy (TaWatch *watch)
       __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
     }
 
-  now = g_get_monotonic_time ();
+  if (now == 0)
+    now = g_get_monotonic_time ();
   __atomic_store_n (&watch->busy_since, MAX (now, 1), __ATOMIC_SEQ_CST);
 
   /* Pairs with the watchdog thread's store of watcher_asleep followed by
    * its load of busy_since: one of the two threads sees the other's. */
-  if (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST))
+  if (G_UNLIKELY (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST)))
     {
       ta_monitor_lock (&watch->monitor);
       ta_monitor_broadcast (&watch->monitor);
@@ -348,7 +364,7 @@ ta_watch_source_check (GSource *source)
 
   if (G_UNLIKELY (!__atomic_load_n (&watch->looked_for_core, __ATOMIC_RELAXED)))
     ta_watch_find_core (watch, source);
-  ta_watch_mark_busy (watch);
+  ta_watch_mark_busy (watch, 0);
 
   return FALSE;
 }
