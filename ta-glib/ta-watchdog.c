@@ -235,7 +235,10 @@ ta_watch_unref (TaWatch *watch)
 static int
 ta_gettid (void)
 {
-  static __thread int tid;
+  /* Initial-exec: one load at a fixed offset rather than a call into the
+   * dynamic linker at every busy mark; four bytes of the static TLS that
+   * glibc sets aside for libraries loaded later. */
+  static __thread int tid __attribute__ ((tls_model ("initial-exec")));
 
   if (G_UNLIKELY (tid == 0))
     tid = (int) syscall (SYS_gettid);
@@ -249,7 +252,7 @@ ta_gettid (void)
 
 /* Watched thread: a dispatch that lasted past the threshold has ended.
  * Not recorded once detached: nobody would take it. */
-static void
+static G_GNUC_NO_INLINE void
 ta_watch_end (TaWatch *watch,
               gint64   since,
               gint64   duration)
@@ -262,6 +265,26 @@ ta_watch_end (TaWatch *watch,
       g_array_append_val (watch->ended, ended);
       ta_monitor_broadcast (&watch->monitor);
     }
+  ta_monitor_unlock (&watch->monitor);
+}
+
+/* Watched thread: it is another than the one that marked last. Out of
+ * line, like every slow path of the marks: the fast ones then need no
+ * stack frame of their own. */
+static G_GNUC_NO_INLINE void
+ta_watch_note_thread (TaWatch *watch,
+                      int      tid)
+{
+  __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
+  __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
+}
+
+/* Watched thread: the watchdog thread sleeps with no deadline. */
+static G_GNUC_NO_INLINE void
+ta_watch_wake (TaWatch *watch)
+{
+  ta_monitor_lock (&watch->monitor);
+  ta_monitor_broadcast (&watch->monitor);
   ta_monitor_unlock (&watch->monitor);
 }
 
@@ -307,10 +330,7 @@ ta_watch_mark_busy (TaWatch *watch,
   int tid = ta_gettid ();
 
   if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
-    {
-      __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
-      __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
-    }
+    ta_watch_note_thread (watch, tid);
 
   if (now == 0)
     now = g_get_monotonic_time ();
@@ -319,11 +339,7 @@ ta_watch_mark_busy (TaWatch *watch,
   /* Pairs with the watchdog thread's store of watcher_asleep followed by
    * its load of busy_since: one of the two threads sees the other's. */
   if (G_UNLIKELY (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST)))
-    {
-      ta_monitor_lock (&watch->monitor);
-      ta_monitor_broadcast (&watch->monitor);
-      ta_monitor_unlock (&watch->monitor);
-    }
+    ta_watch_wake (watch);
 }
 
 static gboolean
