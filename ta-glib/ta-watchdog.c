@@ -27,9 +27,9 @@
  * whose prepare and check functions GLib calls around every poll; it is
  * never dispatched. (A runner's own watchdog, from
  * [property@Ta.Runner:stall-threshold], has no source: the runner's poll
- * function marks both moments, at a third of the cost.) Each hook reads
- * the clock and stores one value: the watched thread never waits on the
- * watchdog.
+ * function marks both moments, and shares its own clock readings with
+ * them.) Each mark stores one value: the watched thread never waits on
+ * the watchdog.
  *
  * The watchdog has a thread of its own. It sleeps, with no deadline, while
  * the watched context sleeps in its poll; a dispatch wakes it (only when
@@ -962,8 +962,9 @@ ta_watchdog_constructed (GObject *object)
  * source to the runner's context; the runner's poll function feeds it
  * instead, with ta_watch_mark_idle() and ta_watch_mark_busy() on the
  * watch that ta_watchdog_ref_watch() returns. It costs the runner thread
- * two atomic stores and one clock reading per iteration, and nothing of
- * GLib's per-source work. Any thread.
+ * two atomic stores, one of them with a fence, per iteration, and the
+ * clock readings its poll makes anyway; nothing of GLib's per-source
+ * work. Any thread.
  */
 TaWatchdog *
 ta_watchdog_new_for_runner (TaRunnerCore *core,
