@@ -48,5 +48,12 @@ gint        ta_inbox_poll          (TaInbox      *self,
                                     GPollFD      *fds,
                                     guint         nfds,
                                     gint          timeout);
+gint        ta_inbox_poll_timed    (TaInbox      *self,
+                                    gboolean      spin,
+                                    GPollFD      *fds,
+                                    guint         nfds,
+                                    gint          timeout,
+                                    gint64        before,
+                                    gint64       *after);
 
 G_END_DECLS

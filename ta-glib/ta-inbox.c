@@ -24,6 +24,8 @@ struct _TaInbox
   gint          kicked;    /* atomic: there is news since it last looked */
   gint          kicker_waits; /* atomic: ... from a thread that now waits */
   gint64        looked_at; /* runner thread: when poll() last ran */
+  gint64        fresh_at;  /* runner thread: a clock reading made in
+                            * this poll after its last wait, or 0 */
   gint          kicker_cpu;/* atomic: where the last kick from another
                             * thread came from, or -1 */
   TaSpinBudget  budget;    /* the runner thread's */
@@ -163,7 +165,7 @@ ta_inbox_look (TaInbox *self,
 {
   gint ret = g_poll (fds, nfds, timeout);
 
-  self->looked_at = g_get_monotonic_time ();
+  self->fresh_at = self->looked_at = g_get_monotonic_time ();
 
   return ret;
 }
@@ -191,24 +193,18 @@ ta_inbox_poll_now (TaInbox *self,
   return ta_inbox_look (self, fds, nfds, 0);
 }
 
-/*
- * ta_inbox_poll:
- * @spin: whether the runner may spin before it sleeps
- *
- * The runner's poll function, the one place where its thread sleeps:
- * g_poll() for what its context watches, after a bounded spin that
- * watches for kicks and, now and then, for the descriptors themselves.
- * Runner thread only.
- */
-gint
-ta_inbox_poll (TaInbox  *self,
-               gboolean  spin,
-               GPollFD  *fds,
-               guint     nfds,
-               gint      timeout)
+static gint
+ta_inbox_poll_inner (TaInbox  *self,
+                     gboolean  spin,
+                     GPollFD  *fds,
+                     guint     nfds,
+                     gint      timeout,
+                     gint64    before)
 {
   gint ret;
   gint64 budget_ns;
+
+  self->fresh_at = 0;
 
   /* A turn that the inbox did not get (a source of a higher priority was
    * dispatched instead) ends here. */
@@ -217,6 +213,8 @@ ta_inbox_poll (TaInbox  *self,
   polling_inbox = self;
   if (timeout == 0)
     {
+      /* A poll that does not wait returns as it begins. */
+      self->fresh_at = before;
       /* The iteration the kicker asked for is under way anyway. */
       if (g_atomic_int_get (&self->kicker_waits))
         g_atomic_int_set (&self->kicker_waits, 0);
@@ -228,7 +226,7 @@ ta_inbox_poll (TaInbox  *self,
   budget_ns = spin && ta_spin_allowed () ? ta_spin_budget_ns (&self->budget) : 0;
   if (budget_ns > 0)
     {
-      gint64 now = g_get_monotonic_time ();
+      gint64 now = before != 0 ? before : g_get_monotonic_time ();
       gint64 spin_end = now + budget_ns / 1000 + 1;
 
       if (timeout > 0)
@@ -238,6 +236,8 @@ ta_inbox_poll (TaInbox  *self,
         {
           if (ta_inbox_has_news (self))
             {
+              /* A reading made while spinning is too old now. */
+              self->fresh_at = 0;
               g_atomic_int_set (&self->kicked, 0);
               ta_spin_budget_feedback (&self->budget, TRUE);
               /*
@@ -251,9 +251,12 @@ ta_inbox_poll (TaInbox  *self,
                * thread sleeping until it does.
                */
 #ifndef TA_TSAN
-              if (g_atomic_int_exchange (&self->kicker_waits, 0) &&
-                  g_get_monotonic_time () - self->looked_at < TA_INBOX_LOOK_US)
-                return 0;
+              if (g_atomic_int_exchange (&self->kicker_waits, 0))
+                {
+                  self->fresh_at = g_get_monotonic_time ();
+                  if (self->fresh_at - self->looked_at < TA_INBOX_LOOK_US)
+                    return 0;
+                }
 #endif
               return ta_inbox_poll_now (self, fds, nfds);
             }
@@ -282,7 +285,7 @@ ta_inbox_poll (TaInbox  *self,
       return ta_inbox_look (self, fds, nfds, 0);
     }
   {
-    gint64 parked_at = g_get_monotonic_time ();
+    gint64 parked_at = before != 0 ? before : g_get_monotonic_time ();
     gint cpu = ta_spin_current_cpu ();
 
     ret = ta_inbox_look (self, fds, nfds, timeout);
@@ -293,6 +296,52 @@ ta_inbox_poll (TaInbox  *self,
       ta_spin_budget_observe (&self->budget, (g_get_monotonic_time () - parked_at) * 1000,
                               cpu, g_atomic_int_get (&self->kicker_cpu));
   }
+
+  return ret;
+}
+
+/*
+ * ta_inbox_poll:
+ * @spin: whether the runner may spin before it sleeps
+ *
+ * The runner's poll function, the one place where its thread sleeps:
+ * g_poll() for what its context watches, after a bounded spin that
+ * watches for kicks and, now and then, for the descriptors themselves.
+ * Runner thread only.
+ */
+gint
+ta_inbox_poll (TaInbox  *self,
+               gboolean  spin,
+               GPollFD  *fds,
+               guint     nfds,
+               gint      timeout)
+{
+  return ta_inbox_poll_timed (self, spin, fds, nfds, timeout, 0, NULL);
+}
+
+/*
+ * ta_inbox_poll_timed:
+ * @before: a reading of the monotonic clock made just now, or 0
+ * @after: (out) (optional): a reading of the monotonic clock made after
+ *   the poll's last wait, or 0 if it made none
+ *
+ * ta_inbox_poll(), sharing its clock readings with the caller: the
+ * runner's stall watchdog needs one before the poll and one after, which
+ * the poll mostly makes anyway. Runner thread only.
+ */
+gint
+ta_inbox_poll_timed (TaInbox  *self,
+                     gboolean  spin,
+                     GPollFD  *fds,
+                     guint     nfds,
+                     gint      timeout,
+                     gint64    before,
+                     gint64   *after)
+{
+  gint ret = ta_inbox_poll_inner (self, spin, fds, nfds, timeout, before);
+
+  if (after != NULL)
+    *after = self->fresh_at;
 
   return ret;
 }

@@ -50,7 +50,10 @@ static GHashTable *post_sources;  /* GMainContext -> TaPostSource */
 void
 ta_post_source_begin_turn (TaPostSource *self)
 {
-  g_atomic_int_set (&self->in_turn, TRUE);
+  /* Relaxed: published by the release that follows it, the watchdog's
+   * busy mark; no fence on the runner's every iteration. */
+  if (!__atomic_load_n (&self->in_turn, __ATOMIC_RELAXED))
+    __atomic_store_n (&self->in_turn, TRUE, __ATOMIC_RELAXED);
 }
 
 /* The context's thread: the turn is over, or was never had (a source of
@@ -58,8 +61,8 @@ ta_post_source_begin_turn (TaPostSource *self)
 void
 ta_post_source_end_turn (TaPostSource *self)
 {
-  if (G_UNLIKELY (g_atomic_int_get (&self->in_turn)))
-    g_atomic_int_set (&self->in_turn, FALSE);
+  if (G_UNLIKELY (__atomic_load_n (&self->in_turn, __ATOMIC_RELAXED)))
+    __atomic_store_n (&self->in_turn, FALSE, __ATOMIC_RELAXED);
 }
 
 /* Any thread: see ta_post_source_begin_turn(). */

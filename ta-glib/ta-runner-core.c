@@ -51,6 +51,7 @@ ta_runner_poll (GPollFD *ufds,
 {
   TaRunnerCore *core = ta_runner_core_peek_current ();
   TaWatch *watch;
+  gint64 before, after;
   gint ret;
 
   /* The runner's idle wait: the one place where its thread sleeps. */
@@ -64,15 +65,21 @@ ta_runner_poll (GPollFD *ufds,
   if (G_UNLIKELY (g_atomic_int_get (&core->has_retired)))
     ta_runner_core_free_retired_watches (core);
   watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
-  if (watch != NULL)
-    ta_watch_mark_idle (watch);
-  ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+  if (watch == NULL)
+    return ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+
+  /* The marks share the poll's own clock readings: the watchdog adds
+   * none to most iterations. */
+  before = ta_watch_mark_idle (watch);
+  ret = ta_inbox_poll_timed (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout,
+                             before, &after);
   watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
   if (watch != NULL)
     {
-      /* Before the mark: whoever sees the loop busy sees the turn. */
+      /* Before the mark, which publishes it: whoever sees the loop busy
+       * sees the turn. */
       ta_inbox_begin_turn (core->inbox);
-      ta_watch_mark_busy (watch);
+      ta_watch_mark_busy (watch, after);
     }
 
   return ret;

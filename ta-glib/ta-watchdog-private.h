@@ -20,7 +20,8 @@ TaWatch    *ta_watchdog_ref_watch         (TaWatchdog   *self);
 
 TaWatch    *ta_watch_ref                  (TaWatch      *watch);
 void        ta_watch_unref                (TaWatch      *watch);
-void        ta_watch_mark_idle            (TaWatch      *watch);
-void        ta_watch_mark_busy            (TaWatch      *watch);
+gint64      ta_watch_mark_idle            (TaWatch      *watch);
+void        ta_watch_mark_busy            (TaWatch      *watch,
+                                           gint64        now);
 
 G_END_DECLS

@@ -27,9 +27,9 @@
  * whose prepare and check functions GLib calls around every poll; it is
  * never dispatched. (A runner's own watchdog, from
  * [property@Ta.Runner:stall-threshold], has no source: the runner's poll
- * function marks both moments, at a third of the cost.) Each hook reads
- * the clock and stores one value: the watched thread never waits on the
- * watchdog.
+ * function marks both moments, and shares its own clock readings with
+ * them.) Each mark stores one value: the watched thread never waits on
+ * the watchdog.
  *
  * The watchdog has a thread of its own. It sleeps, with no deadline, while
  * the watched context sleeps in its poll; a dispatch wakes it (only when
@@ -119,13 +119,20 @@ struct _TaWatch
   gint64          threshold;         /* immutable, µs */
   GWeakRef        owner;             /* the TaWatchdog */
 
-  /* Written by the watched thread, read by the watchdog thread: atomic. */
+  /* Written by the watched thread at every iteration, read by the
+   * watchdog thread: atomic, on cache lines of their own (the padding),
+   * so that the watchdog thread's work elsewhere in this structure does
+   * not take the line from the watched thread. */
+  char            pad_before[64];
   gint64          busy_since;        /* monotonic µs, 0 while in poll */
   int             tid;               /* the kernel's id of that thread */
   guint64         thread_self;       /* its pthread_t */
   int             looked_for_core;   /* watched thread only */
-  int             watcher_asleep;    /* the watchdog thread has no deadline */
-  int             interrupt_signal;  /* 0: never interrupt */
+  int             watcher_asleep;    /* the watchdog thread has no deadline;
+                                      * written only as it goes to sleep */
+  char            pad_after[64];
+
+  int             interrupt_signal;  /* atomic; 0: never interrupt */
 
   /* Set before the watchdog thread starts, cleared after it has ended. */
   GSource        *report_source;     /* strong, in the report context */
@@ -228,7 +235,10 @@ ta_watch_unref (TaWatch *watch)
 static int
 ta_gettid (void)
 {
-  static __thread int tid;
+  /* Initial-exec: one load at a fixed offset rather than a call into the
+   * dynamic linker at every busy mark; four bytes of the static TLS that
+   * glibc sets aside for libraries loaded later. */
+  static __thread int tid __attribute__ ((tls_model ("initial-exec")));
 
   if (G_UNLIKELY (tid == 0))
     tid = (int) syscall (SYS_gettid);
@@ -242,7 +252,7 @@ ta_gettid (void)
 
 /* Watched thread: a dispatch that lasted past the threshold has ended.
  * Not recorded once detached: nobody would take it. */
-static void
+static G_GNUC_NO_INLINE void
 ta_watch_end (TaWatch *watch,
               gint64   since,
               gint64   duration)
@@ -258,56 +268,78 @@ ta_watch_end (TaWatch *watch,
   ta_monitor_unlock (&watch->monitor);
 }
 
+/* Watched thread: it is another than the one that marked last. Out of
+ * line, like every slow path of the marks: the fast ones then need no
+ * stack frame of their own. */
+static G_GNUC_NO_INLINE void
+ta_watch_note_thread (TaWatch *watch,
+                      int      tid)
+{
+  __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
+  __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
+}
+
+/* Watched thread: the watchdog thread sleeps with no deadline. */
+static G_GNUC_NO_INLINE void
+ta_watch_wake (TaWatch *watch)
+{
+  ta_monitor_lock (&watch->monitor);
+  ta_monitor_broadcast (&watch->monitor);
+  ta_monitor_unlock (&watch->monitor);
+}
+
 /*
  * ta_watch_mark_idle:
  *
  * Watched thread, as it is about to poll: the busy time, if any, ends.
- * One atomic exchange unless it lasted past the threshold.
+ * Reads the clock, once, and returns that reading (0 if it made none),
+ * for the poll to use; a plain store, no fence, unless the busy time
+ * lasted past the threshold.
  */
-void
+gint64
 ta_watch_mark_idle (TaWatch *watch)
 {
-  gint64 since = __atomic_exchange_n (&watch->busy_since, 0, __ATOMIC_SEQ_CST);
+  /* Only the watched thread writes it: its own value, no exchange. */
+  gint64 since = __atomic_load_n (&watch->busy_since, __ATOMIC_RELAXED);
+  gint64 now;
 
-  if (since != 0)
-    {
-      gint64 duration = g_get_monotonic_time () - since;
+  if (since == 0)
+    return 0;
 
-      if (duration >= watch->threshold)
-        ta_watch_end (watch, since, duration);
-    }
+  now = g_get_monotonic_time ();
+  __atomic_store_n (&watch->busy_since, 0, __ATOMIC_RELEASE);
+  if (G_UNLIKELY (now - since >= watch->threshold))
+    ta_watch_end (watch, since, now - since);
+
+  return now;
 }
 
 /*
  * ta_watch_mark_busy:
+ * @now: a reading of the monotonic clock made as the poll returned, or 0
+ *   to read it here
  *
  * Watched thread, once its poll returned: it is busy from now until it
- * polls again. Reads the clock and stores it; wakes the watchdog thread
- * only when that sleeps with no deadline.
+ * polls again. Stores the time, with the one fence of an iteration; wakes
+ * the watchdog thread only when that sleeps with no deadline.
  */
 void
-ta_watch_mark_busy (TaWatch *watch)
+ta_watch_mark_busy (TaWatch *watch,
+                    gint64   now)
 {
   int tid = ta_gettid ();
-  gint64 now;
 
   if (G_UNLIKELY (__atomic_load_n (&watch->tid, __ATOMIC_RELAXED) != tid))
-    {
-      __atomic_store_n (&watch->thread_self, (guint64) pthread_self (), __ATOMIC_RELAXED);
-      __atomic_store_n (&watch->tid, tid, __ATOMIC_RELAXED);
-    }
+    ta_watch_note_thread (watch, tid);
 
-  now = g_get_monotonic_time ();
+  if (now == 0)
+    now = g_get_monotonic_time ();
   __atomic_store_n (&watch->busy_since, MAX (now, 1), __ATOMIC_SEQ_CST);
 
   /* Pairs with the watchdog thread's store of watcher_asleep followed by
    * its load of busy_since: one of the two threads sees the other's. */
-  if (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST))
-    {
-      ta_monitor_lock (&watch->monitor);
-      ta_monitor_broadcast (&watch->monitor);
-      ta_monitor_unlock (&watch->monitor);
-    }
+  if (G_UNLIKELY (__atomic_load_n (&watch->watcher_asleep, __ATOMIC_SEQ_CST)))
+    ta_watch_wake (watch);
 }
 
 static gboolean
@@ -348,7 +380,7 @@ ta_watch_source_check (GSource *source)
 
   if (G_UNLIKELY (!__atomic_load_n (&watch->looked_for_core, __ATOMIC_RELAXED)))
     ta_watch_find_core (watch, source);
-  ta_watch_mark_busy (watch);
+  ta_watch_mark_busy (watch, 0);
 
   return FALSE;
 }
@@ -930,8 +962,9 @@ ta_watchdog_constructed (GObject *object)
  * source to the runner's context; the runner's poll function feeds it
  * instead, with ta_watch_mark_idle() and ta_watch_mark_busy() on the
  * watch that ta_watchdog_ref_watch() returns. It costs the runner thread
- * two atomic stores and one clock reading per iteration, and nothing of
- * GLib's per-source work. Any thread.
+ * two atomic stores, one of them with a fence, per iteration, and the
+ * clock readings its poll makes anyway; nothing of GLib's per-source
+ * work. Any thread.
  */
 TaWatchdog *
 ta_watchdog_new_for_runner (TaRunnerCore *core,

@@ -255,6 +255,54 @@ test_inbox_wakes_parked_consumer_once_per_burst (FifoFixture   *f,
   fifo_run_until (f->context, &f->log, f->n_items);
 }
 
+/* ta_inbox_poll_timed() hands the runner's watchdog a clock reading made
+ * after the poll's wait: the one it was given for a poll that does not
+ * wait, and for one that waits a reading at least as late as what woke
+ * it. */
+typedef struct
+{
+  FifoFixture *f;
+  gint64       after;
+} Timed;
+
+static gpointer
+timed_park_thread (gpointer data)
+{
+  Timed *timed = data;
+  GPollFD fd = { ta_context_wakeup_fd (timed->f->context), G_IO_IN, 0 };
+
+  ta_inbox_poll_timed (timed->f->fifo->inbox, FALSE, &fd, 1, -1,
+                       g_get_monotonic_time (), &timed->after);
+
+  return NULL;
+}
+
+static void
+test_inbox_poll_timed_shares_clock_readings (FifoFixture   *f,
+                                             gconstpointer  data)
+{
+  GPollFD fd = { ta_context_wakeup_fd (f->context), G_IO_IN, 0 };
+  Timed timed = { f, 0 };
+  gint64 before = g_get_monotonic_time ();
+  gint64 after = 0;
+  gint64 pushed_at;
+  GThread *thread;
+
+  ta_inbox_poll_timed (f->fifo->inbox, FALSE, &fd, 1, 0, before, &after);
+  g_assert_cmpint (after, >=, before);
+
+  /* Nothing pending but the pushes to come. */
+  fifo_context_take_wakeups (f->context);
+  thread = g_thread_new ("timed", timed_park_thread, &timed);
+  pushed_at = g_get_monotonic_time ();
+  for (guint i = 0; i < f->n_items; i++)
+    g_assert_true (fifo_push (f->fifo, &f->items[i].item));
+  g_thread_join (thread);
+  g_assert_cmpint (timed.after, >=, pushed_at);
+
+  fifo_run_until (f->context, &f->log, f->n_items);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -268,6 +316,7 @@ main (int   argc,
   fifo_add ("/ta/inbox/steal-all-hands-back-queue-in-order", test_inbox_steal_all_hands_back_queue_in_order);
   fifo_add ("/ta/inbox/prepares-claimed-items-before-they-run", test_inbox_prepares_claimed_items_before_they_run);
   fifo_add ("/ta/inbox/wakes-parked-consumer-once-per-burst", test_inbox_wakes_parked_consumer_once_per_burst);
+  fifo_add ("/ta/inbox/poll-timed-shares-clock-readings", test_inbox_poll_timed_shares_clock_readings);
 
   return g_test_run ();
 }
