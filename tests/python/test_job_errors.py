@@ -9,9 +9,7 @@ import traceback
 import pytest
 from gi.repository import Gio, GLib, GObject, Ta
 
-from conftest import HANG
-
-HANG_US = int(HANG * 1_000_000)
+from conftest import HANG, HANG_US
 
 
 class Unprintable(Exception):
