@@ -223,18 +223,18 @@ caller_assert_all_done_once (Caller *caller)
   g_assert_false (g_atomic_int_get (&caller->func_not_on_worker));
 }
 
-/* A caller on this thread, with a context of its own pushed as the
- * thread-default and an executor of @n_workers: caller_end() undoes it. */
+/* A caller on this thread of @executor (whose reference it takes), with
+ * a context of its own pushed as the thread-default: caller_end() undoes
+ * it. */
 static void
 caller_begin (Caller     *caller,
-              const char *name,
-              guint       n_workers,
+              TaExecutor *executor,
               guint       n_jobs)
 {
   GMainContext *context = g_main_context_new ();
 
   g_main_context_push_thread_default (context);
-  caller_init (caller, ta_executor_new (name, n_workers), context, n_jobs);
+  caller_init (caller, executor, context, n_jobs);
 }
 
 static void
@@ -300,7 +300,7 @@ test_invoke_accounting (void)
 {
   Caller caller;
 
-  caller_begin (&caller, "invoke", 3, 5000);
+  caller_begin (&caller, ta_executor_new ("invoke", 3), 5000);
   caller_invoke_all (&caller, 0);
   caller_iterate_until_done (&caller, caller.n_jobs);
 
@@ -363,7 +363,7 @@ test_invoke_batch (void)
 {
   Caller caller;
 
-  caller_begin (&caller, "invoke-batch", 2, 200);
+  caller_begin (&caller, ta_executor_new ("invoke-batch", 2), 200);
   caller_invoke_all (&caller, 0);
 
   /* Once the workers are joined every completion is posted. */
@@ -431,7 +431,7 @@ test_invoke_shutdown_cancel (void)
   GError *error = NULL;
   Caller caller;
 
-  caller_begin (&caller, "invoke-cancel", 1, 50);
+  caller_begin (&caller, ta_executor_new ("invoke-cancel", 1), 50);
   caller_invoke_blocked (&caller);
   g_assert_cmpuint (ta_executor_get_n_queued (caller.executor), ==, caller.n_jobs - 1);
 
@@ -453,7 +453,7 @@ test_invoke_shutdown_drain (void)
 {
   Caller caller;
 
-  caller_begin (&caller, "invoke-drain", 2, 300);
+  caller_begin (&caller, ta_executor_new ("invoke-drain", 2), 300);
   caller_invoke_all (&caller, 0);
   g_assert_true (ta_executor_shutdown (caller.executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
                                        TA_TIMEOUT_INFINITE, NULL));
@@ -471,7 +471,7 @@ test_invoke_shutdown_abandons (void)
   GError *error = NULL;
   Caller caller;
 
-  caller_begin (&caller, "invoke-abandon", 1, 10);
+  caller_begin (&caller, ta_executor_new ("invoke-abandon", 1), 10);
   caller_invoke_blocked (&caller);
 
   /* The running job is released by the shutdown's cancellation: it may
@@ -494,7 +494,7 @@ test_invoke_dispose_cancels (void)
 {
   Caller caller;
 
-  caller_begin (&caller, "invoke-dispose", 1, 20);
+  caller_begin (&caller, ta_executor_new ("invoke-dispose", 1), 20);
   caller_invoke_blocked (&caller);
   g_clear_object (&caller.executor);
 
@@ -569,21 +569,18 @@ static gpointer
 caller_thread (gpointer data)
 {
   CallerThread *ct = data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, ct->executor, context, ct->n_jobs);
+  caller_begin (&caller, g_object_ref (ct->executor), ct->n_jobs);
   caller_invoke_all (&caller, 0);
   caller_iterate_until_done (&caller, caller.n_jobs);
   caller_assert_all_done_once (&caller);
   /* Nothing of another caller's came here. */
-  while (g_main_context_iteration (context, FALSE))
+  while (g_main_context_iteration (caller.context, FALSE))
     ;
   g_assert_cmpuint (caller.n_done, ==, caller.n_jobs);
   ct->ok = caller.n_ok == caller.n_jobs;
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 
   return NULL;
 }
