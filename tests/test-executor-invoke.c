@@ -223,6 +223,72 @@ caller_assert_all_done_once (Caller *caller)
   g_assert_false (g_atomic_int_get (&caller->func_not_on_worker));
 }
 
+/* A caller on this thread of @executor (whose reference it takes), with
+ * a context of its own pushed as the thread-default: caller_end() undoes
+ * it. */
+static void
+caller_begin (Caller     *caller,
+              TaExecutor *executor,
+              guint       n_jobs)
+{
+  GMainContext *context = g_main_context_new ();
+
+  g_main_context_push_thread_default (context);
+  caller_init (caller, executor, context, n_jobs);
+}
+
+static void
+caller_end (Caller *caller)
+{
+  GMainContext *context = caller->context;
+
+  caller_clear (caller);
+  g_main_context_pop_thread_default (context);
+  g_clear_object (&caller->executor);
+  g_main_context_unref (context);
+}
+
+/* Job 0 runs and blocks until released or cancelled; the rest queue
+ * behind it. */
+static void
+caller_invoke_blocked (Caller *caller)
+{
+  GError *error = NULL;
+
+  caller->block = TRUE;
+  g_assert_true (caller_invoke (caller, 0, &error));
+  g_assert_no_error (error);
+  test_gate_wait (&caller->started);
+  caller_invoke_all (caller, 1);
+}
+
+/* After caller_invoke_blocked() and a cancelling shutdown: every job
+ * completed cancelled, job 0 having run and the others not. */
+static void
+caller_assert_first_ran_rest_cancelled (Caller *caller)
+{
+  g_assert_cmpuint (caller->n_cancelled, ==, caller->n_jobs);
+  g_assert_cmpint (caller->func_count[0], ==, 1);
+  for (guint i = 1; i < caller->n_jobs; i++)
+    g_assert_cmpint (caller->func_count[i], ==, 0);
+}
+
+/* A draining shutdown posts every one of @n completions, none run within
+ * it; the next iteration of @context runs them all, and nothing is left. */
+static void
+assert_drain_posts_one_batch (TaExecutor   *executor,
+                              GMainContext *context,
+                              const guint  *n_done,
+                              guint         n)
+{
+  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
+                                       TA_TIMEOUT_INFINITE, NULL));
+  g_assert_cmpuint (*n_done, ==, 0);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (*n_done, ==, n);
+  g_assert_false (g_main_context_iteration (context, FALSE));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Tests                                                                   */
 /* ---------------------------------------------------------------------- */
@@ -232,12 +298,9 @@ caller_assert_all_done_once (Caller *caller)
 static void
 test_invoke_accounting (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TaExecutor) executor = ta_executor_new ("invoke", 3);
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 5000);
+  caller_begin (&caller, ta_executor_new ("invoke", 3), 5000);
   caller_invoke_all (&caller, 0);
   caller_iterate_until_done (&caller, caller.n_jobs);
 
@@ -246,10 +309,9 @@ test_invoke_accounting (void)
   for (guint i = 0; i < caller.n_jobs; i++)
     g_assert_cmpint (caller.func_count[i], ==, 1);
 
-  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
+  g_assert_true (ta_executor_shutdown (caller.executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
                                        TA_TIMEOUT_INFINITE, NULL));
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 }
 
 static gpointer
@@ -299,26 +361,18 @@ test_invoke_error (void)
 static void
 test_invoke_batch (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TaExecutor) executor = ta_executor_new ("invoke-batch", 2);
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 200);
+  caller_begin (&caller, ta_executor_new ("invoke-batch", 2), 200);
   caller_invoke_all (&caller, 0);
 
   /* Once the workers are joined every completion is posted. */
-  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
-                                       TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpuint (caller.n_done, ==, 0);
-  g_assert_true (g_main_context_iteration (context, FALSE));
-  g_assert_cmpuint (caller.n_done, ==, caller.n_jobs);
-  g_assert_false (g_main_context_iteration (context, FALSE));
+  assert_drain_posts_one_batch (caller.executor, caller.context, &caller.n_done,
+                                caller.n_jobs);
 
   caller_assert_all_done_once (&caller);
   g_assert_cmpuint (caller.n_ok, ==, caller.n_jobs);
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 }
 
 /* Jobs with a handle take the same road back: once the workers are
@@ -362,13 +416,8 @@ test_run_async_batch (void)
   for (guint i = 1; i <= n; i++)
     ta_executor_run_async (executor, NULL, int_job, GUINT_TO_POINTER (i), NULL, NULL,
                            run_async_done, &count);
-  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
-                                       TA_TIMEOUT_INFINITE, NULL));
-  g_assert_cmpuint (count.n_done, ==, 0);
-  g_assert_true (g_main_context_iteration (context, FALSE));
-  g_assert_cmpuint (count.n_done, ==, n);
+  assert_drain_posts_one_batch (executor, context, &count.n_done, n);
   g_assert_cmpint (count.sum, ==, n * (n + 1) / 2);
-  g_assert_false (g_main_context_iteration (context, FALSE));
   g_main_context_pop_thread_default (context);
 }
 
@@ -379,21 +428,14 @@ test_run_async_batch (void)
 static void
 test_invoke_shutdown_cancel (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TaExecutor) executor = ta_executor_new ("invoke-cancel", 1);
   GError *error = NULL;
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 50);
-  caller.block = TRUE;
-  g_assert_true (caller_invoke (&caller, 0, &error));
-  g_assert_no_error (error);
-  test_gate_wait (&caller.started);
-  caller_invoke_all (&caller, 1);
-  g_assert_cmpuint (ta_executor_get_n_queued (executor), ==, caller.n_jobs - 1);
+  caller_begin (&caller, ta_executor_new ("invoke-cancel", 1), 50);
+  caller_invoke_blocked (&caller);
+  g_assert_cmpuint (ta_executor_get_n_queued (caller.executor), ==, caller.n_jobs - 1);
 
-  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL,
+  g_assert_true (ta_executor_shutdown (caller.executor, TA_EXECUTOR_SHUTDOWN_CANCEL,
                                        TA_TIMEOUT_INFINITE, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (caller.n_done, ==, 0);
@@ -401,33 +443,24 @@ test_invoke_shutdown_cancel (void)
 
   caller_iterate_until_done (&caller, caller.n_jobs);
   caller_assert_all_done_once (&caller);
-  g_assert_cmpuint (caller.n_cancelled, ==, caller.n_jobs);
-  g_assert_cmpint (caller.func_count[0], ==, 1);
-  for (guint i = 1; i < caller.n_jobs; i++)
-    g_assert_cmpint (caller.func_count[i], ==, 0);
-
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_assert_first_ran_rest_cancelled (&caller);
+  caller_end (&caller);
 }
 
 /* A draining shutdown runs what was queued. */
 static void
 test_invoke_shutdown_drain (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TaExecutor) executor = ta_executor_new ("invoke-drain", 2);
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 300);
+  caller_begin (&caller, ta_executor_new ("invoke-drain", 2), 300);
   caller_invoke_all (&caller, 0);
-  g_assert_true (ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
+  g_assert_true (ta_executor_shutdown (caller.executor, TA_EXECUTOR_SHUTDOWN_DRAIN,
                                        TA_TIMEOUT_INFINITE, NULL));
   caller_iterate_until_done (&caller, caller.n_jobs);
   caller_assert_all_done_once (&caller);
   g_assert_cmpuint (caller.n_ok, ==, caller.n_jobs);
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 }
 
 /* A shutdown that gives up on a busy worker: the queued jobs complete
@@ -435,21 +468,15 @@ test_invoke_shutdown_drain (void)
 static void
 test_invoke_shutdown_abandons (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(TaExecutor) executor = ta_executor_new ("invoke-abandon", 1);
   GError *error = NULL;
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 10);
-  caller.block = TRUE;
-  g_assert_true (caller_invoke (&caller, 0, &error));
-  test_gate_wait (&caller.started);
-  caller_invoke_all (&caller, 1);
+  caller_begin (&caller, ta_executor_new ("invoke-abandon", 1), 10);
+  caller_invoke_blocked (&caller);
 
   /* The running job is released by the shutdown's cancellation: it may
    * or may not have returned when the zero timeout expires. */
-  if (!ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL, 0, &error))
+  if (!ta_executor_shutdown (caller.executor, TA_EXECUTOR_SHUTDOWN_CANCEL, 0, &error))
     {
       g_assert_error (error, TA_ERROR, TA_ERROR_TIMEOUT);
       g_clear_error (&error);
@@ -457,32 +484,19 @@ test_invoke_shutdown_abandons (void)
 
   caller_iterate_until_done (&caller, caller.n_jobs);
   caller_assert_all_done_once (&caller);
-  g_assert_cmpuint (caller.n_cancelled, ==, caller.n_jobs);
-  g_assert_cmpint (caller.func_count[0], ==, 1);
-  for (guint i = 1; i < caller.n_jobs; i++)
-    g_assert_cmpint (caller.func_count[i], ==, 0);
-
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_assert_first_ran_rest_cancelled (&caller);
+  caller_end (&caller);
 }
 
 /* Dropping the executor without a shutdown cancels what is queued. */
 static void
 test_invoke_dispose_cancels (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  TaExecutor *executor = ta_executor_new ("invoke-dispose", 1);
-  GError *error = NULL;
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, executor, context, 20);
-  caller.block = TRUE;
-  g_assert_true (caller_invoke (&caller, 0, &error));
-  test_gate_wait (&caller.started);
-  caller_invoke_all (&caller, 1);
-  g_object_unref (executor);
-  caller.executor = NULL;
+  caller_begin (&caller, ta_executor_new ("invoke-dispose", 1), 20);
+  caller_invoke_blocked (&caller);
+  g_clear_object (&caller.executor);
 
   caller_iterate_until_done (&caller, caller.n_jobs);
   for (guint i = 0; i < caller.n_jobs; i++)
@@ -492,8 +506,7 @@ test_invoke_dispose_cancels (void)
   g_assert_cmpint (caller.n_done_destroyed, ==, caller.n_jobs);
   g_assert_false (caller.wrong_place);
 
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 }
 
 static void
@@ -556,21 +569,18 @@ static gpointer
 caller_thread (gpointer data)
 {
   CallerThread *ct = data;
-  g_autoptr(GMainContext) context = g_main_context_new ();
   Caller caller;
 
-  g_main_context_push_thread_default (context);
-  caller_init (&caller, ct->executor, context, ct->n_jobs);
+  caller_begin (&caller, g_object_ref (ct->executor), ct->n_jobs);
   caller_invoke_all (&caller, 0);
   caller_iterate_until_done (&caller, caller.n_jobs);
   caller_assert_all_done_once (&caller);
   /* Nothing of another caller's came here. */
-  while (g_main_context_iteration (context, FALSE))
+  while (g_main_context_iteration (caller.context, FALSE))
     ;
   g_assert_cmpuint (caller.n_done, ==, caller.n_jobs);
   ct->ok = caller.n_ok == caller.n_jobs;
-  caller_clear (&caller);
-  g_main_context_pop_thread_default (context);
+  caller_end (&caller);
 
   return NULL;
 }

@@ -177,6 +177,17 @@ test_spawn (TestScheduler *self,
   return task;
 }
 
+/* Collects the errors nobody retrieved, without a report: @n of them. */
+static void
+test_assert_n_unretrieved (TestScheduler *self,
+                           guint          n)
+{
+  GPtrArray *errors = ta_ledger_take_unretrieved (&self->parent.ledger, NULL);
+
+  g_assert_cmpuint (errors->len, ==, n);
+  g_ptr_array_unref (errors);
+}
+
 /* Tasks are in the ledger from their spawn to their completion; a failure
  * stays there until collected, once; success and cancellation do not. */
 static void
@@ -211,10 +222,7 @@ test_ledger_failures_collected_once (TestScheduler *s,
   g_ptr_array_unref (errors);
   g_assert_cmpint (s->refs, ==, 0);
 
-  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
-  g_assert_cmpuint (errors->len, ==, 0);
-  g_ptr_array_unref (errors);
-
+  test_assert_n_unretrieved (s, 0);
 }
 
 /* An error somebody saw is not reported. */
@@ -224,7 +232,6 @@ test_ledger_retrieved_not_reported (TestScheduler *s,
 {
   g_autoptr(TaTask) failed = NULL;
   g_autoptr(GError) error = NULL;
-  GPtrArray *errors;
 
   failed = test_spawn (s, "failing", test_fail, "seen");
   test_scheduler_run (s);
@@ -238,10 +245,7 @@ test_ledger_retrieved_not_reported (TestScheduler *s,
   g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, 0);
   g_assert_cmpint (s->refs, ==, 0);
 
-  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
-  g_assert_cmpuint (errors->len, ==, 0);
-  g_ptr_array_unref (errors);
-
+  test_assert_n_unretrieved (s, 0);
 }
 
 static void
@@ -258,7 +262,6 @@ test_ledger_refused_spawn (TestScheduler *s,
 {
   g_autoptr(GError) error = NULL;
   TaTask *task;
-  GPtrArray *errors;
   gint destroyed = 0;
 
   s->refusing = TRUE;
@@ -269,10 +272,7 @@ test_ledger_refused_spawn (TestScheduler *s,
   g_assert_cmpint (destroyed, ==, 1);
   g_assert_true (ta_ledger_is_empty (&s->parent.ledger));
 
-  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
-  g_assert_cmpuint (errors->len, ==, 0);
-  g_ptr_array_unref (errors);
-
+  test_assert_n_unretrieved (s, 0);
 }
 
 /* A drain hears of the completion of the last task, once. */
@@ -365,7 +365,6 @@ test_ledger_many_threads (TestScheduler *s,
   TestSpawner spawners[N_THREADS];
   GThread *threads[N_THREADS];
   guint n_failed = 0;
-  GPtrArray *errors;
 
   for (guint i = 0; i < N_THREADS; i++)
     {
@@ -380,9 +379,7 @@ test_ledger_many_threads (TestScheduler *s,
 
   g_assert_true (ta_ledger_is_empty (&s->parent.ledger));
   g_assert_cmpuint (g_queue_get_length (&s->parent.ledger.failed), ==, n_failed);
-  errors = ta_ledger_take_unretrieved (&s->parent.ledger, NULL);
-  g_assert_cmpuint (errors->len, ==, n_failed);
-  g_ptr_array_unref (errors);
+  test_assert_n_unretrieved (s, n_failed);
 
   /* The discarded starts release the queue's references. */
   test_scheduler_run (s);

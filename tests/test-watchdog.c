@@ -21,6 +21,14 @@ typedef struct
   GPtrArray *stalls;   /* TaStall, main thread */
 } Reports;
 
+#define REPORTS_INIT { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) }
+
+static void
+reports_clear (Reports *reports)
+{
+  g_ptr_array_unref (reports->stalls);
+}
+
 static void
 on_stall (TaWatchdog *watchdog,
           TaStall    *stall,
@@ -140,6 +148,26 @@ blocker_task (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+/* Spawns a task called “blocker” on @runner, blocked on @blocker, and
+ * waits for the first of @reports: the live stall of that task, which
+ * is returned (owned by @reports) with the task in @task. */
+static TaStall *
+spawn_blocker_reported (TaRunner    *runner,
+                        TestBlocker *blocker,
+                        Reports     *reports,
+                        TaTask     **task)
+{
+  TaStall *live;
+
+  *task = ta_runner_spawn (runner, "blocker", blocker_task, blocker, NULL, NULL, NULL);
+  test_gate_wait (&blocker->entered);
+  reports_wait (reports, 1);
+  live = reports->stalls->pdata[0];
+  g_assert_false (ta_stall_is_over (live));
+  g_assert_cmpstr (ta_stall_get_what (live), ==, "task “blocker”");
+  return live;
+}
+
 /*
  * The first task of a process pays for what is done once (type
  * initialization and, under valgrind, translating the code it runs): on
@@ -168,7 +196,7 @@ test_watchdog_runner_task (void)
   g_autoptr(TaTask) task = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GVariant) sources = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   TestBlocker blocker;
   TaStall *live, *over;
   guint32 n_stalls = 0;
@@ -185,15 +213,9 @@ test_watchdog_runner_task (void)
   g_assert_cmpint (ta_runner_get_stall_threshold (runner), ==, THRESHOLD_US);
   g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
 
-  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
-  test_gate_wait (&blocker.entered);
-
   /* Reported while the task still blocks: it cannot return before the
    * gate opens, which happens only after the report. */
-  reports_wait (&reports, 1);
-  live = reports.stalls->pdata[0];
-  g_assert_false (ta_stall_is_over (live));
-  g_assert_cmpstr (ta_stall_get_what (live), ==, "task “blocker”");
+  live = spawn_blocker_reported (runner, &blocker, &reports, &task);
   g_assert_cmpint (ta_stall_get_duration (live), >=, THRESHOLD_US);
   g_assert_cmpuint (ta_stall_get_number (live), ==, 1);
   g_assert_cmpstr (ta_stall_get_thread_name (live), ==, "stalled");
@@ -225,7 +247,7 @@ test_watchdog_runner_task (void)
 
   g_assert_true (ta_runner_stop (runner, NULL));
   g_assert_false (ta_watchdog_is_attached (watchdog));
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
   test_blocker_clear (&blocker);
 }
 
@@ -241,7 +263,7 @@ stall_plain_loop (const char  *name,
 {
   LoopThread lt;
   g_autoptr(TaWatchdog) watchdog = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   TestBlocker blocker;
   TaStall *live, *over;
 
@@ -269,7 +291,7 @@ stall_plain_loop (const char  *name,
 
   ta_watchdog_detach (watchdog);
   loop_thread_stop (&lt);
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
   test_blocker_clear (&blocker);
 
   return live;
@@ -336,7 +358,7 @@ test_watchdog_report_context (void)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(TaWatchdog) watchdog = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   TestBlocker blocker;
   SelfWatch sw = { NULL, &blocker, &reports, FALSE };
   gint64 end_time = g_get_monotonic_time () + TEST_HANG_US;
@@ -359,7 +381,7 @@ test_watchdog_report_context (void)
 
   ta_watchdog_detach (watchdog);
   g_main_context_pop_thread_default (context);
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
   test_blocker_clear (&blocker);
 }
 
@@ -421,7 +443,7 @@ test_watchdog_statistics (void)
   g_autoptr(TaWatchdog) watchdog = NULL;
   g_autoptr(GVariant) stats = NULL;
   g_autoptr(GVariant) sources = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   const char *names[] = { "first", "second", "first" };
   gint64 first_total = 0, second_total = 0, longest = 0, sum = 0;
   const char *name;
@@ -488,7 +510,7 @@ test_watchdog_statistics (void)
 
   ta_watchdog_detach (watchdog);
   loop_thread_stop (&lt);
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
 }
 
 /* Attach, detach, drop the context and the watchdog in every order, with
@@ -615,9 +637,8 @@ test_watchdog_runner_threshold_replaced (void)
   g_autoptr(TaWatchdog) watchdog = NULL;
   g_autoptr(TaWatchdog) none = NULL;
   g_autoptr(TaTask) task = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   TestBlocker blocker;
-  TaStall *live;
 
   test_blocker_init (&blocker);
   g_object_set (runner, "stall-threshold", (gint64) G_USEC_PER_SEC * 3600, NULL);
@@ -636,12 +657,7 @@ test_watchdog_runner_threshold_replaced (void)
   g_assert_false (ta_watchdog_is_attached (old));
   g_signal_connect (watchdog, "stall", G_CALLBACK (on_stall), &reports);
 
-  task = ta_runner_spawn (runner, "blocker", blocker_task, &blocker, NULL, NULL, NULL);
-  test_gate_wait (&blocker.entered);
-  reports_wait (&reports, 1);
-  live = reports.stalls->pdata[0];
-  g_assert_false (ta_stall_is_over (live));
-  g_assert_cmpstr (ta_stall_get_what (live), ==, "task “blocker”");
+  spawn_blocker_reported (runner, &blocker, &reports, &task);
   test_gate_open (&blocker.release);
   reports_wait (&reports, 2);
   g_assert_true (ta_task_wait (task, TEST_HANG_US, NULL));
@@ -655,7 +671,7 @@ test_watchdog_runner_threshold_replaced (void)
   g_assert_true (ta_runner_wait_next_iteration (runner, TEST_HANG_US, NULL));
 
   g_assert_true (ta_runner_stop (runner, NULL));
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
   test_blocker_clear (&blocker);
 }
 
@@ -670,7 +686,7 @@ test_watchdog_runner_threshold_max (void)
   g_autoptr(TaRunner) runner = ta_runner_new ("patient");
   g_autoptr(TaWatchdog) watchdog = NULL;
   g_autoptr(TaTask) task = NULL;
-  Reports reports = { g_ptr_array_new_with_free_func ((GDestroyNotify) ta_stall_unref) };
+  Reports reports = REPORTS_INIT;
   TestBlocker blocker;
 
   test_blocker_init (&blocker);
@@ -698,7 +714,7 @@ test_watchdog_runner_threshold_max (void)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_cmpuint (reports.stalls->len, ==, 0);
-  g_ptr_array_unref (reports.stalls);
+  reports_clear (&reports);
   test_blocker_clear (&blocker);
 }
 

@@ -11,6 +11,18 @@ from gi.repository import Ta  # noqa: E402
 
 # A generous bound for "does not hang": tests never assert timing.
 HANG = 30.0
+HANG_US = int(HANG * 1_000_000)
+
+
+def executor_fixture(name, n_workers):
+    """A fixture ``executor``: a Ta.Executor of ``n_workers`` called
+    ``name``, shut down after the test, cancelling what it still holds."""
+    @pytest.fixture
+    def executor():
+        executor = Ta.Executor.new(name, n_workers)
+        yield executor
+        executor.shutdown(Ta.ExecutorShutdown.CANCEL, HANG_US)
+    return executor
 
 
 @pytest.fixture

@@ -6,16 +6,9 @@ import threading
 import pytest
 from gi.repository import GLib, Gio, Ta
 
-from conftest import HANG
+from conftest import HANG, HANG_US, executor_fixture
 
-HANG_US = int(HANG * 1_000_000)
-
-
-@pytest.fixture
-def executor():
-    executor = Ta.Executor.new('pytest-invoke', 2)
-    yield executor
-    executor.shutdown(Ta.ExecutorShutdown.CANCEL, HANG_US)
+executor = executor_fixture('pytest-invoke', 2)
 
 
 class Outcomes:

@@ -9,9 +9,7 @@ import traceback
 import pytest
 from gi.repository import Gio, GLib, GObject, Ta
 
-from conftest import HANG
-
-HANG_US = int(HANG * 1_000_000)
+from conftest import HANG, HANG_US
 
 
 class Unprintable(Exception):
@@ -36,6 +34,17 @@ def _assert_is_original(raised, original):
     # The traceback goes on from the function that raised.
     frames = [frame.name for frame in traceback.extract_tb(raised.__traceback__)]
     assert 'body' in frames
+
+
+def _settling(done, finish):
+    """A callback for an ``*_async()`` call: settles the future ``done``
+    with ``source.<finish>(result)``, its value or what it raises."""
+    def finished(source, result):
+        try:
+            done.set_result(getattr(source, finish)(result))
+        except BaseException as error:  # noqa: B036
+            done.set_exception(error)
+    return finished
 
 
 def _assert_library_error(task, message):
@@ -76,13 +85,7 @@ def test_task_function_that_raises_fails_its_async_wait(runner):
     async def wait():
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-
-        def finished(source, result):
-            try:
-                done.set_result(source.wait_finish(result))
-            except BaseException as error:  # noqa: B036
-                done.set_exception(error)
-        task.wait_async(None, finished)
+        task.wait_async(None, _settling(done, 'wait_finish'))
         return await done
 
     with pytest.raises(LookupError) as info:
@@ -158,13 +161,8 @@ def test_executor_job_that_raises_fails_run_async(executor, runner):
     async def offload():
         loop = asyncio.get_running_loop()
         done = loop.create_future()
-
-        def finished(source, result):
-            try:
-                done.set_result(source.run_finish(result))
-            except BaseException as error:  # noqa: B036
-                done.set_exception(error)
-        executor.run_async('raiser', _raising(original), (None,), None, finished)
+        executor.run_async('raiser', _raising(original), (None,), None,
+                           _settling(done, 'run_finish'))
         return await done
 
     with pytest.raises(OSError) as info:

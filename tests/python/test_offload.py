@@ -6,16 +6,9 @@ import os
 import pytest
 from gi.repository import GLib, Gio, Ta
 
-from conftest import HANG
+from conftest import HANG_US, executor_fixture
 
-HANG_US = int(HANG * 1_000_000)
-
-
-@pytest.fixture
-def executor():
-    executor = Ta.Executor.new('pytest-offload', 8)
-    yield executor
-    executor.shutdown(Ta.ExecutorShutdown.CANCEL, HANG_US)
+executor = executor_fixture('pytest-offload', 8)
 
 
 class Call:

@@ -82,11 +82,12 @@ def _spawn(start, owner, name, func, args, kwargs):
     return task
 
 
-def _run(run, owner, name, func, args, kwargs):
-    """A blocking run: raises the function's own exception."""
-    failure = _Failure()
+def _carrying(failure, call, *args, **kwargs):
+    """``call(*args, **kwargs)``, which returns a task or raises a
+    ``GLib.Error``: the task carries ``failure``; for the error, the
+    exception of the function behind it is raised instead."""
     try:
-        task = run(owner, name, _guard(func, failure), *args, **kwargs)
+        task = call(*args, **kwargs)
     except GLib.Error as error:
         raised = failure.original(error)
     else:
@@ -94,6 +95,13 @@ def _run(run, owner, name, func, args, kwargs):
             task._ta_failure = failure
         return task
     raise raised
+
+
+def _run(run, owner, name, func, args, kwargs):
+    """A blocking run: raises the function's own exception."""
+    failure = _Failure()
+    return _carrying(failure, run, owner, name, _guard(func, failure),
+                     *args, **kwargs)
 
 
 def _run_async(run_async, owner, name, func, args, kwargs):
@@ -124,15 +132,7 @@ def _carry(callback, failure):
 def _run_finish(run_finish, owner, result):
     """Finishes :func:`_run_async`: raises the function's own exception."""
     failure = result.__dict__.get('_ta_failure') or _Failure()
-    try:
-        task = run_finish(owner, result)
-    except GLib.Error as error:
-        raised = failure.original(error)
-    else:
-        if task is not None:
-            task._ta_failure = failure
-        return task
-    raise raised
+    return _carrying(failure, run_finish, owner, result)
 
 
 def _with_original(call, task, *args):
