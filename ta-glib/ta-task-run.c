@@ -54,7 +54,7 @@ typedef struct
  */
 static void
 ta_task_complete_locked (TaTask       *self,
-                         GTask        *gtask,
+                         GTask        *gtask,   /* transfer full */
                          GError       *error,
                          TaCompletion *completion)
 {
@@ -73,8 +73,7 @@ ta_task_complete_locked (TaTask       *self,
     completion->late_scheduler = ta_scheduler_ref (completion->scheduler);
 
   self->state = TA_TASK_DONE;
-  if (gtask != NULL)
-    self->gtask = g_object_ref (gtask);
+  self->gtask = gtask;
   completion->waiters = ta_waiter_steal_all_locked (&self->waiters);
   completion->post_async = self->async_callback != NULL;
   ta_monitor_broadcast (&self->monitor);
@@ -125,11 +124,11 @@ ta_task_complete_unlocked (TaTask       *self,
 
 /*
  * ta_task_complete:
- * @gtask: (nullable) (transfer none): the returned task, on success
+ * @gtask: (nullable) (transfer full): the returned task, on success
  * @error: (nullable) (transfer full): the error, on failure
  *
  * Completes the task, unless another completion claimed it first: then
- * returns %FALSE. Any thread, no lock held; the caller holds a reference.
+ * returns %FALSE, having dropped both. Any thread, no lock held; the caller holds a reference.
  */
 static gboolean
 ta_task_complete (TaTask *self,
@@ -143,6 +142,7 @@ ta_task_complete (TaTask *self,
     {
       ta_monitor_unlock (&self->monitor);
       g_clear_error (&error);
+      g_clear_object (&gtask);
       return FALSE;
     }
   self->state = TA_TASK_COMPLETING;
@@ -199,10 +199,9 @@ ta_task_publish_item_func (TaWorkItem *item,
                            gboolean    run)
 {
   TaTask *self = (TaTask *) ((guint8 *) item - G_STRUCT_OFFSET (TaTask, publish_item));
-  GTask *gtask = g_steal_pointer (&self->pending_gtask);
-
-  ta_task_complete (self, gtask, g_steal_pointer (&self->pending_error));
-  g_clear_object (&gtask);
+  /* The GTask callback's reference on the GTask becomes the result's. */
+  ta_task_complete (self, g_steal_pointer (&self->pending_gtask),
+                    g_steal_pointer (&self->pending_error));
   g_object_unref (self);  /* the GTask callback's reference */
 }
 
