@@ -211,8 +211,8 @@ ta_task_gtask_done_cb (GObject      *source_object,
                        gpointer      user_data)
 {
   TaTask *self = user_data;
-  GTask *gtask = G_TASK (result);
-  TaScheduler *scheduler = ta_scheduler_get_current ();
+  GTask *gtask = (GTask *) result;  /* ours: made in ta_task_begin_full() */
+  TaScheduler *scheduler;
 
   /* Watched only if it did not return during the call. */
   if (!self->calling)
@@ -234,13 +234,18 @@ ta_task_gtask_done_cb (GObject      *source_object,
    * then. A task function that returned at once is published as soon as
    * it is back (ta_task_call()); otherwise the scheduler publishes once
    * its thread is back from the dispatch. The GTask's context is the
-   * scheduler's, only ever iterated by its thread. */
-  g_assert (scheduler != NULL && scheduler->serial == self->scheduler_serial);
+   * scheduler's, only ever iterated by its thread: the call itself runs
+   * there, so only a later return looks the scheduler up. */
   self->publish_item.func = ta_task_publish_item_func;
   if (self->calling)
-    self->returned_in_call = TRUE;
-  else
-    scheduler->klass->publish (scheduler, &self->publish_item);
+    {
+      self->returned_in_call = TRUE;
+      return;
+    }
+
+  scheduler = ta_scheduler_get_current ();
+  g_assert (scheduler != NULL && scheduler->serial == self->scheduler_serial);
+  scheduler->klass->publish (scheduler, &self->publish_item);
 }
 
 static GError *
