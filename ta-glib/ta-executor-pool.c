@@ -225,7 +225,7 @@ ta_worker_run_job (TaWorker *worker,
                    TaTask   *task)
 {
   g_object_ref (task);  /* ours: the start item consumes the queue's */
-  ta_task_prepare_claimed (g_object_ref (task));
+  ta_task_prepare (task);
   worker->job = task;
   while (worker->job != NULL)
     g_main_context_iteration (worker->context, TRUE);

@@ -147,6 +147,7 @@ gboolean ta_task_finish_async          (TaTask              *self,
 
 gpointer ta_task_claim_item    (TaWorkItem *item);
 void     ta_task_prepare_claimed (gpointer  claimed);
+void     ta_task_prepare         (TaTask   *self);
 
 /* ta-task.c: the handle */
 GCancellable *ta_task_ensure_cancellable (TaTask  *self);

@@ -275,8 +275,9 @@ ta_task_new_not_started_error (TaTask *self)
  * source of its own when it returns in a later main-loop iteration than
  * the one that made it, and one made outside any dispatch counts as
  * older than every iteration; so tasks are begun before the dispatch
- * that calls them where possible (ta_task_prepare(), a worker's loop),
- * and a function that returns at once completes at once.
+ * that calls them where possible (ta_task_prepare_claimed() in a
+ * runner's inbox, ta_task_prepare() in a worker's loop), and a function
+ * that returns at once completes at once.
  *
  * Returns: %TRUE if @start holds the GTask and function to call with
  *   ta_task_call(), %FALSE if the task will not run (now)
@@ -401,12 +402,19 @@ ta_task_claim_item (TaWorkItem *item)
 void
 ta_task_prepare_claimed (gpointer claimed)
 {
-  TaTask *self = claimed;
+  ta_task_prepare (claimed);
+  g_object_unref (claimed);
+}
+
+/* The same for a caller that holds a reference of its own: a pool's
+ * worker, outside the dispatch that starts the job. */
+void
+ta_task_prepare (TaTask *self)
+{
   TaTaskStart start;
 
   /* Kept in self->prepared when begun. */
   ta_task_begin_full (self, &start, TRUE);
-  g_object_unref (self);
 }
 
 /* The second half: calls the task function, on the same thread. */
