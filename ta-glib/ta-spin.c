@@ -156,3 +156,64 @@ ta_spin_budget_feedback (TaSpinBudget *budget,
   else
     budget->budget_ns = MAX (budget->budget_ns / 2, TA_SPIN_MIN_NS);
 }
+
+/*
+ * ta_spin_yield_allowed:
+ *
+ * Whether the calling thread may give its CPU away before it sleeps (see
+ * ta_spin_budget_yield_first()). Unlike a spin, a yield needs no other
+ * CPU: a thread that may only run on one CPU yields to the threads that
+ * share it. Off where spinning is off for the whole process.
+ */
+gboolean
+ta_spin_yield_allowed (void)
+{
+  return ta_spin_globally_allowed ();
+}
+
+/* Gives the calling thread's CPU to another thread ready to run there, if
+ * any. */
+void
+ta_spin_yield (void)
+{
+  sched_yield ();
+}
+
+/*
+ * Whether to yield the CPU once before sleeping: where no spin is made
+ * because the other side last acted from this very CPU. Not after yields
+ * that did not pay, for a while: see ta_spin_budget_yield_feedback().
+ */
+gboolean
+ta_spin_budget_yield_first (TaSpinBudget *budget)
+{
+  if (budget->peer_cpu <= 0 || budget->peer_cpu - 1 != ta_spin_current_cpu ())
+    return FALSE;
+
+  if (budget->yield_skip > 0)
+    {
+      budget->yield_skip--;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Learns from a yield: one that brought no news makes the thread skip its
+ * next chances to yield, twice as many after each such yield in a row. */
+void
+ta_spin_budget_yield_feedback (TaSpinBudget *budget,
+                               gboolean      paid_off)
+{
+  if (paid_off)
+    {
+      budget->yield_misses = 0;
+      budget->yield_skip = 0;
+    }
+  else
+    {
+      budget->yield_skip = MIN (1u << budget->yield_misses, TA_SPIN_YIELD_MAX_SKIP);
+      if (budget->yield_skip < TA_SPIN_YIELD_MAX_SKIP)
+        budget->yield_misses++;
+    }
+}
