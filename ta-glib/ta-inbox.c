@@ -290,10 +290,10 @@ ta_inbox_poll_inner (TaInbox  *self,
     {
       gboolean news;
 
-      /* The thread that sent the last work shares this CPU, and was
-       * likely woken by what the runner just did: it runs now, rather
-       * than once the runner sleeps, and what it sends next then costs
-       * neither side a system call. */
+      /* The runner may only run on this CPU, and the thread that sent
+       * the last work shares it, likely woken by what the runner just
+       * did: it runs now, rather than once the runner sleeps, and what it
+       * sends next then costs neither side a system call. */
       ta_spin_yield ();
       news = ta_inbox_has_news (self);
       ta_spin_budget_yield_feedback (&self->budget, news);

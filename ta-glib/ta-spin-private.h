@@ -33,9 +33,9 @@ G_BEGIN_DECLS
  * There, a thread may instead give its CPU away once before it sleeps
  * (ta_spin_budget_yield_first()): the other side, often just woken by the
  * very thread that now waits, runs at once and may send the news before
- * the sleep, and then neither the sleep nor the wake-up happens. This
- * holds whether the thread may run on one CPU or on several, and is off
- * with TA_SPIN=0 and under valgrind (ta_spin_yield_allowed()). Yields learn
+ * the sleep, and then neither the sleep nor the wake-up happens. Only a
+ * thread that may run on one CPU alone yields, and not with TA_SPIN=0 nor
+ * under valgrind (ta_spin_yield_allowed()). Yields learn
  * too: after one that brought no news, the next few chances to yield are
  * skipped (1, 2, 4 ... up to TA_SPIN_YIELD_MAX_SKIP), so a thread whose
  * peer is seldom ready soon yields only rarely.

@@ -60,19 +60,12 @@ typedef struct
 
 static _Thread_local TaSpinAffinity thread_affinity;
 
-/*
- * ta_spin_allowed:
- *
- * Whether the calling thread should spin before it sleeps.
- */
-gboolean
-ta_spin_allowed (void)
+/* Whether the calling thread may run on more than one CPU. */
+static gboolean
+ta_spin_thread_has_several_cpus (void)
 {
   TaSpinAffinity *affinity = &thread_affinity;
   gint64 now;
-
-  if (!ta_spin_globally_allowed ())
-    return FALSE;
 
   now = g_get_monotonic_time ();
   if (affinity->checked_at == 0 ||
@@ -87,6 +80,17 @@ ta_spin_allowed (void)
     }
 
   return affinity->several_cpus;
+}
+
+/*
+ * ta_spin_allowed:
+ *
+ * Whether the calling thread should spin before it sleeps.
+ */
+gboolean
+ta_spin_allowed (void)
+{
+  return ta_spin_globally_allowed () && ta_spin_thread_has_several_cpus ();
 }
 
 /* The CPU the calling thread runs on, or -1 if unknown. */
@@ -161,14 +165,18 @@ ta_spin_budget_feedback (TaSpinBudget *budget,
  * ta_spin_yield_allowed:
  *
  * Whether the calling thread may give its CPU away before it sleeps (see
- * ta_spin_budget_yield_first()). Unlike a spin, a yield needs no other
- * CPU: a thread that may only run on one CPU yields to the threads that
- * share it. Off where spinning is off for the whole process.
+ * ta_spin_budget_yield_first()): only when it may run on one CPU alone,
+ * where it never spins. A thread that may run on several would, by
+ * staying runnable where it used to sleep, lead the scheduler to move one
+ * side of the hand-off to another CPU: a hand-off between two CPUs that
+ * other processes keep busy costs a wake-up across CPUs each way, and a
+ * Python queue ping-pong ran at half its pace so. Off where spinning is
+ * off for the whole process.
  */
 gboolean
 ta_spin_yield_allowed (void)
 {
-  return ta_spin_globally_allowed ();
+  return ta_spin_globally_allowed () && !ta_spin_thread_has_several_cpus ();
 }
 
 /* Gives the calling thread's CPU to another thread ready to run there, if

@@ -216,7 +216,8 @@ test_spin_budget_learns_from_short_sleeps (void)
 }
 
 /* A thread that may only run on one CPU never spins: the thread it waits
- * for would need that very CPU. It may yield that CPU to it. */
+ * for would need that very CPU. It may yield that CPU to it; a thread
+ * that may run on several does not. */
 static gpointer
 pinned_thread (gpointer data)
 {
@@ -235,7 +236,15 @@ pinned_thread (gpointer data)
 static void
 test_spin_not_allowed_on_one_cpu (void)
 {
+  cpu_set_t set;
+
   g_thread_join (g_thread_new ("pinned", pinned_thread, NULL));
+
+  /* A thread that may run on several CPUs does not yield. */
+  CPU_ZERO (&set);
+  g_assert_cmpint (sched_getaffinity (0, sizeof set, &set), ==, 0);
+  if (CPU_COUNT (&set) > 1)
+    g_assert_false (ta_spin_yield_allowed ());
 }
 
 int
