@@ -35,10 +35,10 @@ G_BEGIN_DECLS
  * very thread that now waits, runs at once and may send the news before
  * the sleep, and then neither the sleep nor the wake-up happens. Only a
  * thread that may run on one CPU alone yields, and not with TA_SPIN=0 nor
- * under valgrind (ta_spin_yield_allowed()). Yields learn
- * too: after one that brought no news, the next few chances to yield are
- * skipped (1, 2, 4 ... up to TA_SPIN_YIELD_MAX_SKIP), so a thread whose
- * peer is seldom ready soon yields only rarely.
+ * under valgrind (ta_spin_yield_allowed()). Yields learn too: after one
+ * that brought no news, the next few chances to yield are skipped (1, 2,
+ * 4 ... up to TA_SPIN_YIELD_MAX_SKIP), so a thread whose peer is seldom
+ * ready soon yields only rarely.
  */
 
 #define TA_SPIN_MIN_NS    250

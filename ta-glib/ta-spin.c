@@ -188,9 +188,9 @@ ta_spin_yield (void)
 }
 
 /*
- * Whether to yield the CPU once before sleeping: where no spin is made
- * because the other side last acted from this very CPU. Not after yields
- * that did not pay, for a while: see ta_spin_budget_yield_feedback().
+ * Whether to yield the CPU once before sleeping, where yielding is allowed:
+ * when the other side last acted from this very CPU. Not after yields that
+ * did not pay, for a while: see ta_spin_budget_yield_feedback().
  */
 gboolean
 ta_spin_budget_yield_first (TaSpinBudget *budget)
