@@ -193,6 +193,36 @@ ta_inbox_poll_now (TaInbox *self,
   return ta_inbox_look (self, fds, nfds, 0);
 }
 
+/* News came while the runner looked for it, spinning or after giving its
+ * CPU away: it goes to work without sleeping. */
+static gint
+ta_inbox_news_arrived (TaInbox *self,
+                       GPollFD *fds,
+                       guint    nfds)
+{
+  /* A reading made while looking is too old now. */
+  self->fresh_at = 0;
+  g_atomic_int_set (&self->kicked, 0);
+  /*
+   * The descriptors were found idle a moment ago: what became ready since
+   * shows at a poll at most TA_INBOX_LOOK_US later. The poll is skipped
+   * only for a kicker that now waits. One that goes on running may hold
+   * an interpreter's lock that the iteration needs (Python between two
+   * calls): the poll's time lets it get to its wait, where it releases
+   * the lock, rather than the runner thread sleeping until it does.
+   */
+#ifndef TA_TSAN
+  if (g_atomic_int_exchange (&self->kicker_waits, 0))
+    {
+      self->fresh_at = g_get_monotonic_time ();
+      if (self->fresh_at - self->looked_at < TA_INBOX_LOOK_US)
+        return 0;
+    }
+#endif
+
+  return ta_inbox_poll_now (self, fds, nfds);
+}
+
 static gint
 ta_inbox_poll_inner (TaInbox  *self,
                      gboolean  spin,
@@ -236,29 +266,8 @@ ta_inbox_poll_inner (TaInbox  *self,
         {
           if (ta_inbox_has_news (self))
             {
-              /* A reading made while spinning is too old now. */
-              self->fresh_at = 0;
-              g_atomic_int_set (&self->kicked, 0);
               ta_spin_budget_feedback (&self->budget, TRUE);
-              /*
-               * The descriptors were found idle a moment ago: what became
-               * ready since shows at a poll at most TA_INBOX_LOOK_US
-               * later. The poll is skipped only for a
-               * kicker that now waits. One that goes on running may hold
-               * an interpreter's lock that the iteration needs (Python
-               * between two calls): the poll's time lets it get to its
-               * wait, where it releases the lock, rather than the runner
-               * thread sleeping until it does.
-               */
-#ifndef TA_TSAN
-              if (g_atomic_int_exchange (&self->kicker_waits, 0))
-                {
-                  self->fresh_at = g_get_monotonic_time ();
-                  if (self->fresh_at - self->looked_at < TA_INBOX_LOOK_US)
-                    return 0;
-                }
-#endif
-              return ta_inbox_poll_now (self, fds, nfds);
+              return ta_inbox_news_arrived (self, fds, nfds);
             }
           ta_cpu_relax ();
           if (i % 64 == 0)
@@ -276,6 +285,20 @@ ta_inbox_poll_inner (TaInbox  *self,
             }
         }
       ta_spin_budget_feedback (&self->budget, FALSE);
+    }
+  else if (spin && ta_spin_yield_allowed () && ta_spin_budget_yield_first (&self->budget))
+    {
+      gboolean news;
+
+      /* The runner may only run on this CPU, and the thread that sent
+       * the last work shares it, likely woken by what the runner just
+       * did: it runs now, rather than once the runner sleeps, and what it
+       * sends next then costs neither side a system call. */
+      ta_spin_yield ();
+      news = ta_inbox_has_news (self);
+      ta_spin_budget_yield_feedback (&self->budget, news);
+      if (news)
+        return ta_inbox_news_arrived (self, fds, nfds);
     }
 
   g_atomic_int_set (&self->parked, 1);

@@ -416,7 +416,10 @@ ta_runner_class_init (TaRunnerClass *klass)
    * (at most 40 µs): it shortens when it does not pay, lengthens when a
    * sleep that a longer spin would have avoided ended on another CPU's
    * wake-up, and is skipped when the thread may only run on one CPU or
-   * under valgrind.
+   * under valgrind. A runner thread that may only run on one CPU, shared
+   * with the thread that sent it the last work, gives that CPU away once
+   * before it sleeps instead, so that work sent meanwhile costs no
+   * wake-up; it yields less often after yields that brought nothing.
    *
    * %TRUE by default, right for a desktop application. Turn it off for
    * runners that only see sparse work on a machine where every cycle

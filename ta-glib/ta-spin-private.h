@@ -29,15 +29,28 @@ G_BEGIN_DECLS
  * other CPUs busy), and the spin would only keep the other side from
  * running. Each wake-up tells the waiter where its waker ran, so this is
  * learnt again as soon as either thread moves.
+ *
+ * There, a thread may instead give its CPU away once before it sleeps
+ * (ta_spin_budget_yield_first()): the other side, often just woken by the
+ * very thread that now waits, runs at once and may send the news before
+ * the sleep, and then neither the sleep nor the wake-up happens. Only a
+ * thread that may run on one CPU alone yields, and not with TA_SPIN=0 nor
+ * under valgrind (ta_spin_yield_allowed()). Yields learn too: after one
+ * that brought no news, the next few chances to yield are skipped (1, 2,
+ * 4 ... up to TA_SPIN_YIELD_MAX_SKIP), so a thread whose peer is seldom
+ * ready soon yields only rarely.
  */
 
 #define TA_SPIN_MIN_NS    250
 #define TA_SPIN_MAX_NS  40000
+#define TA_SPIN_YIELD_MAX_SKIP 64u
 
 typedef struct
 {
   gint64 budget_ns;   /* 0 until first used */
   gint   peer_cpu;    /* 1 + the CPU the other side last acted from, or 0 */
+  guint  yield_skip;  /* chances to yield still to skip */
+  guint  yield_misses;/* yields in a row that brought no news */
 } TaSpinBudget;
 
 gboolean ta_spin_allowed        (void);
@@ -50,6 +63,11 @@ void     ta_spin_budget_observe  (TaSpinBudget *budget,
                                   gint64        slept_ns,
                                   gint          sleeper_cpu,
                                   gint          waker_cpu);
+gboolean ta_spin_yield_allowed         (void);
+void     ta_spin_yield                 (void);
+gboolean ta_spin_budget_yield_first    (TaSpinBudget *budget);
+void     ta_spin_budget_yield_feedback (TaSpinBudget *budget,
+                                        gboolean      paid_off);
 gint     ta_spin_current_cpu     (void);
 
 static inline void

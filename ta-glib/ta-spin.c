@@ -60,19 +60,12 @@ typedef struct
 
 static _Thread_local TaSpinAffinity thread_affinity;
 
-/*
- * ta_spin_allowed:
- *
- * Whether the calling thread should spin before it sleeps.
- */
-gboolean
-ta_spin_allowed (void)
+/* Whether the calling thread may run on more than one CPU. */
+static gboolean
+ta_spin_thread_has_several_cpus (void)
 {
   TaSpinAffinity *affinity = &thread_affinity;
   gint64 now;
-
-  if (!ta_spin_globally_allowed ())
-    return FALSE;
 
   now = g_get_monotonic_time ();
   if (affinity->checked_at == 0 ||
@@ -87,6 +80,17 @@ ta_spin_allowed (void)
     }
 
   return affinity->several_cpus;
+}
+
+/*
+ * ta_spin_allowed:
+ *
+ * Whether the calling thread should spin before it sleeps.
+ */
+gboolean
+ta_spin_allowed (void)
+{
+  return ta_spin_globally_allowed () && ta_spin_thread_has_several_cpus ();
 }
 
 /* The CPU the calling thread runs on, or -1 if unknown. */
@@ -155,4 +159,69 @@ ta_spin_budget_feedback (TaSpinBudget *budget,
     budget->budget_ns = MIN (budget->budget_ns * 2, TA_SPIN_MAX_NS);
   else
     budget->budget_ns = MAX (budget->budget_ns / 2, TA_SPIN_MIN_NS);
+}
+
+/*
+ * ta_spin_yield_allowed:
+ *
+ * Whether the calling thread may give its CPU away before it sleeps (see
+ * ta_spin_budget_yield_first()): only when it may run on one CPU alone,
+ * where it never spins. A thread that may run on several would, by
+ * staying runnable where it used to sleep, lead the scheduler to move one
+ * side of the hand-off to another CPU: a hand-off between two CPUs that
+ * other processes keep busy costs a wake-up across CPUs each way, and a
+ * Python queue ping-pong ran at half its pace so. Off where spinning is
+ * off for the whole process.
+ */
+gboolean
+ta_spin_yield_allowed (void)
+{
+  return ta_spin_globally_allowed () && !ta_spin_thread_has_several_cpus ();
+}
+
+/* Gives the calling thread's CPU to another thread ready to run there, if
+ * any. */
+void
+ta_spin_yield (void)
+{
+  sched_yield ();
+}
+
+/*
+ * Whether to yield the CPU once before sleeping, where yielding is allowed:
+ * when the other side last acted from this very CPU. Not after yields that
+ * did not pay, for a while: see ta_spin_budget_yield_feedback().
+ */
+gboolean
+ta_spin_budget_yield_first (TaSpinBudget *budget)
+{
+  if (budget->peer_cpu <= 0 || budget->peer_cpu - 1 != ta_spin_current_cpu ())
+    return FALSE;
+
+  if (budget->yield_skip > 0)
+    {
+      budget->yield_skip--;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Learns from a yield: one that brought no news makes the thread skip its
+ * next chances to yield, twice as many after each such yield in a row. */
+void
+ta_spin_budget_yield_feedback (TaSpinBudget *budget,
+                               gboolean      paid_off)
+{
+  if (paid_off)
+    {
+      budget->yield_misses = 0;
+      budget->yield_skip = 0;
+    }
+  else
+    {
+      budget->yield_skip = MIN (1u << budget->yield_misses, TA_SPIN_YIELD_MAX_SKIP);
+      if (budget->yield_skip < TA_SPIN_YIELD_MAX_SKIP)
+        budget->yield_misses++;
+    }
 }

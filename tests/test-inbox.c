@@ -5,6 +5,10 @@
 
 #include "config.h"
 
+#define _GNU_SOURCE
+#include <sys/syscall.h>
+
+#include "test-cpu.h"
 #include "test-fifo.h"
 
 /* ---------------------------------------------------------------------- */
@@ -303,6 +307,147 @@ test_inbox_poll_timed_shares_clock_readings (FifoFixture   *f,
   fifo_run_until (f->context, &f->log, f->n_items);
 }
 
+/*
+ * The library's yields, seen from the tests: sched_yield() of this
+ * program (which holds the library's code) is this one. Armed on a
+ * thread, it does what a thread woken on that thread's CPU would do
+ * during the yield: push an item, if it has one to push.
+ */
+static _Thread_local gboolean yield_armed;
+static _Thread_local guint yield_count;
+static _Thread_local Fifo *yield_fifo;
+static _Thread_local TaWorkItem *yield_item;
+
+int
+sched_yield (void)
+{
+  if (yield_armed)
+    {
+      yield_count++;
+      if (yield_item != NULL)
+        g_assert_true (fifo_push (yield_fifo, g_steal_pointer (&yield_item)));
+    }
+
+  return (int) syscall (SYS_sched_yield);
+}
+
+/* A generous bound on a poll that must not sleep: if it sleeps that long,
+ * nobody will wake it, and the assertions after it fail. */
+#define YIELD_POLL_BOUND_MS 10000
+
+/*
+ * A runner that may only run on one CPU, about to sleep while the thread
+ * that last sent it work shares that CPU, gives it away first; work sent
+ * meanwhile is taken without sleeping, and without a wake-up. A yield
+ * that brought nothing makes it skip its next chance. The polls run on a
+ * thread of their own, made once this one is pinned: it knows its
+ * affinity from the start.
+ */
+typedef struct
+{
+  FifoFixture *f;
+  gboolean     allowed;
+  guint        yields_with_news;
+  gboolean     news_taken;
+  guint64      wakeups;
+  guint        yields_without_news;
+  guint        yields_without_spin;
+} YieldingPoller;
+
+/* The first visit: item 1 comes during the yield. */
+static gpointer
+yielding_poller_thread (gpointer data)
+{
+  YieldingPoller *p = data;
+  GPollFD fd = { ta_context_wakeup_fd (p->f->context), G_IO_IN, 0 };
+
+  p->allowed = ta_spin_yield_allowed ();
+  if (!p->allowed)
+    return NULL;
+
+  yield_armed = TRUE;
+  yield_fifo = p->f->fifo;
+  yield_item = &p->f->items[1].item;
+  ta_inbox_poll (p->f->fifo->inbox, TRUE, &fd, 1, YIELD_POLL_BOUND_MS);
+  p->yields_with_news = yield_count;
+  p->news_taken = yield_item == NULL;
+  p->wakeups = fifo_context_take_wakeups (p->f->context);
+  yield_armed = FALSE;
+
+  return NULL;
+}
+
+/* The second, once item 1 ran: nothing comes. */
+static gpointer
+idle_poller_thread (gpointer data)
+{
+  YieldingPoller *p = data;
+  GPollFD fd = { ta_context_wakeup_fd (p->f->context), G_IO_IN, 0 };
+
+  yield_armed = TRUE;
+
+  /* Nothing comes during the next yield: the chance after it is
+   * skipped, the one after that taken. */
+  for (guint i = 0; i < 3; i++)
+    ta_inbox_poll (p->f->fifo->inbox, TRUE, &fd, 1, 1);
+  p->yields_without_news = yield_count;
+
+  /* Never when the runner may not spin. */
+  yield_count = 0;
+  for (guint i = 0; i < 3; i++)
+    ta_inbox_poll (p->f->fifo->inbox, FALSE, &fd, 1, 1);
+  p->yields_without_spin = yield_count;
+  yield_armed = FALSE;
+
+  return NULL;
+}
+
+static void
+test_inbox_yields_to_a_kicker_on_its_cpu (FifoFixture   *f,
+                                          gconstpointer  data)
+{
+  YieldingPoller poller = { f };
+  cpu_set_t saved;
+  gint cpu;
+
+  /* Two of the fixture's items are pushed. */
+  f->n_items = 2;
+  if (!test_pin_here (&saved, &cpu))
+    {
+      g_test_skip ("the calling thread's CPU is unknown or cannot be kept");
+      g_assert_cmpuint (fifo_push_from_thread (f, f->items, 2), ==, 2);
+      fifo_run_until (f->context, &f->log, 2);
+      return;
+    }
+
+  /* A push from a thread on this CPU (it inherits this thread's
+   * affinity) tells the inbox where its sender runs. */
+  g_assert_cmpuint (fifo_push_from_thread (f, f->items, 1), ==, 1);
+  fifo_run_until (f->context, &f->log, 1);
+  fifo_context_take_wakeups (f->context);
+
+  g_thread_join (g_thread_new ("yielding-poller", yielding_poller_thread, &poller));
+  if (!poller.allowed)
+    {
+      g_test_skip ("spinning is off (TA_SPIN=0, valgrind or one CPU)");
+      g_assert_cmpuint (fifo_push_from_thread (f, f->items + 1, 1), ==, 1);
+      fifo_run_until (f->context, &f->log, 2);
+      test_unpin (&saved);
+      return;
+    }
+
+  g_assert_cmpuint (poller.yields_with_news, ==, 1);
+  g_assert_true (poller.news_taken);
+  g_assert_cmpuint (poller.wakeups, ==, 0);
+  fifo_run_until (f->context, &f->log, 2);
+
+  g_thread_join (g_thread_new ("idle-poller", idle_poller_thread, &poller));
+  g_assert_cmpuint (poller.yields_without_news, ==, 2);
+  g_assert_cmpuint (poller.yields_without_spin, ==, 0);
+
+  test_unpin (&saved);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -317,6 +462,7 @@ main (int   argc,
   fifo_add ("/ta/inbox/prepares-claimed-items-before-they-run", test_inbox_prepares_claimed_items_before_they_run);
   fifo_add ("/ta/inbox/wakes-parked-consumer-once-per-burst", test_inbox_wakes_parked_consumer_once_per_burst);
   fifo_add ("/ta/inbox/poll-timed-shares-clock-readings", test_inbox_poll_timed_shares_clock_readings);
+  fifo_add ("/ta/inbox/yields-to-a-kicker-on-its-cpu", test_inbox_yields_to_a_kicker_on_its_cpu);
 
   return g_test_run ();
 }

@@ -8,35 +8,26 @@
 #include "config.h"
 
 #define _GNU_SOURCE
-#include <sched.h>
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+# include <valgrind/valgrind.h>
+#endif
 
 #include "test-common.h"
+#include "test-cpu.h"
 #include "ta-spin-private.h"
 
-/* Keeps the calling thread on the CPU it runs on, so that "this CPU"
- * stays the same through a test; restored by test_unpin(). */
+/* Whether spinning, and yielding, are on for the whole process: off with
+ * TA_SPIN=0, under valgrind, and on a machine of one CPU. */
 static gboolean
-test_pin_here (cpu_set_t *saved,
-               gint      *cpu)
+test_spin_on_for_process (void)
 {
-  cpu_set_t set;
-
-  *cpu = ta_spin_current_cpu ();
-  if (*cpu < 0 || sched_getaffinity (0, sizeof *saved, saved) != 0)
+#ifdef RUNNING_ON_VALGRIND
+  if (RUNNING_ON_VALGRIND)
     return FALSE;
-  CPU_ZERO (&set);
-  CPU_SET (*cpu, &set);
-  if (sched_setaffinity (0, sizeof set, &set) != 0)
-    return FALSE;
-  *cpu = ta_spin_current_cpu ();
+#endif
 
-  return TRUE;
-}
-
-static void
-test_unpin (cpu_set_t *saved)
-{
-  g_assert_cmpint (sched_setaffinity (0, sizeof *saved, saved), ==, 0);
+  return g_strcmp0 (g_getenv ("TA_SPIN"), "0") != 0 && g_get_num_processors () > 1;
 }
 
 /* Nobody spins for a thread that last acted from the spinner's own CPU:
@@ -78,6 +69,64 @@ test_spin_peer_on_this_cpu (void)
   /* Unknown again: spin. */
   ta_spin_budget_set_peer (&budget, -1);
   g_assert_cmpint (ta_spin_budget_ns (&budget), ==, TA_SPIN_MIN_NS);
+
+  test_unpin (&saved);
+}
+
+/* A thread that would not spin because the other side last acted from
+ * its own CPU yields that CPU once instead, unless yields have not paid
+ * lately: each one in a row that brought no news makes it skip twice as
+ * many of its next chances, up to a ceiling; one that paid ends that. */
+static void
+test_spin_yield_for_peer_on_this_cpu (void)
+{
+  TaSpinBudget budget = { 0, };
+  cpu_set_t saved;
+  guint expected_skip = 1;
+  gint cpu;
+
+  if (!test_pin_here (&saved, &cpu))
+    {
+      g_test_skip ("the calling thread's CPU is unknown or cannot be kept");
+      return;
+    }
+
+  /* Unknown, or elsewhere: spin rather than yield. */
+  g_assert_false (ta_spin_budget_yield_first (&budget));
+  ta_spin_budget_set_peer (&budget, cpu + 1);
+  g_assert_false (ta_spin_budget_yield_first (&budget));
+
+  ta_spin_budget_set_peer (&budget, cpu);
+  g_assert_true (ta_spin_budget_yield_first (&budget));
+  g_assert_true (ta_spin_budget_yield_first (&budget));
+
+  /* Misses in a row: 1, 2, 4 ... chances skipped, then the ceiling. */
+  for (guint miss = 0; miss < 10; miss++)
+    {
+      ta_spin_budget_yield_feedback (&budget, FALSE);
+      for (guint i = 0; i < expected_skip; i++)
+        g_assert_false (ta_spin_budget_yield_first (&budget));
+      g_assert_true (ta_spin_budget_yield_first (&budget));
+      expected_skip = MIN (expected_skip * 2, TA_SPIN_YIELD_MAX_SKIP);
+    }
+  g_assert_cmpuint (expected_skip, ==, TA_SPIN_YIELD_MAX_SKIP);
+
+  /* A chance where the peer is elsewhere is no chance to yield: it does
+   * not count as skipped. */
+  ta_spin_budget_yield_feedback (&budget, FALSE);
+  ta_spin_budget_set_peer (&budget, cpu + 1);
+  for (guint i = 0; i < 2 * TA_SPIN_YIELD_MAX_SKIP; i++)
+    g_assert_false (ta_spin_budget_yield_first (&budget));
+  ta_spin_budget_set_peer (&budget, cpu);
+  g_assert_false (ta_spin_budget_yield_first (&budget));
+
+  /* A yield that paid: the next chance is taken, and a miss after it
+   * skips one chance again. */
+  ta_spin_budget_yield_feedback (&budget, TRUE);
+  g_assert_true (ta_spin_budget_yield_first (&budget));
+  ta_spin_budget_yield_feedback (&budget, FALSE);
+  g_assert_false (ta_spin_budget_yield_first (&budget));
+  g_assert_true (ta_spin_budget_yield_first (&budget));
 
   test_unpin (&saved);
 }
@@ -167,7 +216,8 @@ test_spin_budget_learns_from_short_sleeps (void)
 }
 
 /* A thread that may only run on one CPU never spins: the thread it waits
- * for would need that very CPU. */
+ * for would need that very CPU. It may yield that CPU to it; a thread
+ * that may run on several does not. */
 static gpointer
 pinned_thread (gpointer data)
 {
@@ -177,6 +227,8 @@ pinned_thread (gpointer data)
   CPU_SET (MAX (ta_spin_current_cpu (), 0), &set);
   g_assert_cmpint (sched_setaffinity (0, sizeof set, &set), ==, 0);
   g_assert_false (ta_spin_allowed ());
+  /* Yielding needs no other CPU. */
+  g_assert_cmpint (ta_spin_yield_allowed (), ==, test_spin_on_for_process ());
 
   return NULL;
 }
@@ -184,7 +236,15 @@ pinned_thread (gpointer data)
 static void
 test_spin_not_allowed_on_one_cpu (void)
 {
+  cpu_set_t set;
+
   g_thread_join (g_thread_new ("pinned", pinned_thread, NULL));
+
+  /* A thread that may run on several CPUs does not yield. */
+  CPU_ZERO (&set);
+  g_assert_cmpint (sched_getaffinity (0, sizeof set, &set), ==, 0);
+  if (CPU_COUNT (&set) > 1)
+    g_assert_false (ta_spin_yield_allowed ());
 }
 
 int
@@ -198,6 +258,7 @@ main (int   argc,
   g_test_add_func ("/ta/spin/budget-learns-from-short-sleeps", test_spin_budget_learns_from_short_sleeps);
   g_test_add_func ("/ta/spin/not-allowed-on-one-cpu", test_spin_not_allowed_on_one_cpu);
   g_test_add_func ("/ta/spin/peer-on-this-cpu", test_spin_peer_on_this_cpu);
+  g_test_add_func ("/ta/spin/yield-for-peer-on-this-cpu", test_spin_yield_for_peer_on_this_cpu);
   g_test_add_func ("/ta/spin/monitor-records-waker", test_spin_monitor_records_waker);
 
   return g_test_run ();
