@@ -58,6 +58,11 @@ ta_runner_poll (GPollFD *ufds,
   if (core == NULL)
     return g_poll (ufds, nfds, timeout);
 
+  /* Only this thread writes it: no read-modify-write needed. */
+  __atomic_store_n (&core->n_iterations,
+                    __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED) + 1,
+                    __ATOMIC_RELAXED);
+
   /* The stall watchdog's hooks: busy from one poll to the next. Here
    * rather than in a source of its own, which would add GLib's per-source
    * work to every iteration. A watch replaced during the poll is not

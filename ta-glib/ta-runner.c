@@ -784,11 +784,8 @@ ta_runner_stop_internal (TaRunner  *self,
 
   ta_runner_core_shut_down (core, exit_timeout);
 
+  alive = ta_runner_core_wait_exit (core, end_time, exit_timeout);
   ta_monitor_lock (&core->monitor);
-  while (core->thread_alive)
-    if (!ta_monitor_wait_until (&core->monitor, end_time))
-      break;
-  alive = core->thread_alive;
   thread = g_steal_pointer (&self->thread);
   ta_monitor_unlock (&core->monitor);
 
