@@ -44,6 +44,17 @@ ta_runner_core_set_watch_locked (TaRunnerCore *core,
     }
 }
 
+/* Counts the loop's iterations, as each poll returns (a wake-up is a
+ * sign of life), for a stop running late (ta_runner_core_wait_exit()).
+ * Only this thread writes the count: no read-modify-write needed. */
+static inline void
+ta_runner_core_count_iteration (TaRunnerCore *core)
+{
+  __atomic_store_n (&core->n_iterations,
+                    __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED) + 1,
+                    __ATOMIC_RELAXED);
+}
+
 static gint
 ta_runner_poll (GPollFD *ufds,
                 guint    nfds,
@@ -58,11 +69,6 @@ ta_runner_poll (GPollFD *ufds,
   if (core == NULL)
     return g_poll (ufds, nfds, timeout);
 
-  /* Only this thread writes it: no read-modify-write needed. */
-  __atomic_store_n (&core->n_iterations,
-                    __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED) + 1,
-                    __ATOMIC_RELAXED);
-
   /* The stall watchdog's hooks: busy from one poll to the next. Here
    * rather than in a source of its own, which would add GLib's per-source
    * work to every iteration. A watch replaced during the poll is not
@@ -71,7 +77,11 @@ ta_runner_poll (GPollFD *ufds,
     ta_runner_core_free_retired_watches (core);
   watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
   if (watch == NULL)
-    return ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+    {
+      ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+      ta_runner_core_count_iteration (core);
+      return ret;
+    }
 
   /* The marks share the poll's own clock readings: the watchdog adds
    * none to most iterations. */
@@ -86,6 +96,7 @@ ta_runner_poll (GPollFD *ufds,
       ta_inbox_begin_turn (core->inbox);
       ta_watch_mark_busy (watch, after);
     }
+  ta_runner_core_count_iteration (core);
 
   return ret;
 }

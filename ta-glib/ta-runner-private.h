@@ -136,8 +136,12 @@ void          ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core);
 
 #define TA_RUNNER_DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
 
-/* The least time between two looks of a stop running late. */
+/* The least time between two looks of a stop running late for tasks
+ * that ignore their cancellation. */
 #define TA_RUNNER_MIN_STOP_GRACE_US 1000
+
+/* The least time a stop running late waits for a sign of life. */
+#define TA_RUNNER_MIN_LATE_SLICE_US (2 * G_USEC_PER_SEC)
 
 static inline gint64
 ta_atomic_get_int64 (gint64 *location)

@@ -405,13 +405,14 @@ ta_runner_core_abandon (TaRunnerCore *core)
  * @end_time: when the exit timeout runs out, or -1 for never
  *
  * Any thread but the runner's, once its stop began: waits for the runner
- * thread to end. Past @end_time, it waits on only while the loop shows
- * it is alive: it went through an iteration, or a task completed, within
- * the last exit timeout (at least a second, for a single dispatch of a
- * batch of ready sources, tens of thousands of cancelled tasks, may take
- * that long). A loop that does neither is stuck; one that does goes on
- * until the tasks that honour their cancellation completed, and those
- * that ignore it are failed (see ta_runner_drain_timeout_cb()).
+ * thread to end. A loop that showed no sign of life (an iteration, a
+ * task completed) since the stop began is stuck at @end_time. One that
+ * did is waited for past it while it goes on showing some within each
+ * further exit timeout (at least two seconds: a single dispatch of a
+ * batch of ready sources, a few hundred thousand cancelled tasks, may
+ * take a second on a busy machine), until the tasks that honour their
+ * cancellation completed and those that ignore it were failed (see
+ * ta_runner_drain_timeout_cb()).
  *
  * Returns: %TRUE if the thread is still alive: it is to be abandoned
  */
@@ -420,9 +421,10 @@ ta_runner_core_wait_exit (TaRunnerCore *core,
                           gint64        end_time,
                           gint64        exit_timeout)
 {
-  gint64 slice = MAX (exit_timeout, G_USEC_PER_SEC);
+  gint64 slice = MAX (exit_timeout, TA_RUNNER_MIN_LATE_SLICE_US);
   guint last_n_tasks, last_iterations;
   gint64 last_time;
+  gboolean lived = FALSE;
 
   ta_monitor_lock (&core->monitor);
   last_n_tasks = core->stop_n_tasks;
@@ -455,10 +457,11 @@ ta_runner_core_wait_exit (TaRunnerCore *core,
           last_iterations = iterations;
           last_time = now;
         }
-      else if (now >= last_time + slice)
+      else if (!lived || now >= last_time + slice)
         {
           return TRUE;
         }
+      lived = TRUE;
       end_time = last_time + slice;
     }
 }

@@ -686,7 +686,7 @@ ta_runner_stop_detached (TaRunner *self)
  * still completing cancelled tasks when the exit timeout runs out (tens of
  * thousands of them) is waited for past it, as long as it goes through an
  * iteration or completes a task within each further exit timeout (at
- * least a second). A loop that does not respond, such as one whose task
+ * least two seconds). A loop that does not respond, such as one whose task
  * function blocks the thread, is abandoned: stop returns
  * %TA_ERROR_TIMEOUT naming what the loop is stuck in, detaches the thread
  * (it finishes on its own if it ever unblocks) and sets
