@@ -44,15 +44,13 @@ ta_runner_core_set_watch_locked (TaRunnerCore *core,
     }
 }
 
-/* Counts the loop's iterations, as each poll returns (a wake-up is a
- * sign of life), for a stop running late (ta_runner_core_wait_exit()).
- * Only this thread writes the count: no read-modify-write needed. */
+/* Counts a sign of the runner thread's life, for a stop running late
+ * (ta_runner_core_wait_exit()). Only that thread writes the count: no
+ * read-modify-write needed. */
 static inline void
-ta_runner_core_count_iteration (TaRunnerCore *core)
+ta_runner_core_count (guint *count)
 {
-  __atomic_store_n (&core->n_iterations,
-                    __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED) + 1,
-                    __ATOMIC_RELAXED);
+  __atomic_store_n (count, __atomic_load_n (count, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
 }
 
 static gint
@@ -79,7 +77,8 @@ ta_runner_poll (GPollFD *ufds,
   if (watch == NULL)
     {
       ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
-      ta_runner_core_count_iteration (core);
+      /* As the poll returns: a wake-up is a sign of life. */
+      ta_runner_core_count (&core->n_iterations);
       return ret;
     }
 
@@ -96,7 +95,7 @@ ta_runner_poll (GPollFD *ufds,
       ta_inbox_begin_turn (core->inbox);
       ta_watch_mark_busy (watch, after);
     }
-  ta_runner_core_count_iteration (core);
+  ta_runner_core_count (&core->n_iterations);
 
   return ret;
 }
@@ -214,6 +213,9 @@ ta_runner_core_push_activity (TaRunnerCore *core,
                               const char   *suffix)
 {
   TaActivity previous;
+
+  /* Work begun: a sign of life even within one long dispatch. */
+  ta_runner_core_count (&core->n_activities);
 
   ta_mutex_lock (&core->activity_mutex);
   previous = core->activity;

@@ -51,6 +51,7 @@ struct _TaRunnerCore
                                      * tasks that ignore cancellation */
   guint            stop_n_tasks;    /* tasks in flight as the stop began */
   guint            stop_iterations; /* n_iterations then */
+  guint            stop_activities; /* n_activities then */
   gint64           stop_time;       /* and the time */
 
   /* Protected by waiters_mutex: TaWaiter of waits started in this
@@ -71,9 +72,11 @@ struct _TaRunnerCore
   guint            busy_n_tasks;    /* ... and at its last busy look */
   guint            busy_iterations; /* n_iterations then */
 
-  /* Written by the runner thread, read anywhere: its loop's iterations,
-   * which a stop running late watches go on */
+  /* Written by the runner thread, read anywhere, signs of life a stop
+   * running late watches for: its loop's iterations, and the pieces of
+   * work it names (a task's step, a call, the stop's cancellations) */
   guint            n_iterations;
+  guint            n_activities;
   GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
                                      * deadline */
 

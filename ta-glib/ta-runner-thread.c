@@ -406,7 +406,9 @@ ta_runner_core_abandon (TaRunnerCore *core)
  *
  * Any thread but the runner's, once its stop began: waits for the runner
  * thread to end. A loop that showed no sign of life (an iteration, a
- * task completed) since the stop began is stuck at @end_time. One that
+ * piece of work it names, such as a task's step or the stop's
+ * cancellations, a task completed) since the stop began is stuck at
+ * @end_time. One that
  * did is waited for past it while it goes on showing some within each
  * further exit timeout (at least two seconds: a single dispatch of a
  * batch of ready sources, a few hundred thousand cancelled tasks, may
@@ -422,19 +424,20 @@ ta_runner_core_wait_exit (TaRunnerCore *core,
                           gint64        exit_timeout)
 {
   gint64 slice = MAX (exit_timeout, TA_RUNNER_MIN_LATE_SLICE_US);
-  guint last_n_tasks, last_iterations;
+  guint last_n_tasks, last_iterations, last_activities;
   gint64 last_time;
   gboolean lived = FALSE;
 
   ta_monitor_lock (&core->monitor);
   last_n_tasks = core->stop_n_tasks;
   last_iterations = core->stop_iterations;
+  last_activities = core->stop_activities;
   last_time = core->stop_time;
   ta_monitor_unlock (&core->monitor);
 
   for (;;)
     {
-      guint n_tasks, iterations;
+      guint n_tasks, iterations, activities;
       gboolean alive;
       gint64 now;
 
@@ -450,11 +453,14 @@ ta_runner_core_wait_exit (TaRunnerCore *core,
 
       n_tasks = ta_ledger_count_tasks (&core->scheduler.ledger);
       iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+      activities = __atomic_load_n (&core->n_activities, __ATOMIC_RELAXED);
       now = g_get_monotonic_time ();
-      if (n_tasks < last_n_tasks || iterations != last_iterations)
+      if (n_tasks < last_n_tasks || iterations != last_iterations ||
+          activities != last_activities)
         {
           last_n_tasks = n_tasks;
           last_iterations = iterations;
+          last_activities = activities;
           last_time = now;
         }
       else if (!lived || now >= last_time + slice)
@@ -548,6 +554,7 @@ ta_runner_core_shut_down (TaRunnerCore *core,
   core->stop_grace = MAX (exit_timeout / 8, TA_RUNNER_MIN_STOP_GRACE_US);
   core->stop_n_tasks = n_tasks;
   core->stop_iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+  core->stop_activities = __atomic_load_n (&core->n_activities, __ATOMIC_RELAXED);
   core->stop_time = g_get_monotonic_time ();
   ta_monitor_unlock (&core->monitor);
 

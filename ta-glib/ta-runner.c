@@ -684,9 +684,9 @@ ta_runner_stop_detached (TaRunner *self)
  * of it, for tasks that do not honour their cancellation: once no task
  * completes any more, those left are failed and named in a warning. A loop
  * still completing cancelled tasks when the exit timeout runs out (tens of
- * thousands of them) is waited for past it, as long as it goes through an
- * iteration or completes a task within each further exit timeout (at
- * least two seconds). A loop that does not respond, such as one whose task
+ * thousands of them) is waited for past it, as long as it shows a sign of
+ * life (an iteration, a task's step, a task completed) within each
+ * further exit timeout (at least two seconds). A loop that does not respond, such as one whose task
  * function blocks the thread, is abandoned: stop returns
  * %TA_ERROR_TIMEOUT naming what the loop is stuck in, detaches the thread
  * (it finishes on its own if it ever unblocks) and sets
