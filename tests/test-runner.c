@@ -737,14 +737,21 @@ test_runner_stop_warning_aggregates_names (void)
 }
 
 /*
- * Many tasks that honour their cancellation, with an exit timeout far
- * shorter than it takes the loop to complete them all: the stop runs
- * late rather than fail them, let alone abandon the runner. Each ends
- * with its own cancellation (its sleep's error), none with the one a
- * stop gives a task it gave up on, and their data goes on the runner
- * thread.
+ * Many tasks that honour their cancellation, with an exit timeout shorter
+ * than it takes the loop to complete them all: the stop runs late rather
+ * than fail them, let alone abandon the runner. Each ends with its own
+ * cancellation (its sleep's error), none with the one a stop gives a task
+ * it gave up on, and their data goes on the runner thread.
+ *
+ * What each costs the loop once cancelled is made large and the same in
+ * every build (a pause in its callback), so that a few hundred of them
+ * outlast an exit timeout long enough for a loaded machine to schedule
+ * the runner thread within it: tens of thousands of tasks would cost the
+ * same, but not under valgrind.
  */
-#define N_MANY 2000
+#define N_MANY 400
+#define MANY_CANCEL_COST_US 1000
+#define MANY_EXIT_TIMEOUT_US (N_MANY * MANY_CANCEL_COST_US / 4)
 
 typedef struct
 {
@@ -773,6 +780,19 @@ record_thread (gpointer user_data)
 }
 
 static void
+hour_slept_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (!test_task_slept (task, result))
+    g_usleep (MANY_CANCEL_COST_US);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
 hour_sleep_task (GTask        *task,
                  GCancellable *cancellable,
                  gpointer      user_data)
@@ -781,7 +801,7 @@ hour_sleep_task (GTask        *task,
 
   g_atomic_int_inc (&md->ran);
   ta_sleep_async ((gint64) 3600 * G_USEC_PER_SEC, cancellable,
-                  test_slept_return_task_data_cb, g_object_ref (task));
+                  hour_slept_cb, g_object_ref (task));
 }
 
 static void
@@ -806,7 +826,7 @@ test_runner_stop_many_cooperative (gconstpointer data)
   ManyData md = { 0 };
 
   g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
-  ta_runner_set_exit_timeout (runner, 1000);
+  ta_runner_set_exit_timeout (runner, MANY_EXIT_TIMEOUT_US);
   for (guint i = 0; i < N_MANY; i++)
     g_ptr_array_add (tasks, ta_runner_spawn (runner, "cooperative", hour_sleep_task, &md,
                                              many_data_destroy, NULL, NULL));
@@ -839,7 +859,7 @@ test_runner_stop_many_blames_only_ignorer (void)
   TestData td = { 0 };
 
   g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
-  ta_runner_set_exit_timeout (runner, 1000);
+  ta_runner_set_exit_timeout (runner, MANY_EXIT_TIMEOUT_US);
   for (guint i = 0; i < N_MANY / 2; i++)
     g_ptr_array_add (tasks, ta_runner_spawn (runner, "cooperative", hour_sleep_task, &md,
                                              many_data_destroy, NULL, NULL));
