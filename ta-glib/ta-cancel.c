@@ -35,6 +35,8 @@ typedef struct
   GCond            cond;
   GSource         *source;      /* weak, guarded by mutex */
   guint            in_flight;   /* handlers using source, guarded by mutex */
+  gboolean         detaching;   /* the owner waits for them, guarded by
+                                 * mutex */
 } TaCancelLink;
 
 typedef struct
@@ -66,6 +68,7 @@ ta_cancel_link_detach (TaCancelLink *link)
 {
   ta_mutex_lock (&link->mutex);
   link->source = NULL;
+  link->detaching = TRUE;
   while (link->in_flight > 0)
     {
       ta_tsan_release (&link->mutex);
@@ -102,8 +105,11 @@ ta_cancel_source_cancelled_cb (GCancellable *cancellable,
       g_source_set_ready_time (source, 0);
       g_source_unref (source);
 
+      /* A broadcast costs a system call whether anybody waits or not:
+       * only for an owner that does (a stop cancelling tens of thousands
+       * of tasks makes as many of these). */
       ta_mutex_lock (&link->mutex);
-      if (--link->in_flight == 0)
+      if (--link->in_flight == 0 && link->detaching)
         g_cond_broadcast (&link->cond);
       ta_mutex_unlock (&link->mutex);
     }

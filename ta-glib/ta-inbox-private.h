@@ -35,6 +35,7 @@ void        ta_inbox_push_local    (TaInbox      *self,
 void        ta_inbox_close         (TaInbox      *self,
                                     TaWorkItem   *last_item,
                                     gint64        drain_end);
+void        ta_inbox_end_drain_breaks (TaInbox   *self);
 gboolean    ta_inbox_is_closed     (TaInbox      *self);
 void        ta_inbox_begin_turn    (TaInbox      *self);
 gboolean    ta_inbox_in_turn       (TaInbox      *self);

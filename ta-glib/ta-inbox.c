@@ -415,6 +415,17 @@ ta_inbox_close (TaInbox    *self,
   g_main_context_wakeup (self->context);
 }
 
+/*
+ * Once the drain's deadline had its turn: the rest of a closed inbox runs
+ * without a break again, each break costing an iteration that visits
+ * every source of the context. Any thread.
+ */
+void
+ta_inbox_end_drain_breaks (TaInbox *self)
+{
+  ta_work_queue_set_drain_end (self->queue, -1);
+}
+
 gboolean
 ta_inbox_is_closed (TaInbox *self)
 {

@@ -46,6 +46,7 @@ void       ta_ledger_task_retrieved   (TaLedger *self,
 GPtrArray *ta_ledger_dup_tasks        (TaLedger *self);
 gboolean   ta_ledger_start_drain      (TaLedger *self);
 gboolean   ta_ledger_is_empty         (TaLedger *self);
+guint      ta_ledger_count_tasks      (TaLedger *self);
 GPtrArray *ta_ledger_take_unretrieved (TaLedger *self,
                                        GString  *report);
 

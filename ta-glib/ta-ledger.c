@@ -136,6 +136,19 @@ ta_ledger_start_drain (TaLedger *self)
   return empty;
 }
 
+/* How many tasks are in flight: a stop running late watches it fall. */
+guint
+ta_ledger_count_tasks (TaLedger *self)
+{
+  guint n;
+
+  ta_mutex_lock (&self->mutex);
+  n = self->tasks.length;
+  ta_mutex_unlock (&self->mutex);
+
+  return n;
+}
+
 gboolean
 ta_ledger_is_empty (TaLedger *self)
 {

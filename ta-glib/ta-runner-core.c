@@ -44,6 +44,15 @@ ta_runner_core_set_watch_locked (TaRunnerCore *core,
     }
 }
 
+/* Counts a sign of the runner thread's life, for a stop running late
+ * (ta_runner_core_wait_exit()). Only that thread writes the count: no
+ * read-modify-write needed. */
+static inline void
+ta_runner_core_count (guint *count)
+{
+  __atomic_store_n (count, __atomic_load_n (count, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 static gint
 ta_runner_poll (GPollFD *ufds,
                 guint    nfds,
@@ -66,7 +75,12 @@ ta_runner_poll (GPollFD *ufds,
     ta_runner_core_free_retired_watches (core);
   watch = __atomic_load_n (&core->watch, __ATOMIC_ACQUIRE);
   if (watch == NULL)
-    return ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+    {
+      ret = ta_inbox_poll (core->inbox, g_atomic_int_get (&core->spin), ufds, nfds, timeout);
+      /* As the poll returns: a wake-up is a sign of life. */
+      ta_runner_core_count (&core->n_iterations);
+      return ret;
+    }
 
   /* The marks share the poll's own clock readings: the watchdog adds
    * none to most iterations. */
@@ -81,6 +95,7 @@ ta_runner_poll (GPollFD *ufds,
       ta_inbox_begin_turn (core->inbox);
       ta_watch_mark_busy (watch, after);
     }
+  ta_runner_core_count (&core->n_iterations);
 
   return ret;
 }
@@ -198,6 +213,9 @@ ta_runner_core_push_activity (TaRunnerCore *core,
                               const char   *suffix)
 {
   TaActivity previous;
+
+  /* Work begun: a sign of life even within one long dispatch. */
+  ta_runner_core_count (&core->n_activities);
 
   ta_mutex_lock (&core->activity_mutex);
   previous = core->activity;

@@ -47,6 +47,12 @@ struct _TaRunnerCore
   gboolean         detached;        /* stopped without waiting (finalized
                                      * on the runner thread) */
   GPtrArray       *running_calls;   /* TaCall being run, for abandon */
+  gint64           stop_grace;      /* how often a late stop looks for
+                                     * tasks that ignore cancellation */
+  guint            stop_n_tasks;    /* tasks in flight as the stop began */
+  guint            stop_iterations; /* n_iterations then */
+  guint            stop_activities; /* n_activities then */
+  gint64           stop_time;       /* and the time */
 
   /* Protected by waiters_mutex: TaWaiter of waits started in this
    * runner's context, strong */
@@ -58,8 +64,19 @@ struct _TaRunnerCore
   TaActivity       activity;
 
   /* The runner thread only */
-  gboolean         drain_expired;   /* the stop's deadline failed what was
-                                     * left */
+  gboolean         drain_expired;   /* the stop failed what ignored its
+                                     * cancellation */
+  gboolean         cancelled_all;   /* the stop cancelled every task */
+  gint64           overtime_grace;  /* stop_grace, once it runs late */
+  guint            idle_n_tasks;    /* in flight at its last idle look */
+  guint            busy_n_tasks;    /* ... and at its last busy look */
+  guint            busy_iterations; /* n_iterations then */
+
+  /* Written by the runner thread, read anywhere, signs of life a stop
+   * running late watches for: its loop's iterations, and the pieces of
+   * work it names (a task's step, a call, the stop's cancellations) */
+  guint            n_iterations;
+  guint            n_activities;
   GPtrArray       *abandoned_tasks; /* names of tasks failed at the stop's
                                      * deadline */
 
@@ -115,9 +132,19 @@ void          ta_runner_core_shut_down        (TaRunnerCore *core,
 void          ta_runner_core_watch_exit       (TaRunnerCore *core,
                                                gint64        exit_timeout);
 void          ta_runner_core_abandon          (TaRunnerCore *core);
+gboolean      ta_runner_core_wait_exit        (TaRunnerCore *core,
+                                               gint64        end_time,
+                                               gint64        exit_timeout);
 void          ta_runner_core_warn_abandoned_tasks (TaRunnerCore *core);
 
 #define TA_RUNNER_DEFAULT_EXIT_TIMEOUT_US (1 * G_USEC_PER_SEC)
+
+/* The least time between two looks of a stop running late for tasks
+ * that ignore their cancellation. */
+#define TA_RUNNER_MIN_STOP_GRACE_US 1000
+
+/* The least time a stop running late waits for a sign of life. */
+#define TA_RUNNER_MIN_LATE_SLICE_US (2 * G_USEC_PER_SEC)
 
 static inline gint64
 ta_atomic_get_int64 (gint64 *location)

@@ -18,14 +18,12 @@ typedef struct
   gint64         drain_end_time;   /* -1 for no limit */
 } TaShutdown;
 
-static gboolean
-ta_runner_drain_timeout_cb (gpointer user_data)
+/* Runner thread: fails the tasks still in flight, which ignored their
+ * cancellation, names them for the warning, and ends the loop. */
+static void
+ta_runner_core_fail_late_tasks (TaRunnerCore *core)
 {
-  TaRunnerCore *core = user_data;
-  GPtrArray *late;
-
-  /* Tasks that did not honour their cancellation in time fail now. */
-  late = ta_ledger_dup_tasks (&core->scheduler.ledger);
+  GPtrArray *late = ta_ledger_dup_tasks (&core->scheduler.ledger);
 
   for (guint i = 0; i < late->len; i++)
     {
@@ -38,6 +36,124 @@ ta_runner_drain_timeout_cb (gpointer user_data)
 
   core->drain_expired = TRUE;
   g_main_loop_quit (core->loop);
+}
+
+/* A source that is ready at its ready time, nothing else. */
+static gboolean
+ta_overtime_source_dispatch (GSource     *source,
+                             GSourceFunc  callback,
+                             gpointer     user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs ta_overtime_source_funcs = {
+  .dispatch = ta_overtime_source_dispatch,
+};
+
+/*
+ * Runner thread, every grace of a stop running late, at the lowest
+ * priority: it runs only when nothing else is ready, so every completion
+ * under way (a cancelled source, a GTask's idle return, a publication)
+ * has run. If no task completed since the last such look, the tasks
+ * left are waiting for something that does not come: they ignored their
+ * cancellation.
+ */
+static gboolean
+ta_runner_overtime_idle_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+  guint n = ta_ledger_count_tasks (&core->scheduler.ledger);
+
+  if (core->cancelled_all && n > 0 && n >= core->idle_n_tasks)
+    {
+      ta_runner_core_fail_late_tasks (core);
+      return G_SOURCE_REMOVE;
+    }
+
+  core->idle_n_tasks = n;
+  g_source_set_ready_time (g_main_current_source (), g_get_monotonic_time () + core->overtime_grace);
+  return G_SOURCE_CONTINUE;
+}
+
+/*
+ * The same at the inbox's priority, for a loop that is never idle: a
+ * task that ignores its cancellation but keeps a source ready at all
+ * times (an idle callback that re-arms itself) would starve the look
+ * above. A loop still completing cancelled tasks goes through few
+ * iterations between completions (a source's batch, the next one's, the
+ * publications); one that iterates again and again without completing
+ * anything is spinning on such a source.
+ */
+#define TA_OVERTIME_SPIN_ITERATIONS 64
+
+static gboolean
+ta_runner_overtime_busy_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+  guint n = ta_ledger_count_tasks (&core->scheduler.ledger);
+  guint iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+
+  if (core->cancelled_all && n > 0 && n >= core->busy_n_tasks &&
+      iterations - core->busy_iterations >= TA_OVERTIME_SPIN_ITERATIONS)
+    {
+      ta_runner_core_fail_late_tasks (core);
+      return G_SOURCE_REMOVE;
+    }
+
+  core->busy_n_tasks = n;
+  core->busy_iterations = iterations;
+  g_source_set_ready_time (g_main_current_source (), g_get_monotonic_time () + core->overtime_grace);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+ta_runner_core_add_overtime_source (TaRunnerCore *core,
+                                    const char   *name,
+                                    gint          priority,
+                                    GSourceFunc   func)
+{
+  GSource *source = g_source_new (&ta_overtime_source_funcs, sizeof (GSource));
+
+  g_source_set_ready_time (source, g_get_monotonic_time () + core->overtime_grace);
+  g_source_set_static_name (source, name);
+  g_source_set_priority (source, priority);
+  g_source_set_callback (source, func, core, NULL);
+  g_source_attach (source, core->context);
+  g_source_unref (source);
+}
+
+/*
+ * Runner thread, at the stop's drain deadline (three quarters of the exit
+ * timeout) with tasks still in flight. They are not failed now: those
+ * that honour their cancellation may simply be many, their completions
+ * queued behind one another. From now on the loop looks, every grace,
+ * whether tasks still complete; once they do not, what is left ignored
+ * its cancellation and is failed. The stop, meanwhile, waits past the
+ * exit timeout for as long as the loop goes on (see
+ * ta_runner_core_wait_exit()).
+ */
+static gboolean
+ta_runner_drain_timeout_cb (gpointer user_data)
+{
+  TaRunnerCore *core = user_data;
+  guint n = ta_ledger_count_tasks (&core->scheduler.ledger);
+  guint iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+
+  /* The deadline had its turn: the inbox need not break for it again. */
+  ta_inbox_end_drain_breaks (core->inbox);
+
+  core->idle_n_tasks = core->busy_n_tasks = n;
+  core->busy_iterations = iterations;
+
+  ta_monitor_lock (&core->monitor);
+  core->overtime_grace = core->stop_grace;
+  ta_monitor_unlock (&core->monitor);
+
+  ta_runner_core_add_overtime_source (core, "[ta-glib] runner stop: idle look",
+                                      G_PRIORITY_LOW, ta_runner_overtime_idle_cb);
+  ta_runner_core_add_overtime_source (core, "[ta-glib] runner stop: busy look",
+                                      G_PRIORITY_DEFAULT, ta_runner_overtime_busy_cb);
 
   return G_SOURCE_REMOVE;
 }
@@ -64,16 +180,12 @@ ta_shutdown_item_func (TaWorkItem *item,
   ta_ledger_start_drain (&core->scheduler.ledger);
   outstanding = ta_ledger_dup_tasks (&core->scheduler.ledger);
 
-  /* Tens of thousands of tasks take a while to cancel: the deadline
-   * stands, and fails the rest. */
+  /* Every one, even past the drain deadline: a task is only ever failed
+   * for ignoring a cancellation it was given. */
   for (guint i = 0; i < outstanding->len; i++)
-    {
-      if (i % 256 == 255 && shutdown->drain_end_time >= 0 &&
-          g_get_monotonic_time () >= shutdown->drain_end_time)
-        break;
-      ta_task_cancel (g_ptr_array_index (outstanding, i));
-    }
+    ta_task_cancel (g_ptr_array_index (outstanding, i));
   g_ptr_array_unref (outstanding);
+  core->cancelled_all = TRUE;
 
   if (ta_ledger_is_empty (&core->scheduler.ledger))
     g_main_loop_quit (core->loop);
@@ -288,10 +400,83 @@ ta_runner_core_abandon (TaRunnerCore *core)
   g_ptr_array_unref (running);
 }
 
+/*
+ * ta_runner_core_wait_exit:
+ * @end_time: when the exit timeout runs out, or -1 for never
+ *
+ * Any thread but the runner's, once its stop began: waits for the runner
+ * thread to end. A loop that showed no sign of life (an iteration, a
+ * piece of work it names, such as a task's step or the stop's
+ * cancellations, a task completed) since the stop began is stuck at
+ * @end_time. One that
+ * did is waited for past it while it goes on showing some within each
+ * further exit timeout (at least two seconds: a single dispatch of a
+ * batch of ready sources, a few hundred thousand cancelled tasks, may
+ * take a second on a busy machine), until the tasks that honour their
+ * cancellation completed and those that ignore it were failed (see
+ * ta_runner_drain_timeout_cb()).
+ *
+ * Returns: %TRUE if the thread is still alive: it is to be abandoned
+ */
+gboolean
+ta_runner_core_wait_exit (TaRunnerCore *core,
+                          gint64        end_time,
+                          gint64        exit_timeout)
+{
+  gint64 slice = MAX (exit_timeout, TA_RUNNER_MIN_LATE_SLICE_US);
+  guint last_n_tasks, last_iterations, last_activities;
+  gint64 last_time;
+  gboolean lived = FALSE;
+
+  ta_monitor_lock (&core->monitor);
+  last_n_tasks = core->stop_n_tasks;
+  last_iterations = core->stop_iterations;
+  last_activities = core->stop_activities;
+  last_time = core->stop_time;
+  ta_monitor_unlock (&core->monitor);
+
+  for (;;)
+    {
+      guint n_tasks, iterations, activities;
+      gboolean alive;
+      gint64 now;
+
+      ta_monitor_lock (&core->monitor);
+      while (core->thread_alive)
+        if (!ta_monitor_wait_until (&core->monitor, end_time))
+          break;
+      alive = core->thread_alive;
+      ta_monitor_unlock (&core->monitor);
+
+      if (!alive)
+        return FALSE;
+
+      n_tasks = ta_ledger_count_tasks (&core->scheduler.ledger);
+      iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+      activities = __atomic_load_n (&core->n_activities, __ATOMIC_RELAXED);
+      now = g_get_monotonic_time ();
+      if (n_tasks < last_n_tasks || iterations != last_iterations ||
+          activities != last_activities)
+        {
+          last_n_tasks = n_tasks;
+          last_iterations = iterations;
+          last_activities = activities;
+          last_time = now;
+        }
+      else if (!lived || now >= last_time + slice)
+        {
+          return TRUE;
+        }
+      lived = TRUE;
+      end_time = last_time + slice;
+    }
+}
+
 typedef struct
 {
   TaRunnerCore *core;
   gint64        end_time;
+  gint64        exit_timeout;
 } TaStopWatch;
 
 /* Enforces the exit timeout of a runner that was stopped from its own
@@ -301,16 +486,8 @@ ta_runner_watchdog_thread (gpointer data)
 {
   TaStopWatch *watchdog = data;
   TaRunnerCore *core = watchdog->core;
-  gboolean alive;
 
-  ta_monitor_lock (&core->monitor);
-  while (core->thread_alive)
-    if (!ta_monitor_wait_until (&core->monitor, watchdog->end_time))
-      break;
-  alive = core->thread_alive;
-  ta_monitor_unlock (&core->monitor);
-
-  if (alive)
+  if (ta_runner_core_wait_exit (core, watchdog->end_time, watchdog->exit_timeout))
     {
       g_autofree char *stuck = ta_runner_core_describe_stuck (core);
 
@@ -327,8 +504,9 @@ ta_runner_watchdog_thread (gpointer data)
 }
 
 /*
- * Any thread, as a stop begins: fails the tasks still outstanding at
- * @end_time and ends the loop. Armed now, not when the loop reaches the
+ * Any thread, as a stop begins: arms the drain deadline, from which the
+ * loop looks for tasks that ignore their cancellation (see
+ * ta_runner_drain_timeout_cb()). Armed now, not when the loop reaches the
  * stop: what was queued before it (a storm of spawns) may take the loop
  * longer than the exit timeout to get through. At the inbox's priority,
  * so that a loop that is never idle still gets to it.
@@ -354,8 +532,8 @@ ta_runner_core_arm_drain_deadline (TaRunnerCore *core,
 /*
  * Any thread, as a stop begins: closes the inbox behind an item that
  * cancels the outstanding tasks and ends the loop once they completed, and
- * arms the deadline that fails those still outstanding at three quarters
- * of @exit_timeout. Closing the inbox and queueing the shutdown is one
+ * arms the deadline at three quarters of @exit_timeout from which tasks
+ * that no longer complete are failed. Closing the inbox and queueing the shutdown is one
  * step: whatever was queued before runs first, nothing can be queued after.
  */
 void
@@ -363,10 +541,23 @@ ta_runner_core_shut_down (TaRunnerCore *core,
                           gint64        exit_timeout)
 {
   TaShutdown *shutdown = g_new0 (TaShutdown, 1);
+  guint n_tasks;
 
   shutdown->item.func = ta_shutdown_item_func;
   shutdown->core = core;
   shutdown->drain_end_time = ta_end_time_from_timeout (exit_timeout < 0 ? -1 : exit_timeout / 4 * 3);
+
+  /* Where the loop stands as the stop begins: it shows it is alive by
+   * moving on from here (see ta_runner_core_wait_exit()). */
+  n_tasks = ta_ledger_count_tasks (&core->scheduler.ledger);
+  ta_monitor_lock (&core->monitor);
+  core->stop_grace = MAX (exit_timeout / 8, TA_RUNNER_MIN_STOP_GRACE_US);
+  core->stop_n_tasks = n_tasks;
+  core->stop_iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
+  core->stop_activities = __atomic_load_n (&core->n_activities, __ATOMIC_RELAXED);
+  core->stop_time = g_get_monotonic_time ();
+  ta_monitor_unlock (&core->monitor);
+
   ta_runner_core_arm_drain_deadline (core, shutdown->drain_end_time);
   ta_inbox_close (core->inbox, &shutdown->item, shutdown->drain_end_time);
 }
@@ -388,5 +579,6 @@ ta_runner_core_watch_exit (TaRunnerCore *core,
   watchdog = g_new0 (TaStopWatch, 1);
   watchdog->core = ta_runner_core_ref (core);
   watchdog->end_time = ta_end_time_from_timeout (exit_timeout);
+  watchdog->exit_timeout = exit_timeout;
   g_thread_unref (g_thread_new ("ta-runner-watchdog", ta_runner_watchdog_thread, watchdog));
 }

@@ -43,10 +43,11 @@
  * task (including tasks spawned by tasks), lets the loop run until the
  * cancelled tasks have completed, quits the loop and joins the thread. All
  * of it is bounded by [property@Ta.Runner:exit-timeout]: tasks that ignore
- * their cancellation are failed with %G_IO_ERROR_CANCELLED when most of it
- * has passed, and a loop that does not respond at all (a task function that
- * blocks the thread) makes stop return with %TA_ERROR_TIMEOUT naming what
- * the loop is stuck in. Such a thread cannot be killed safely; it is
+ * their cancellation are failed with %G_IO_ERROR_CANCELLED once most of it
+ * has passed and they no longer complete, a loop still completing
+ * cancelled tasks is waited for past it, and a loop that does not respond
+ * at all (a task function that blocks the thread) makes stop return with
+ * %TA_ERROR_TIMEOUT naming what the loop is stuck in. Such a thread cannot be killed safely; it is
  * detached and [property@Ta.Runner:shutdown-type] says
  * %TA_SHUTDOWN_TYPE_ABANDONED. Task errors that nobody retrieved are
  * reported together by stop, and kept for
@@ -397,7 +398,10 @@ ta_runner_class_init (TaRunnerClass *klass)
    *
    * How long, in microseconds, [method@Ta.Runner.stop] waits for the loop
    * to finish its cancelled tasks and exit before it abandons the thread;
-   * one second by default. %TA_TIMEOUT_INFINITE waits as long as it takes.
+   * one second by default. A loop still completing cancelled tasks is
+   * waited for past it while it shows signs of life within each further
+   * exit timeout (see [method@Ta.Runner.stop]). %TA_TIMEOUT_INFINITE waits
+   * as long as it takes.
    */
   properties[PROP_EXIT_TIMEOUT] =
     g_param_spec_int64 ("exit-timeout", NULL, NULL,
@@ -677,10 +681,16 @@ ta_runner_stop_detached (TaRunner *self)
  * fails with %TA_ERROR_NOT_RUNNING, waits on the cancelled tasks with
  * %G_IO_ERROR_CANCELLED.
  *
- * All of it takes at most [property@Ta.Runner:exit-timeout]. Tasks that do
- * not honour their cancellation are failed when three quarters of it have
- * passed. A loop that does not respond at all within it, such as one whose
- * task function blocks the thread, is abandoned: stop returns
+ * Tasks spawned before the stop take their first step before they are
+ * cancelled. All of it takes [property@Ta.Runner:exit-timeout], with one
+ * exception. From three quarters of it on, the loop looks, every eighth
+ * of it, for tasks that do not honour their cancellation: once no task
+ * completes any more, those left are failed and named in a warning. A loop
+ * still completing cancelled tasks when the exit timeout runs out (tens of
+ * thousands of them) is waited for past it, as long as it shows a sign of
+ * life (an iteration, a task's step, a task completed) within each
+ * further exit timeout (at least two seconds). A loop that does not respond, such as one whose task
+ * function blocks the thread, is abandoned: stop returns
  * %TA_ERROR_TIMEOUT naming what the loop is stuck in, detaches the thread
  * (it finishes on its own if it ever unblocks) and sets
  * [property@Ta.Runner:shutdown-type] to %TA_SHUTDOWN_TYPE_ABANDONED.
@@ -787,11 +797,8 @@ ta_runner_stop_internal (TaRunner  *self,
 
   ta_runner_core_shut_down (core, exit_timeout);
 
+  alive = ta_runner_core_wait_exit (core, end_time, exit_timeout);
   ta_monitor_lock (&core->monitor);
-  while (core->thread_alive)
-    if (!ta_monitor_wait_until (&core->monitor, end_time))
-      break;
-  alive = core->thread_alive;
   thread = g_steal_pointer (&self->thread);
   ta_monitor_unlock (&core->monitor);
 
@@ -816,15 +823,18 @@ ta_runner_stop_internal (TaRunner  *self,
   ok = !alive && unretrieved->len == 0;
 
   /* The default executor goes with the runner, within what is left of
-   * the exit timeout; its jobs were cancelled with the tasks awaiting
-   * them, and what it reports is reported here. */
+   * the exit timeout (a quarter of it if the runner's loop ran late, still
+   * completing cancelled tasks); its jobs were cancelled with the tasks
+   * awaiting them, and what it reports is reported here. */
   ta_monitor_lock (&core->monitor);
   executor = self->executor != NULL ? g_object_ref (self->executor) : NULL;
   ta_monitor_unlock (&core->monitor);
   if (executor != NULL)
     {
+      gint64 now = g_get_monotonic_time ();
       gint64 left = end_time < 0 ? TA_TIMEOUT_INFINITE :
-                    MAX (0, end_time - g_get_monotonic_time ());
+                    end_time > now ? end_time - now :
+                    alive ? 0 : exit_timeout / 4;
 
       if (!ta_executor_shutdown (executor, TA_EXECUTOR_SHUTDOWN_CANCEL, left, &executor_error))
         ok = FALSE;

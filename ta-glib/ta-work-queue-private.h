@@ -111,6 +111,8 @@ void        ta_work_queue_open      (TaWorkQueue         *self);
 void        ta_work_queue_close     (TaWorkQueue         *self,
                                      TaWorkItem          *last_item,
                                      gint64               drain_end);
+void        ta_work_queue_set_drain_end (TaWorkQueue     *self,
+                                         gint64           drain_end);
 TaWorkItem *ta_work_queue_kill      (TaWorkQueue         *self);
 TaWorkQueueState ta_work_queue_get_state (TaWorkQueue    *self);
 TaWorkItem *ta_work_queue_steal_all (TaWorkQueue         *self);

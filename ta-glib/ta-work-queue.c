@@ -291,6 +291,21 @@ ta_work_queue_close (TaWorkQueue *self,
 }
 
 /*
+ * ta_work_queue_set_drain_end:
+ * @drain_end: the new deadline, or -1 for no limit
+ *
+ * Moves the deadline of a closed queue's drain. Any thread.
+ */
+void
+ta_work_queue_set_drain_end (TaWorkQueue *self,
+                             gint64       drain_end)
+{
+  ta_mutex_lock (&self->mutex);
+  self->drain_end = drain_end;
+  ta_mutex_unlock (&self->mutex);
+}
+
+/*
  * ta_work_queue_kill:
  *
  * Nothing will drain the queue again: it becomes dead, and returns what

@@ -736,6 +736,157 @@ test_runner_stop_warning_aggregates_names (void)
     g_assert_cmpint (td[i].destroyed, ==, 1);
 }
 
+/*
+ * Many tasks that honour their cancellation, with an exit timeout shorter
+ * than it takes the loop to complete them all: the stop runs late rather
+ * than fail them, let alone abandon the runner. Each ends with its own
+ * cancellation (its sleep's error), none with the one a stop gives a task
+ * it gave up on, and their data goes on the runner thread.
+ *
+ * What each costs the loop once cancelled is made large and the same in
+ * every build (a pause in its callback), so that a few hundred of them
+ * outlast an exit timeout long enough for a loaded machine to schedule
+ * the runner thread within it: tens of thousands of tasks would cost the
+ * same, but not under valgrind.
+ */
+#define N_MANY 400
+#define MANY_CANCEL_COST_US 1000
+#define MANY_EXIT_TIMEOUT_US (N_MANY * MANY_CANCEL_COST_US / 4)
+
+typedef struct
+{
+  GThread *runner_thread;
+  gint     ran;
+  gint     destroyed;
+  gint     destroyed_elsewhere;
+} ManyData;
+
+static void
+many_data_destroy (gpointer data)
+{
+  ManyData *md = data;
+
+  if (g_thread_self () != md->runner_thread)
+    g_atomic_int_inc (&md->destroyed_elsewhere);
+  g_atomic_int_inc (&md->destroyed);
+}
+
+static void
+record_thread (gpointer user_data)
+{
+  ManyData *md = user_data;
+
+  md->runner_thread = g_thread_self ();
+}
+
+static void
+hour_slept_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (!test_task_slept (task, result))
+    g_usleep (MANY_CANCEL_COST_US);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+hour_sleep_task (GTask        *task,
+                 GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  ManyData *md = user_data;
+
+  g_atomic_int_inc (&md->ran);
+  ta_sleep_async ((gint64) 3600 * G_USEC_PER_SEC, cancellable,
+                  hour_slept_cb, g_object_ref (task));
+}
+
+static void
+assert_cancelled_by_themselves (GPtrArray *tasks)
+{
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (ta_task_wait (g_ptr_array_index (tasks, i), 0, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_null (strstr (error->message, "its runner stopped"));
+    }
+}
+
+static void
+test_runner_stop_many_cooperative (gconstpointer data)
+{
+  gboolean in_flight = GPOINTER_TO_INT (data);
+  g_autoptr(TaRunner) runner = test_runner_new_started ("many");
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  ManyData md = { 0 };
+
+  g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, MANY_EXIT_TIMEOUT_US);
+  for (guint i = 0; i < N_MANY; i++)
+    g_ptr_array_add (tasks, ta_runner_spawn (runner, "cooperative", hour_sleep_task, &md,
+                                             many_data_destroy, NULL, NULL));
+  /* In flight: every one took its first step (a call queued behind them
+   * returned); or still queued when the stop begins. */
+  if (in_flight)
+    g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
+
+  /* A warning (a task blamed for ignoring its cancellation) is fatal. */
+  test_runner_stop_ok (runner);
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+  assert_cancelled_by_themselves (tasks);
+
+  /* Spawned before the stop began, each took its first step, as a
+   * coroutine's task created before an asyncio runner exits does. */
+  g_assert_cmpint (md.ran, ==, N_MANY);
+  g_assert_cmpint (md.destroyed, ==, N_MANY);
+  g_assert_cmpint (md.destroyed_elsewhere, ==, 0);
+}
+
+/* Among them, one that ignores its cancellation: it alone is named. */
+static void
+test_runner_stop_many_blames_only_ignorer (void)
+{
+  g_autoptr(TaRunner) runner = test_runner_new_started ("many-one-stubborn");
+  g_autoptr(GPtrArray) tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(TaTask) stubborn = NULL;
+  g_autoptr(GError) error = NULL;
+  ManyData md = { 0 };
+  TestData td = { 0 };
+
+  g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
+  ta_runner_set_exit_timeout (runner, MANY_EXIT_TIMEOUT_US);
+  for (guint i = 0; i < N_MANY / 2; i++)
+    g_ptr_array_add (tasks, ta_runner_spawn (runner, "cooperative", hour_sleep_task, &md,
+                                             many_data_destroy, NULL, NULL));
+  stubborn = ta_runner_spawn (runner, "stubborn", uncooperative_task, &td, test_data_destroy,
+                              NULL, NULL);
+  for (guint i = 0; i < N_MANY / 2; i++)
+    g_ptr_array_add (tasks, ta_runner_spawn (runner, "cooperative", hour_sleep_task, &md,
+                                             many_data_destroy, NULL, NULL));
+  g_assert_true (ta_runner_call (runner, record_thread, &md, NULL, TA_TIMEOUT_INFINITE, NULL));
+
+  g_test_expect_message ("Ta", G_LOG_LEVEL_WARNING,
+                         "*after being cancelled: “stubborn”. They were failed*");
+  test_runner_stop_ok (runner);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (ta_runner_get_shutdown_type (runner), ==, TA_SHUTDOWN_TYPE_STOPPED);
+
+  assert_cancelled_by_themselves (tasks);
+  g_assert_cmpint (md.destroyed, ==, N_MANY);
+  g_assert_cmpint (md.destroyed_elsewhere, ==, 0);
+
+  g_assert_false (ta_task_wait (stubborn, 0, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (error->message, "its runner stopped"));
+  g_assert_cmpint (td.destroyed, ==, 1);
+  g_assert_true (td.destroyed_on == md.runner_thread);
+}
+
 static void
 test_runner_unretrieved_errors (void)
 {
@@ -1762,6 +1913,12 @@ main (int   argc,
   g_test_add_func ("/ta/runner/racing-stops-agree", test_runner_racing_stops_agree);
   g_test_add_func ("/ta/runner/unretrieved-errors", test_runner_unretrieved_errors);
   g_test_add_func ("/ta/runner/unretrieved-errors-immediate-stop", test_runner_unretrieved_errors_immediate_stop);
+  g_test_add_data_func ("/ta/runner/stop-many-cooperative/in-flight", GINT_TO_POINTER (TRUE),
+                        test_runner_stop_many_cooperative);
+  g_test_add_data_func ("/ta/runner/stop-many-cooperative/queued", GINT_TO_POINTER (FALSE),
+                        test_runner_stop_many_cooperative);
+  g_test_add_func ("/ta/runner/stop-many-blames-only-ignorer",
+                   test_runner_stop_many_blames_only_ignorer);
   g_test_add_func ("/ta/runner/stuck-loop-abandoned", test_runner_stuck_loop_abandoned);
   g_test_add_func ("/ta/runner/stuck-loop-abandons-begun-tasks",
                    test_runner_stuck_loop_abandons_begun_tasks);

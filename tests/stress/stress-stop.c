@@ -7,7 +7,8 @@
  * for executor jobs; threads blocked waiting for tasks and making calls;
  * a storm of threads spawning tasks as fast as they can, before and while
  * the stop runs, until refused. The stop, with the DEFAULT exit timeout, must end
- * STOPPED and clean: every task spawned completed or was cancelled, none
+ * STOPPED (late if the loop is still completing cancelled tasks at the
+ * exit timeout, never abandoned) and clean: every task spawned completed or was cancelled, none
  * abandoned at the deadline, none lost, and every waiter must wake with
  * an error. Over the cycles, the thread count and the open descriptors
  * must come back to what they were, and the resident size must stay flat.
@@ -357,7 +358,7 @@ main (int   argc,
   fds1 = stress_open_fds ();
 
   g_print ("stop stress: %u cycles of %u tasks in flight (plus children and a storm of %d "
-           "spawning threads), all STOPPED within the default exit timeout, every task "
+           "spawning threads), all STOPPED with the default exit timeout, every task "
            "completed or cancelled (%u spawned during the stops); slowest stop %.3f s; threads %" G_GINT64_FORMAT
            " -> %" G_GINT64_FORMAT ", fds %d -> %d, RSS %" G_GINT64_FORMAT
            " kB after one cycle, %" G_GINT64_FORMAT " kB halfway, %" G_GINT64_FORMAT
