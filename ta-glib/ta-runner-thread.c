@@ -51,6 +51,24 @@ static GSourceFuncs ta_overtime_source_funcs = {
   .dispatch = ta_overtime_source_dispatch,
 };
 
+/* Ready again one grace from now. */
+static void
+ta_overtime_source_rearm (GSource      *source,
+                          TaRunnerCore *core)
+{
+  g_source_set_ready_time (source, g_get_monotonic_time () + core->overtime_grace);
+}
+
+/* Whether the stop cancelled every task and none of the @n_tasks left
+ * completed since a look that saw @last_n_tasks. */
+static gboolean
+ta_runner_core_none_completed (TaRunnerCore *core,
+                               guint         n_tasks,
+                               guint         last_n_tasks)
+{
+  return core->cancelled_all && n_tasks > 0 && n_tasks >= last_n_tasks;
+}
+
 /*
  * Runner thread, every grace of a stop running late, at the lowest
  * priority: it runs only when nothing else is ready, so every completion
@@ -65,14 +83,14 @@ ta_runner_overtime_idle_cb (gpointer user_data)
   TaRunnerCore *core = user_data;
   guint n = ta_ledger_count_tasks (&core->scheduler.ledger);
 
-  if (core->cancelled_all && n > 0 && n >= core->idle_n_tasks)
+  if (ta_runner_core_none_completed (core, n, core->idle_n_tasks))
     {
       ta_runner_core_fail_late_tasks (core);
       return G_SOURCE_REMOVE;
     }
 
   core->idle_n_tasks = n;
-  g_source_set_ready_time (g_main_current_source (), g_get_monotonic_time () + core->overtime_grace);
+  ta_overtime_source_rearm (g_main_current_source (), core);
   return G_SOURCE_CONTINUE;
 }
 
@@ -94,7 +112,7 @@ ta_runner_overtime_busy_cb (gpointer user_data)
   guint n = ta_ledger_count_tasks (&core->scheduler.ledger);
   guint iterations = __atomic_load_n (&core->n_iterations, __ATOMIC_RELAXED);
 
-  if (core->cancelled_all && n > 0 && n >= core->busy_n_tasks &&
+  if (ta_runner_core_none_completed (core, n, core->busy_n_tasks) &&
       iterations - core->busy_iterations >= TA_OVERTIME_SPIN_ITERATIONS)
     {
       ta_runner_core_fail_late_tasks (core);
@@ -103,7 +121,7 @@ ta_runner_overtime_busy_cb (gpointer user_data)
 
   core->busy_n_tasks = n;
   core->busy_iterations = iterations;
-  g_source_set_ready_time (g_main_current_source (), g_get_monotonic_time () + core->overtime_grace);
+  ta_overtime_source_rearm (g_main_current_source (), core);
   return G_SOURCE_CONTINUE;
 }
 
@@ -115,7 +133,7 @@ ta_runner_core_add_overtime_source (TaRunnerCore *core,
 {
   GSource *source = g_source_new (&ta_overtime_source_funcs, sizeof (GSource));
 
-  g_source_set_ready_time (source, g_get_monotonic_time () + core->overtime_grace);
+  ta_overtime_source_rearm (source, core);
   g_source_set_static_name (source, name);
   g_source_set_priority (source, priority);
   g_source_set_callback (source, func, core, NULL);

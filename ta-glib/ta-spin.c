@@ -104,6 +104,14 @@ ta_spin_current_cpu (void)
 #endif
 }
 
+/* Whether the other side last acted from the CPU the calling thread runs
+ * on. */
+static gboolean
+ta_spin_budget_peer_here (TaSpinBudget *budget)
+{
+  return budget->peer_cpu > 0 && budget->peer_cpu - 1 == ta_spin_current_cpu ();
+}
+
 /* How long to spin this time: 0 when the other side last acted from this
  * very CPU, where it could not act while we spin. */
 gint64
@@ -112,7 +120,7 @@ ta_spin_budget_ns (TaSpinBudget *budget)
   if (budget->budget_ns == 0)
     budget->budget_ns = TA_SPIN_MAX_NS;
 
-  if (budget->peer_cpu > 0 && budget->peer_cpu - 1 == ta_spin_current_cpu ())
+  if (ta_spin_budget_peer_here (budget))
     return 0;
 
   return budget->budget_ns;
@@ -195,7 +203,7 @@ ta_spin_yield (void)
 gboolean
 ta_spin_budget_yield_first (TaSpinBudget *budget)
 {
-  if (budget->peer_cpu <= 0 || budget->peer_cpu - 1 != ta_spin_current_cpu ())
+  if (!ta_spin_budget_peer_here (budget))
     return FALSE;
 
   if (budget->yield_skip > 0)
